@@ -1,0 +1,96 @@
+import type Stripe from 'stripe';
+
+/** What `validateClientReference` is told about the checkout it is asked to accept. */
+export interface ClientReferenceContext {
+  checkoutSessionId: string;
+  subscriptionId: string;
+  customerId: string | null;
+  livemode: boolean;
+}
+
+/**
+ * Options of `LitestripeModule.forRoot()` / `forRootAsync()`.
+ * Validated at start-up: a missing or malformed value stops the app with a message naming it.
+ */
+export interface LitestripeModuleOptions {
+  /** Stripe secret or restricted key (`sk_test_...`, `sk_live_...`, `rk_...`). Env: `STRIPE_SECRET_KEY`. */
+  secretKey: string;
+
+  /** Stripe publishable key (`pk_...`), handed to front ends. Env: `STRIPE_PUBLIC_KEY`. */
+  publishableKey?: string;
+
+  /**
+   * The UUID in the webhook URL (`POST /<webhookPath>/<uuid>`): an unguessable path segment,
+   * so scanners never reach signature checking. Env: `STRIPE_WEBHOOK_UUID`.
+   */
+  webhookUuid: string;
+
+  /**
+   * Signing secret(s) of the webhook endpoint(s) (`whsec_...`). Several are accepted at once for
+   * secret rotation and for a test and a live endpoint sharing one URL.
+   * Env: `STRIPE_WEBHOOK_SECRET` (comma-separated) or `STRIPE_WEBHOOK_SECRET_FILE`.
+   */
+  webhookSecret: string | string[];
+
+  /**
+   * How old a signed timestamp may be, in seconds, before the delivery is refused as a replay.
+   * @default 300
+   */
+  webhookToleranceSeconds?: number;
+
+  /**
+   * Largest webhook body accepted, in bytes; larger ones answer 413.
+   * @default 1048576 (1 MiB)
+   */
+  maxWebhookBodyBytes?: number;
+
+  /**
+   * Subscription metadata key that carries the host's account reference, for subscriptions made
+   * outside Checkout (API, dashboard) or to survive a lost checkout event.
+   * @default 'client_reference_id'
+   */
+  accountReferenceMetadataKey?: string;
+
+  /**
+   * Keep only these metadata keys (of checkout sessions and subscriptions) on the row.
+   * `undefined` keeps every key.
+   * @default undefined
+   */
+  metadataKeys?: string[];
+
+  /**
+   * Decides whether a checkout's `client_reference_id` names a real account of the host. A
+   * rejected reference is not linked: the payment becomes an `OrphanedPayment` for support to fix.
+   * Throwing fails the event (Stripe retries it), so do not throw for "no such account".
+   * @default undefined (every well-formed reference is accepted)
+   */
+  validateClientReference?: (reference: string, context: ClientReferenceContext) => boolean | Promise<boolean>;
+
+  /**
+   * Stripe API requests per minute, shared by every instance of the app.
+   * Env: `LITESTRIPE_MAX_REQUESTS_PER_MINUTE`.
+   * @default 75
+   */
+  maxRequestsPerMinute?: number;
+
+  /**
+   * Key under which the API rate limiter counts requests in its store.
+   * Env: `LITESTRIPE_API_RATE_LIMIT_CACHE_KEY`.
+   * @default 'litestripe_stripe_api_rate_limit'
+   */
+  rateLimitCacheKey?: string;
+
+  /** Extra configuration for the `stripe` client (API version, host, timeouts, retries). */
+  stripe?: Partial<Stripe.StripeConfig>;
+}
+
+/** Options that shape the module itself; given to `forRoot` and `forRootAsync` alike. */
+export interface LitestripeModuleExtras {
+  /** Register the module globally, so feature modules need not import it. @default false */
+  isGlobal?: boolean;
+  /**
+   * Path prefix of the webhook route; the UUID is appended (`POST /ls/hook/<uuid>`).
+   * @default 'ls/hook'
+   */
+  webhookPath?: string;
+}
