@@ -1,8 +1,12 @@
 import type Stripe from 'stripe';
+import type { LitestripeClientOptions } from '../stripe/stripe-client-options.interface';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
-  checkoutSessionId: string;
+  /** Where the reference was found: a checkout's `client_reference_id`, or subscription metadata. */
+  source: 'checkout' | 'subscription_metadata';
+  /** Null when the reference came from subscription metadata. */
+  checkoutSessionId: string | null;
   subscriptionId: string;
   customerId: string | null;
   livemode: boolean;
@@ -12,7 +16,7 @@ export interface ClientReferenceContext {
  * Options of `LitestripeModule.forRoot()` / `forRootAsync()`.
  * Validated at start-up: a missing or malformed value stops the app with a message naming it.
  */
-export interface LitestripeModuleOptions {
+export interface LitestripeModuleOptions extends LitestripeClientOptions {
   /** Stripe secret or restricted key (`sk_test_...`, `sk_live_...`, `rk_...`). Env: `STRIPE_SECRET_KEY`. */
   secretKey: string;
 

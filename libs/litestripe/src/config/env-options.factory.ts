@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
+import { LitestripeConfigError } from './litestripe-config.error';
+
+/** Anything with `get(name)`: `@nestjs/config`'s `ConfigService`, or `envSource(process.env)`. */
+export interface EnvSource {
+  get<T = string>(name: string): T | undefined;
+}
+
+/** Adapts a plain environment object (such as `process.env`) to {@link EnvSource}. */
+export function envSource(env: NodeJS.ProcessEnv = process.env): EnvSource {
+  return { get: <T>(name: string) => env[name] as T | undefined };
+}
+
+/**
+ * Builds the module options from the variable names of the Django original, for `forRootAsync`:
+ * `STRIPE_SECRET_KEY`, `STRIPE_PUBLIC_KEY`, `STRIPE_WEBHOOK_UUID`, `STRIPE_WEBHOOK_SECRET`
+ * (comma-separated for several), `STRIPE_WEBHOOK_SECRET_FILE` (waited for up to
+ * `STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS`, default 20, as when the Stripe CLI container writes it),
+ * `LITESTRIPE_MAX_REQUESTS_PER_MINUTE` and `LITESTRIPE_API_RATE_LIMIT_CACHE_KEY`.
+ *
+ * @example
+ * LitestripeModule.forRootAsync({
+ *   imports: [ConfigModule], inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => litestripeOptionsFromEnv(config),
+ * })
+ */
+export async function litestripeOptionsFromEnv(
+  env: EnvSource = envSource(),
+  overrides: Partial<LitestripeModuleOptions> = {},
+): Promise<LitestripeModuleOptions> {
+  const text = (name: string) => {
+    const value = env.get<string>(name);
+    return value === undefined || value === null || String(value).trim() === '' ? undefined : String(value).trim();
+  };
+  const integer = (name: string) => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new LitestripeConfigError(name, `must be a whole number (got "${value}")`, 'Fix or unset the variable.');
+    return Number(value);
+  };
+
+  let webhookSecret = text('STRIPE_WEBHOOK_SECRET')?.split(',').map((s) => s.trim()).filter(Boolean);
+  const secretFile = text('STRIPE_WEBHOOK_SECRET_FILE');
+  if (!webhookSecret?.length && secretFile) {
+    const waitSeconds = integer('STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS') ?? 20;
+    webhookSecret = [await readWebhookSecretFile(secretFile, waitSeconds * 1000)];
+  }
+
+  return {
+    secretKey: text('STRIPE_SECRET_KEY') as string,
+    publishableKey: text('STRIPE_PUBLIC_KEY'),
+    webhookUuid: text('STRIPE_WEBHOOK_UUID') as string,
+    webhookSecret: webhookSecret ?? [],
+    maxRequestsPerMinute: integer('LITESTRIPE_MAX_REQUESTS_PER_MINUTE'),
+    rateLimitCacheKey: text('LITESTRIPE_API_RATE_LIMIT_CACHE_KEY'),
+    ...overrides,
+  };
+}
+
+const WEBHOOK_SECRET_IN_TEXT = /whsec_[A-Za-z0-9+/=]+/;
+
+/**
+ * Reads a `whsec_...` from a file that another process (the Stripe CLI container) may not have
+ * written yet, retrying until `timeoutMs` has passed.
+ */
+export async function readWebhookSecretFile(path: string, timeoutMs: number, pollMs = 250): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const content = await readFile(path, 'utf8').catch(() => '');
+    const match = WEBHOOK_SECRET_IN_TEXT.exec(content);
+    if (match) return match[0];
+    if (Date.now() >= deadline) {
+      throw new LitestripeConfigError(
+        'STRIPE_WEBHOOK_SECRET_FILE',
+        `names ${path}, which held no whsec_... secret after ${Math.round(timeoutMs / 1000)} s`,
+        'Check that the Stripe CLI container runs and writes `stripe listen --print-secret` there, or set STRIPE_WEBHOOK_SECRET.',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+  }
+}

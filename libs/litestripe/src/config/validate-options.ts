@@ -1,0 +1,76 @@
+import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
+import { LitestripeConfigError } from './litestripe-config.error';
+import { DEFAULTS, ResolvedLitestripeOptions } from './resolved-options';
+
+const SECRET_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
+const PUBLISHABLE_KEY = /^pk_(test|live)_[A-Za-z0-9]+$/;
+const WEBHOOK_SECRET = /^whsec_[A-Za-z0-9+/=]+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Checks every option and fills in defaults. Messages name the option, never its secret value. */
+export function validateOptions(options: LitestripeModuleOptions | undefined): ResolvedLitestripeOptions {
+  if (!options || typeof options !== 'object') {
+    throw new LitestripeConfigError('options', 'are missing', 'Pass them to LitestripeModule.forRoot() or return them from forRootAsync().');
+  }
+  requireMatch('secretKey', options.secretKey, SECRET_KEY, 'an API key like sk_test_..., sk_live_... or rk_live_... (env STRIPE_SECRET_KEY)');
+  if (options.publishableKey !== undefined) {
+    requireMatch('publishableKey', options.publishableKey, PUBLISHABLE_KEY, 'a key like pk_test_... (env STRIPE_PUBLIC_KEY)');
+  }
+  requireMatch('webhookUuid', options.webhookUuid, UUID, 'a UUID such as the output of `node -e "console.log(crypto.randomUUID())"` (env STRIPE_WEBHOOK_UUID)');
+
+  const webhookSecrets = (Array.isArray(options.webhookSecret) ? options.webhookSecret : [options.webhookSecret]).filter((s) => s !== '');
+  if (webhookSecrets.length === 0 || webhookSecrets.some((s) => typeof s !== 'string')) {
+    throw new LitestripeConfigError(
+      'webhookSecret',
+      'is missing',
+      'Set it to the signing secret (whsec_...) of your webhook endpoint: Dashboard > Developers > Webhooks, or `stripe listen --print-secret` (env STRIPE_WEBHOOK_SECRET or STRIPE_WEBHOOK_SECRET_FILE).',
+    );
+  }
+  webhookSecrets.forEach((secret, i) =>
+    requireMatch(webhookSecrets.length > 1 ? `webhookSecret[${i}]` : 'webhookSecret', secret, WEBHOOK_SECRET, 'a signing secret starting with whsec_'),
+  );
+
+  const resolved: ResolvedLitestripeOptions = {
+    ...options,
+    webhookSecrets,
+    webhookToleranceSeconds: positiveInteger('webhookToleranceSeconds', options.webhookToleranceSeconds, DEFAULTS.webhookToleranceSeconds),
+    maxWebhookBodyBytes: positiveInteger('maxWebhookBodyBytes', options.maxWebhookBodyBytes, DEFAULTS.maxWebhookBodyBytes),
+    accountReferenceMetadataKey: nonEmpty('accountReferenceMetadataKey', options.accountReferenceMetadataKey, DEFAULTS.accountReferenceMetadataKey),
+    maxRequestsPerMinute: positiveInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, DEFAULTS.maxRequestsPerMinute),
+    rateLimitCacheKey: nonEmpty('rateLimitCacheKey', options.rateLimitCacheKey, DEFAULTS.rateLimitCacheKey),
+    stripe: options.stripe ?? {},
+  };
+  delete (resolved as { webhookSecret?: unknown }).webhookSecret;
+  if (options.metadataKeys !== undefined && (!Array.isArray(options.metadataKeys) || options.metadataKeys.some((k) => typeof k !== 'string' || k === ''))) {
+    throw new LitestripeConfigError('metadataKeys', 'must be a list of non-empty strings', 'Leave it out to keep every metadata key.');
+  }
+  if (options.validateClientReference !== undefined && typeof options.validateClientReference !== 'function') {
+    throw new LitestripeConfigError('validateClientReference', 'must be a function', 'Give (reference, context) => boolean | Promise<boolean>.');
+  }
+  return resolved;
+}
+
+function requireMatch(option: string, value: unknown, pattern: RegExp, expected: string): void {
+  if (value === undefined || value === null || value === '') {
+    throw new LitestripeConfigError(option, 'is missing', `Set it to ${expected}.`);
+  }
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new LitestripeConfigError(option, 'is malformed', `Expected ${expected}; check for quotes, spaces or a truncated copy.`);
+  }
+}
+
+function positiveInteger(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new LitestripeConfigError(option, `must be a positive whole number (got ${JSON.stringify(value)})`, `Leave it out for the default, ${fallback}.`);
+  }
+  return value;
+}
+
+function nonEmpty(option: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new LitestripeConfigError(option, 'must be a non-empty string', `Leave it out for the default, "${fallback}".`);
+  }
+  return value;
+}

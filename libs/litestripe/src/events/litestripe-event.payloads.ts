@@ -1,0 +1,70 @@
+import type { OrphanReason } from '../entities/orphaned-payment.entity';
+import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity';
+
+/** The Stripe event behind a domain event. */
+export class StripeEventRef {
+  constructor(
+    readonly id: string,
+    readonly type: string,
+    /** Unix seconds. */
+    readonly created: number,
+    readonly livemode: boolean,
+    /** Connected account, if the event came from one. */
+    readonly account: string | null,
+  ) {}
+}
+
+/** Payload of every `litestripe.subscription.*` event. */
+export class SubscriptionChangedEvent {
+  constructor(
+    /** The row as committed. */
+    readonly subscription: StripeSubscription,
+    /** Status before this Stripe event (null when the row is new or had no status yet). */
+    readonly previousStatus: SubscriptionStatus | null,
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+/** Payload of `litestripe.checkout.completed`. */
+export class CheckoutCompletedEvent {
+  constructor(
+    readonly checkoutSessionId: string,
+    /** The row as committed. */
+    readonly subscription: StripeSubscription,
+    /** The account linked by this checkout, or null when it became an orphan. */
+    readonly accountRef: string | null,
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+/** Payload of `litestripe.payment.succeeded` and `litestripe.payment.failed`. */
+export class PaymentEvent {
+  constructor(
+    readonly invoiceId: string,
+    readonly subscription: StripeSubscription,
+    /** Minor units of `currency`. */
+    readonly amount: number | null,
+    readonly currency: string | null,
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+/** Payload of `litestripe.payment.orphaned`. Load the `OrphanedPayment` by id for the email. */
+export class PaymentOrphanedEvent {
+  constructor(
+    readonly orphanedPaymentId: number,
+    readonly checkoutSessionId: string,
+    readonly subscriptionId: string | null,
+    readonly customerId: string | null,
+    readonly reason: OrphanReason,
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+export type LitestripeEventPayload = SubscriptionChangedEvent | CheckoutCompletedEvent | PaymentEvent | PaymentOrphanedEvent;
+
+/** A domain event waiting to be emitted once its transaction has committed. */
+export interface PendingDomainEvent {
+  name: string;
+  payload: LitestripeEventPayload;
+}

@@ -1,0 +1,35 @@
+/**
+ * Names of the domain events the module emits through `EventEmitter2` after each transaction
+ * commits. Listen with `@OnEvent(LitestripeEvents.SubscriptionActivated)` or a wildcard such as
+ * `'litestripe.subscription.*'` (with `EventEmitterModule.forRoot({ wildcard: true })`).
+ */
+export const LitestripeEvents = {
+  /** A subscription was seen for the first time. */
+  SubscriptionCreated: 'litestripe.subscription.created',
+  /** Any stored field of a known subscription changed. */
+  SubscriptionUpdated: 'litestripe.subscription.updated',
+  /** The account gained entitlement (status became `active`/`trialing` with an account linked). */
+  SubscriptionActivated: 'litestripe.subscription.activated',
+  /** The account lost entitlement. */
+  SubscriptionDeactivated: 'litestripe.subscription.deactivated',
+  /** A cancellation was scheduled (`cancel_at_period_end` or `cancel_at` set); access continues until it takes effect. */
+  SubscriptionCanceled: 'litestripe.subscription.canceled',
+  /** The subscription ended (status `canceled`, Stripe's `customer.subscription.deleted`). */
+  SubscriptionDeleted: 'litestripe.subscription.deleted',
+  /** Status became `paused` (a trial ended without a payment method). */
+  SubscriptionPaused: 'litestripe.subscription.paused',
+  /** Status left `paused`. */
+  SubscriptionResumed: 'litestripe.subscription.resumed',
+  /** Stripe's three-day warning before a trial ends (`customer.subscription.trial_will_end`). */
+  SubscriptionTrialWillEnd: 'litestripe.subscription.trial_will_end',
+  /** A subscription-mode Checkout Session completed. */
+  CheckoutCompleted: 'litestripe.checkout.completed',
+  /** An invoice of a subscription was paid (once per invoice, however many Stripe events say so). */
+  PaymentSucceeded: 'litestripe.payment.succeeded',
+  /** An invoice payment of a subscription failed. */
+  PaymentFailed: 'litestripe.payment.failed',
+  /** A paid checkout matched no account: an `OrphanedPayment` was recorded for support. */
+  PaymentOrphaned: 'litestripe.payment.orphaned',
+} as const;
+
+export type LitestripeEventName = (typeof LitestripeEvents)[keyof typeof LitestripeEvents];

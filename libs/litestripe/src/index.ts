@@ -1,0 +1,12 @@
+export { LitestripeModule } from './litestripe.module';
+export type { LitestripeModuleOptions, LitestripeModuleExtras, ClientReferenceContext } from './interfaces/litestripe-options.interface';
+export { LitestripeConfigError } from './config/litestripe-config.error';
+export { litestripeOptionsFromEnv, envSource, readWebhookSecretFile } from './config/env-options.factory';
+export type { EnvSource } from './config/env-options.factory';
+export * from './entities';
+export * from './migrations';
+export * from './events/litestripe-events';
+export * from './events/litestripe-event.payloads';
+export { WebhookEventProcessor } from './webhook/webhook-event.processor';
+export type { DeliveryOutcome } from './webhook/webhook-event.processor';
+export { ACCOUNT_REFERENCE_PATTERN } from './webhook/account-reference';

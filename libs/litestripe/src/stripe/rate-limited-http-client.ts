@@ -1,0 +1,104 @@
+import { Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { StripeRateLimiter } from './stripe-rate-limiter';
+import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay';
+
+type MakeRequestArgs = Parameters<Stripe.HttpClient['makeRequest']>;
+
+export interface RateLimitedHttpClientOptions {
+  /** Retries of one request answered 429 (`maxRateLimitRetries`). */
+  maxRateLimitRetries: number;
+  /** A 429 asking for a longer wait than this is not retried (`maxRateLimitWaitMs`). */
+  maxRetryDelayMs: number;
+}
+
+/**
+ * stripe-node HTTP client that wraps another one (the Node client by default):
+ * - every attempt, stripe-node's own network/5xx/409 retries included, first takes a slot of the
+ *   rate limiter;
+ * - a 429 (which stripe-node does not retry unless Stripe sends `Stripe-Should-Retry: true`) is
+ *   retried here after `Retry-After`, or an exponential backoff with jitter, with the very same
+ *   headers, so a POST keeps its `Idempotency-Key`;
+ * - responses get a `dispose()` (the Node client has none), so bodies of responses stripe-node
+ *   discards before a retry are drained and keep-alive sockets are reused.
+ * Logs name the method and path only (no query, headers or body): no key or personal data.
+ */
+export class RateLimitedHttpClient implements Stripe.HttpClient {
+  private readonly logger = new Logger('LitestripeStripeClient');
+
+  constructor(
+    private readonly inner: Stripe.HttpClient,
+    private readonly limiter: StripeRateLimiter,
+    private readonly options: RateLimitedHttpClientOptions,
+  ) {}
+
+  getClientName(): string {
+    return this.inner.getClientName();
+  }
+
+  async makeRequest(...args: MakeRequestArgs): Promise<Stripe.HttpClientResponse> {
+    const [, , path, method] = args;
+    for (let retry = 0; ; retry++) {
+      await this.limiter.acquire();
+      const response = withDispose(await this.inner.makeRequest(...args));
+      if (response.getStatusCode() !== 429) {
+        return response;
+      }
+      const delayMs = this.retryDelayMs(response, retry, `${method} ${path.split('?')[0]}`);
+      if (delayMs === undefined) {
+        return response; // stripe-node turns it into a StripeRateLimitError
+      }
+      response.dispose?.();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+
+  private retryDelayMs(response: Stripe.HttpClientResponse, retry: number, request: string): number | undefined {
+    const headers = response.getHeaders();
+    const reason = sanitize(headerValue(headers, 'stripe-rate-limited-reason'));
+    const prefix = `Stripe answered 429 to ${request} (rate-limited reason: ${reason})`;
+    const { maxRateLimitRetries, maxRetryDelayMs } = this.options;
+    if (headerValue(headers, 'stripe-should-retry') === 'false') {
+      this.logger.warn(`${prefix}; Stripe asks not to retry.`);
+      return undefined;
+    }
+    if (retry >= maxRateLimitRetries) {
+      this.logger.warn(`${prefix}; giving up after ${maxRateLimitRetries} retries.`);
+      return undefined;
+    }
+    const retryAfter = retryAfterMs(headerValue(headers, 'retry-after'));
+    const delayMs = retryAfter ?? backoffDelayMs(retry);
+    if (delayMs > maxRetryDelayMs) {
+      this.logger.warn(`${prefix}; not retrying: Retry-After ${delayMs} ms is beyond maxRateLimitWaitMs (${maxRetryDelayMs} ms).`);
+      return undefined;
+    }
+    this.logger.warn(
+      `${prefix}; retry ${retry + 1} of ${maxRateLimitRetries} in ${delayMs} ms` +
+        (retryAfter === undefined ? ' (backoff).' : ' (Retry-After).'),
+    );
+    return delayMs;
+  }
+}
+
+/** Gives the response a `dispose()` that drains or cancels its unread body, unless it has one. */
+function withDispose(response: Stripe.HttpClientResponse): Stripe.HttpClientResponse {
+  if (typeof response.dispose !== 'function') {
+    response.dispose = () => {
+      const raw = response.getRawResponse() as { resume?: () => void; body?: { cancel?: () => Promise<void> } } | null;
+      if (typeof raw?.resume === 'function') {
+        raw.resume();
+      } else if (typeof raw?.body?.cancel === 'function') {
+        raw.body.cancel().catch(() => undefined);
+      }
+    };
+  }
+  return response;
+}
+
+/** A header from the network, safe for a log line. */
+function sanitize(value: string | undefined): string {
+  if (value === undefined || value === '') {
+    return 'not given';
+  }
+  return value.replace(/[^\w.:-]/g, '_').slice(0, 64);
+}

@@ -1,0 +1,49 @@
+import type { ThrottlerStorage } from '@nestjs/throttler';
+
+/**
+ * Options of the rate-limited Stripe client. `LitestripeModuleOptions` extends this interface;
+ * `maxRequestsPerMinute`, `rateLimitCacheKey` and `stripe` are declared there.
+ *
+ * The limiter allows `maxRequestsPerMinute` requests per `rateLimitWindowMs` window, counted in
+ * `rateLimitStorage` under `rateLimitCacheKey`. Every attempt (first tries, stripe-node's network
+ * retries and litestripe's 429 retries) takes one slot.
+ */
+export interface LitestripeClientOptions {
+  /**
+   * Where the API rate limiter counts requests, in the shape of `@nestjs/throttler`'s
+   * `ThrottlerStorage`. Give a shared store (e.g. `ThrottlerStorageRedisService` of
+   * `@nest-lab/throttler-storage-redis`) so that every instance of the app shares one budget.
+   *
+   * The throttler's in-memory `ThrottlerStorageService` is used as a sliding window; any other
+   * store is assumed to count every `increment()` in a fixed window (as the Redis stores do), and
+   * the limiter compares the count itself. A store you pass is not closed by litestripe.
+   * If the store fails, calls fall back to a per-process in-memory limit (with a warning).
+   * @default a per-process `ThrottlerStorageService`, cleared on application shutdown
+   */
+  rateLimitStorage?: ThrottlerStorage;
+
+  /**
+   * Length of the rate-limit window in milliseconds: `maxRequestsPerMinute` requests are allowed
+   * per window (so the name holds for the default). The store is given a window 3% longer, a
+   * guard against network jitter.
+   * @default 60000
+   */
+  rateLimitWindowMs?: number;
+
+  /**
+   * Longest time a call waits for a free slot of the rate limiter, in milliseconds. Past it the
+   * call fails with `StripeRateLimitExceededError` (nothing is sent to Stripe). Calls over the
+   * limit wait in order of arrival (per process) until then.
+   * @default 60000
+   */
+  maxRateLimitWaitMs?: number;
+
+  /**
+   * How often one request answered `429 Too Many Requests` by Stripe is tried again, after
+   * `Retry-After` or an exponential backoff with jitter (1 s, 2 s, 4 s... halved at random). A
+   * `Retry-After` longer than `maxRateLimitWaitMs` is not waited for. When retries are exhausted the
+   * call fails with stripe's `StripeRateLimitError`. `0` disables these retries.
+   * @default 3
+   */
+  maxRateLimitRetries?: number;
+}

@@ -1,0 +1,23 @@
+import { StripeHttpClientRuntimeError } from './stripe-http-client-runtime-error';
+
+/**
+ * A Stripe API call waited `maxRateLimitWaitMs` for a slot of the rate limiter without getting one.
+ * The request was not sent to Stripe.
+ */
+export class StripeRateLimitExceededError extends StripeHttpClientRuntimeError {
+  constructor(
+    /** How long the call waited, in milliseconds (its `maxRateLimitWaitMs`). */
+    readonly waitedMs: number,
+    /** Requests allowed per window (`maxRequestsPerMinute`). */
+    readonly limit: number,
+    /** Window length in milliseconds (`rateLimitWindowMs`). */
+    readonly windowMs: number,
+  ) {
+    super(
+      `Litestripe: no Stripe API request slot became free within ${waitedMs} ms ` +
+        `(limit: ${limit} requests per ${windowMs} ms, shared through the rate-limit store); the request was not sent. ` +
+        'Send fewer requests, or raise maxRateLimitWaitMs or maxRequestsPerMinute.',
+    );
+    this.name = 'StripeRateLimitExceededError';
+  }
+}

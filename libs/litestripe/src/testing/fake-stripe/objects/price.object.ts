@@ -1,0 +1,78 @@
+import type Stripe from 'stripe';
+import { stripeId } from '../ids';
+import { decimalString } from './wire';
+
+export type RecurringInterval = 'day' | 'week' | 'month' | 'year';
+
+export interface PriceInput {
+  product: string;
+  currency: string;
+  unitAmount: number;
+  recurring: { interval: RecurringInterval; intervalCount: number; trialPeriodDays?: number | null } | null;
+  lookupKey?: string | null;
+  nickname?: string | null;
+  metadata?: Record<string, string>;
+  active?: boolean;
+  created: number;
+}
+
+export function buildPrice(input: PriceInput): Stripe.Price {
+  return {
+    id: stripeId('price'),
+    object: 'price',
+    active: input.active ?? true,
+    billing_scheme: 'per_unit',
+    created: input.created,
+    currency: input.currency.toLowerCase(),
+    custom_unit_amount: null,
+    livemode: false,
+    lookup_key: input.lookupKey ?? null,
+    metadata: input.metadata ?? {},
+    nickname: input.nickname ?? null,
+    product: input.product,
+    recurring: input.recurring
+      ? {
+          interval: input.recurring.interval,
+          interval_count: input.recurring.intervalCount,
+          meter: null,
+          trial_period_days: input.recurring.trialPeriodDays ?? null,
+          usage_type: 'licensed',
+        }
+      : null,
+    tax_behavior: 'unspecified',
+    tiers_mode: null,
+    transform_quantity: null,
+    type: input.recurring ? 'recurring' : 'one_time',
+    unit_amount: input.unitAmount,
+    unit_amount_decimal: decimalString(input.unitAmount),
+  };
+}
+
+/** The legacy `plan` twin of a recurring price, still present on subscription items. */
+export function planFromPrice(price: Stripe.Price): Stripe.Plan {
+  return {
+    id: price.id,
+    object: 'plan',
+    active: price.active,
+    amount: price.unit_amount,
+    amount_decimal: price.unit_amount_decimal,
+    billing_scheme: price.billing_scheme,
+    created: price.created,
+    currency: price.currency,
+    interval: price.recurring?.interval ?? 'month',
+    interval_count: price.recurring?.interval_count ?? 1,
+    livemode: false,
+    metadata: price.metadata,
+    meter: null,
+    nickname: price.nickname,
+    product: typeof price.product === 'string' ? price.product : price.product.id,
+    tiers_mode: null,
+    transform_usage: null,
+    trial_period_days: null,
+    usage_type: 'licensed',
+  };
+}
+
+export function productIdOf(price: Stripe.Price): string {
+  return typeof price.product === 'string' ? price.product : price.product.id;
+}

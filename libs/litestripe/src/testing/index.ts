@@ -1,0 +1,2 @@
+export * from './stripe-event.builder';
+export * from './webhook-signature';

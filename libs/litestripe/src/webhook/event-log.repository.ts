@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type Stripe from 'stripe';
+import { EventOutcome } from '../entities/stripe-event-log.entity';
+import { queryRows } from './query-rows';
+
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * The event log decides, in the database, which delivery of an event gets to process it. A
+ * concurrent duplicate waits on the primary key until the first delivery commits or rolls back.
+ */
+@Injectable()
+export class EventLogRepository {
+  /**
+   * Records the event as handled by this transaction. False when it was already processed or
+   * ignored (a duplicate); a failed event is claimed again, counting the attempt.
+   */
+  async claim(manager: EntityManager, event: Stripe.Event, outcome: Exclude<EventOutcome, 'failed'>): Promise<boolean> {
+    const rows = await queryRows(manager, 
+      `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at")
+       VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, now())
+       ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = now(), "attempts" = e."attempts" + 1, "last_error" = NULL
+       WHERE e."outcome" = 'failed'
+       RETURNING "attempts"`,
+      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, outcome],
+    );
+    return rows.length > 0;
+  }
+
+  /** Records a failed attempt outside the rolled-back transaction, unless another delivery has since succeeded. */
+  async recordFailure(dataSource: DataSource, event: Stripe.Event, error: unknown): Promise<void> {
+    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, MAX_ERROR_LENGTH);
+    await dataSource.query(
+      `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "last_error")
+       VALUES ($1, $2, $3, $4, $5, to_timestamp($6), 'failed', $7)
+       ON CONFLICT ("id") DO UPDATE SET "attempts" = e."attempts" + 1, "last_error" = EXCLUDED."last_error"
+       WHERE e."outcome" = 'failed'`,
+      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, message],
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { EntityManager } from 'typeorm';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
+import { OrphanReason } from '../../entities/orphaned-payment.entity';
+import { CheckoutCompletedEvent, PaymentOrphanedEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
+import { LitestripeEvents } from '../../events/litestripe-events';
+import { subscriptionTransitions } from '../../events/subscription-transitions';
+import { filterMetadata } from '../account-reference';
+import { queryRows } from '../query-rows';
+import { checkoutChanges } from '../subscription-changes';
+import { SubscriptionRowWriter } from '../subscription-row.writer';
+import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf } from '../stripe-payload';
+import { AccountReferenceResolver } from './account-reference.resolver';
+import { WebhookEventHandler } from './webhook-event-handler';
+
+interface PreparedCheckout {
+  sessionId: string;
+  subscriptionId: string;
+  customerId: string | null;
+  accountRef: string | null;
+  orphan: { reason: OrphanReason; rejectedReference: string | null; email: string | null } | null;
+  amount: number | null;
+  currency: string | null;
+  livemode: boolean;
+  sessionCreated: number;
+  metadata: Record<string, string>;
+}
+
+/**
+ * `checkout.session.completed` in subscription mode: the only event that carries the host's
+ * `client_reference_id`, so it links the subscription to an account, or records an orphan.
+ */
+@Injectable()
+export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckout> {
+  readonly eventTypes = ['checkout.session.completed'] as const;
+
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    private readonly references: AccountReferenceResolver,
+    private readonly writer: SubscriptionRowWriter,
+  ) {}
+
+  async prepare(event: Stripe.Event): Promise<PreparedCheckout | null> {
+    const session = event.data.object as unknown as StripePayload;
+    const sessionId = stringOf(session.id);
+    const subscriptionId = idOf(session.subscription);
+    if (session.mode !== 'subscription' || !sessionId || !subscriptionId) return null;
+
+    const customerId = idOf(session.customer);
+    const livemode = session.livemode === true;
+    const candidate = session.client_reference_id;
+    const reference = await this.references.resolve(candidate, { source: 'checkout', checkoutSessionId: sessionId, subscriptionId, customerId, livemode });
+    const email = stringOf(objectOf(session.customer_details)?.email) ?? stringOf(session.customer_email);
+    return {
+      sessionId,
+      subscriptionId,
+      customerId,
+      accountRef: reference.accountRef,
+      orphan: reference.problem ? { reason: reference.problem, rejectedReference: typeof candidate === 'string' ? candidate.slice(0, 500) : null, email } : null,
+      amount: numberOf(session.amount_total),
+      currency: stringOf(session.currency),
+      livemode,
+      sessionCreated: numberOf(session.created) ?? event.created,
+      metadata: filterMetadata(stringRecordOf(session.metadata), this.options.metadataKeys),
+    };
+  }
+
+  async apply(manager: EntityManager, checkout: PreparedCheckout, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
+    const change = await this.writer.apply(manager, checkout.subscriptionId, (row) => checkoutChanges(row, checkout));
+    if (!change) return [];
+    const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
+    events.push({
+      name: LitestripeEvents.CheckoutCompleted,
+      payload: new CheckoutCompletedEvent(checkout.sessionId, change.current, checkout.accountRef, stripeEvent),
+    });
+    if (checkout.orphan) {
+      const orphanId = await this.recordOrphan(manager, checkout);
+      if (orphanId !== null) {
+        events.push({
+          name: LitestripeEvents.PaymentOrphaned,
+          payload: new PaymentOrphanedEvent(orphanId, checkout.sessionId, checkout.subscriptionId, checkout.customerId, checkout.orphan.reason, stripeEvent),
+        });
+      }
+    }
+    return events;
+  }
+
+  private async recordOrphan(manager: EntityManager, checkout: PreparedCheckout): Promise<number | null> {
+    const orphan = checkout.orphan!;
+    const rows = await queryRows<{ id: number }>(manager, 
+      `INSERT INTO litestripe_orphaned_payment ("email", "customer_id", "subscription_id", "checkout_session_id", "amount", "currency", "reason", "rejected_reference", "livemode", "stripe_created")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10))
+       ON CONFLICT ("checkout_session_id") DO NOTHING
+       RETURNING "id"`,
+      [orphan.email, checkout.customerId, checkout.subscriptionId, checkout.sessionId, checkout.amount, checkout.currency, orphan.reason, orphan.rejectedReference, checkout.livemode, checkout.sessionCreated],
+    );
+    return rows.length ? Number(rows[0].id) : null;
+  }
+}

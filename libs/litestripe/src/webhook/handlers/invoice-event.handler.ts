@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { EntityManager } from 'typeorm';
+import { PaymentEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
+import { LitestripeEvents } from '../../events/litestripe-events';
+import { PaymentFacts, paymentChanges } from '../subscription-changes';
+import { SubscriptionRowWriter } from '../subscription-row.writer';
+import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../stripe-payload';
+import { WebhookEventHandler } from './webhook-event-handler';
+
+interface PreparedPayment extends PaymentFacts {
+  subscriptionId: string;
+  amount: number | null;
+  currency: string | null;
+  created: number;
+}
+
+const OUTCOME_BY_TYPE: Record<string, PaymentFacts['status']> = {
+  'invoice.paid': 'succeeded',
+  'invoice.payment_succeeded': 'succeeded',
+  'invoice.payment_failed': 'failed',
+};
+
+/** Invoice payment outcomes of subscriptions: the latest one is kept on the subscription row. */
+@Injectable()
+export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment> {
+  readonly eventTypes = Object.keys(OUTCOME_BY_TYPE);
+
+  constructor(private readonly writer: SubscriptionRowWriter) {}
+
+  async prepare(event: Stripe.Event): Promise<PreparedPayment | null> {
+    const invoice = event.data.object as unknown as StripePayload;
+    const invoiceId = stringOf(invoice.id);
+    const subscriptionId = invoiceSubscriptionId(invoice);
+    if (!invoiceId || !subscriptionId) return null; // a one-off invoice: not ours
+    const succeeded = OUTCOME_BY_TYPE[event.type] === 'succeeded';
+    return {
+      invoiceId,
+      subscriptionId,
+      customerId: idOf(invoice.customer),
+      status: OUTCOME_BY_TYPE[event.type],
+      livemode: invoice.livemode === true,
+      amount: numberOf(succeeded ? invoice.amount_paid : invoice.amount_due),
+      currency: stringOf(invoice.currency),
+      created: event.created,
+    };
+  }
+
+  async apply(manager: EntityManager, payment: PreparedPayment, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
+    const change = await this.writer.apply(manager, payment.subscriptionId, (row) => paymentChanges(row, payment, payment.created));
+    if (!change) return [];
+    const { previous, current } = change;
+    // invoice.paid and invoice.payment_succeeded report the same payment: announce it once.
+    if (previous && previous.latestInvoiceId === current.latestInvoiceId && previous.latestPaymentStatus === current.latestPaymentStatus) return [];
+    if (current.latestInvoiceId !== payment.invoiceId) return [];
+    const name = payment.status === 'succeeded' ? LitestripeEvents.PaymentSucceeded : LitestripeEvents.PaymentFailed;
+    return [{ name, payload: new PaymentEvent(payment.invoiceId, current, payment.amount, payment.currency, stripeEvent) }];
+  }
+}
+
+/** Before API version 2025-03-31 `invoice.subscription`; since, `invoice.parent.subscription_details.subscription`. */
+export function invoiceSubscriptionId(invoice: StripePayload): string | null {
+  const details = objectOf(objectOf(invoice.parent)?.subscription_details);
+  return idOf(details?.subscription) ?? idOf(invoice.subscription);
+}

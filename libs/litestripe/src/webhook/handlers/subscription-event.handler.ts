@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { EntityManager } from 'typeorm';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
+import { PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent } from '../../events/litestripe-event.payloads';
+import { LitestripeEvents } from '../../events/litestripe-events';
+import { subscriptionTransitions } from '../../events/subscription-transitions';
+import { filterMetadata } from '../account-reference';
+import { snapshotChanges } from '../subscription-changes';
+import { SubscriptionRowWriter } from '../subscription-row.writer';
+import { readSubscription, SubscriptionSnapshot } from '../subscription-snapshot';
+import { StripePayload } from '../stripe-payload';
+import { AccountReferenceResolver } from './account-reference.resolver';
+import { WebhookEventHandler } from './webhook-event-handler';
+
+interface PreparedSubscription {
+  snapshot: SubscriptionSnapshot;
+  accountRef: string | null;
+  metadata: Record<string, string>;
+  created: number;
+  trialWillEnd: boolean;
+}
+
+/** `customer.subscription.*`: the subscription's own state, applied in event order. */
+@Injectable()
+export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSubscription> {
+  readonly eventTypes = [
+    'customer.subscription.created',
+    'customer.subscription.updated',
+    'customer.subscription.deleted',
+    'customer.subscription.paused',
+    'customer.subscription.resumed',
+    'customer.subscription.trial_will_end',
+    'customer.subscription.pending_update_applied',
+    'customer.subscription.pending_update_expired',
+  ] as const;
+
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    private readonly references: AccountReferenceResolver,
+    private readonly writer: SubscriptionRowWriter,
+  ) {}
+
+  async prepare(event: Stripe.Event): Promise<PreparedSubscription> {
+    const snapshot = readSubscription(event.data.object as unknown as StripePayload);
+    const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
+    const reference = candidate
+      ? await this.references.resolve(candidate, {
+          source: 'subscription_metadata',
+          checkoutSessionId: null,
+          subscriptionId: snapshot.id,
+          customerId: snapshot.customerId,
+          livemode: snapshot.livemode,
+        })
+      : { accountRef: null };
+    return {
+      snapshot,
+      accountRef: reference.accountRef,
+      metadata: filterMetadata(snapshot.metadata, this.options.metadataKeys),
+      created: event.created,
+      trialWillEnd: event.type === 'customer.subscription.trial_will_end',
+    };
+  }
+
+  async apply(manager: EntityManager, prepared: PreparedSubscription, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
+    const { snapshot, created, accountRef, metadata } = prepared;
+    const change = await this.writer.apply(manager, snapshot.id, (row) => snapshotChanges(row, snapshot, created, accountRef, metadata));
+    if (!change) return [];
+    const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
+    if (prepared.trialWillEnd) {
+      const payload = new SubscriptionChangedEvent(change.current, change.previous?.status ?? null, stripeEvent);
+      events.push({ name: LitestripeEvents.SubscriptionTrialWillEnd, payload });
+    }
+    return events;
+  }
+}

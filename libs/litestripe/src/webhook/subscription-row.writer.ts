@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { queryRows } from './query-rows';
+
+export type SubscriptionChanges = Partial<Omit<StripeSubscription, 'id' | 'createdAt' | 'updatedAt'>>;
+
+/** Decides what an event changes on a row, given the row as locked (null: no row yet). */
+export type DecideChanges = (current: StripeSubscription | null) => SubscriptionChanges | null;
+
+export interface RowChange {
+  previous: StripeSubscription | null;
+  current: StripeSubscription;
+}
+
+const TABLE = 'litestripe_subscription';
+
+/**
+ * Applies one event's changes to one subscription row inside the caller's transaction. The row is
+ * locked first, so the decision is made on the latest committed state even when deliveries for
+ * the same subscription race each other; only columns whose value changes are written.
+ */
+@Injectable()
+export class SubscriptionRowWriter {
+  async apply(manager: EntityManager, id: string, decide: DecideChanges): Promise<RowChange | null> {
+    const columns = manager.connection.getMetadata(StripeSubscription).columns;
+    let previous = await this.lock(manager, columns, id);
+    if (!previous) {
+      const changes = decide(null);
+      if (!changes) return null;
+      const inserted = await this.insert(manager, columns, id, changes);
+      if (inserted) return { previous: null, current: inserted };
+      // Another transaction inserted the row between our lock attempt and our insert.
+      previous = (await this.lock(manager, columns, id)) as StripeSubscription;
+    }
+    const changes = decide(previous);
+    const changed = changes ? columns.filter((c) => c.propertyName in changes && !sameValue(c.getEntityValue(changes), c.getEntityValue(previous))) : [];
+    if (changed.length === 0) return { previous, current: previous };
+    const params = [id, ...changed.map((c) => toDatabase(c, changes as SubscriptionChanges))];
+    const assignments = changed.map((c, i) => `"${c.databaseName}" = $${i + 2}`).join(', ');
+    const rows = await queryRows(manager, `UPDATE ${TABLE} SET ${assignments}, "updated_at" = now() WHERE "id" = $1 RETURNING *`, params);
+    return { previous, current: fromDatabase(columns, rows[0]) };
+  }
+
+  private async lock(manager: EntityManager, columns: ColumnMetadata[], id: string): Promise<StripeSubscription | null> {
+    const rows = await queryRows(manager, `SELECT * FROM ${TABLE} WHERE "id" = $1 FOR UPDATE`, [id]);
+    return rows.length ? fromDatabase(columns, rows[0]) : null;
+  }
+
+  private async insert(manager: EntityManager, columns: ColumnMetadata[], id: string, changes: SubscriptionChanges): Promise<StripeSubscription | null> {
+    const given = columns.filter((c) => c.propertyName in changes && c.getEntityValue(changes) !== undefined);
+    const names = ['"id"', ...given.map((c) => `"${c.databaseName}"`)].join(', ');
+    const placeholders = ['$1', ...given.map((_, i) => `$${i + 2}`)].join(', ');
+    const rows = await queryRows(manager, 
+      `INSERT INTO ${TABLE} (${names}) VALUES (${placeholders}) ON CONFLICT ("id") DO NOTHING RETURNING *`,
+      [id, ...given.map((c) => toDatabase(c, changes))],
+    );
+    return rows.length ? fromDatabase(columns, rows[0]) : null;
+  }
+}
+
+function toDatabase(column: ColumnMetadata, entity: SubscriptionChanges): unknown {
+  const value = column.getEntityValue(entity);
+  // pg would send a plain object as JSON anyway; be explicit so arrays inside stay JSON too.
+  return column.type === 'jsonb' && value !== null && value !== undefined ? JSON.stringify(value) : value;
+}
+
+function fromDatabase(columns: ColumnMetadata[], row: Record<string, unknown>): StripeSubscription {
+  const entity = new StripeSubscription();
+  for (const column of columns) {
+    const raw = row[column.databaseName];
+    const transformer = column.transformer && !Array.isArray(column.transformer) ? column.transformer : undefined;
+    column.setEntityValue(entity, transformer ? transformer.from(raw) : raw);
+  }
+  return entity;
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : false;
+  }
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') return JSON.stringify(a) === JSON.stringify(b);
+  return a === b || (a == null && b == null);
+}

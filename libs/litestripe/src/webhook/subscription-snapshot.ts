@@ -1,0 +1,87 @@
+import { SubscriptionStatus } from '../entities/stripe-subscription.entity';
+import { dateOf, idOf, listOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf } from './stripe-payload';
+
+/** What a subscription payload says about the subscription, read from either API shape. */
+export interface SubscriptionSnapshot {
+  id: string;
+  customerId: string | null;
+  status: SubscriptionStatus;
+  priceId: string | null;
+  productId: string | null;
+  lookupKey: string | null;
+  quantity: number | null;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  trialStart: Date | null;
+  trialEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  cancelAt: Date | null;
+  canceledAt: Date | null;
+  endedAt: Date | null;
+  collectionPaused: boolean;
+  livemode: boolean;
+  metadata: Record<string, string>;
+}
+
+const STATUSES: readonly SubscriptionStatus[] = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'];
+
+/** Statuses a subscription never leaves. */
+export const TERMINAL_STATUSES: readonly SubscriptionStatus[] = ['canceled', 'incomplete_expired'];
+
+/**
+ * Lifecycle position of a status. Two events of the same second are applied in this order, so
+ * that `canceled` after `active` (or `past_due` after a renewal) wins a tie.
+ */
+export const STATUS_RANK: Readonly<Record<SubscriptionStatus, number>> = {
+  incomplete: 0,
+  trialing: 1,
+  active: 2,
+  past_due: 3,
+  unpaid: 4,
+  paused: 4,
+  canceled: 9,
+  incomplete_expired: 9,
+};
+
+export class UnreadablePayloadError extends Error {}
+
+export function readSubscription(payload: StripePayload): SubscriptionSnapshot {
+  const id = stringOf(payload.id);
+  const status = payload.status as SubscriptionStatus;
+  if (!id?.startsWith('sub_') || !STATUSES.includes(status)) {
+    throw new UnreadablePayloadError(`not a subscription object (id ${JSON.stringify(payload.id)}, status ${JSON.stringify(payload.status)})`);
+  }
+  const items = listOf(payload.items);
+  const firstItem = items[0] ?? {};
+  // Before 2018-02 an item held a `plan`; later a `price`. The subscription-level `plan` is older still.
+  const price = objectOf(firstItem.price) ?? objectOf(firstItem.plan) ?? objectOf(payload.plan);
+  return {
+    id,
+    customerId: idOf(payload.customer),
+    status,
+    priceId: idOf(price),
+    productId: idOf(price?.product),
+    lookupKey: stringOf(price?.lookup_key),
+    quantity: numberOf(firstItem.quantity) ?? numberOf(payload.quantity),
+    ...readPeriod(payload, items),
+    trialStart: dateOf(payload.trial_start),
+    trialEnd: dateOf(payload.trial_end),
+    cancelAtPeriodEnd: payload.cancel_at_period_end === true,
+    cancelAt: dateOf(payload.cancel_at),
+    canceledAt: dateOf(payload.canceled_at),
+    endedAt: dateOf(payload.ended_at),
+    collectionPaused: objectOf(payload.pause_collection) !== null,
+    livemode: payload.livemode === true,
+    metadata: stringRecordOf(payload.metadata),
+  };
+}
+
+/** Since API version 2025-03-31 the billing period lives on each item, not on the subscription. */
+function readPeriod(payload: StripePayload, items: StripePayload[]): Pick<SubscriptionSnapshot, 'currentPeriodStart' | 'currentPeriodEnd'> {
+  const starts = items.map((item) => numberOf(item.current_period_start)).filter((n): n is number => n !== null);
+  const ends = items.map((item) => numberOf(item.current_period_end)).filter((n): n is number => n !== null);
+  return {
+    currentPeriodStart: dateOf(payload.current_period_start) ?? (starts.length ? dateOf(Math.min(...starts)) : null),
+    currentPeriodEnd: dateOf(payload.current_period_end) ?? (ends.length ? dateOf(Math.max(...ends)) : null),
+  };
+}

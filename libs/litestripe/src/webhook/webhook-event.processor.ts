@@ -1,0 +1,87 @@
+import { Injectable, InternalServerErrorException, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Stripe from 'stripe';
+import { DataSource } from 'typeorm';
+import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
+import { isDatabaseUnavailable } from './database-unavailable';
+import { DomainEventPublisher } from './domain-event.publisher';
+import { EventLogRepository } from './event-log.repository';
+import { CheckoutEventHandler } from './handlers/checkout-event.handler';
+import { InvoiceEventHandler } from './handlers/invoice-event.handler';
+import { SubscriptionEventHandler } from './handlers/subscription-event.handler';
+import { WebhookEventHandler } from './handlers/webhook-event-handler';
+
+/** What became of one delivery. */
+export type DeliveryOutcome = 'processed' | 'ignored' | 'duplicate';
+
+/**
+ * Takes a verified event through one database transaction (claim it in the event log, apply it)
+ * and emits the resulting domain events once that has committed. A failure rolls everything
+ * back, is recorded on the event log, and is rethrown so Stripe gets a 5xx and retries.
+ */
+@Injectable()
+export class WebhookEventProcessor {
+  private readonly logger = new Logger('Litestripe');
+  private readonly handlers = new Map<string, WebhookEventHandler>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly eventLog: EventLogRepository,
+    private readonly publisher: DomainEventPublisher,
+    subscriptions: SubscriptionEventHandler,
+    checkouts: CheckoutEventHandler,
+    invoices: InvoiceEventHandler,
+  ) {
+    for (const handler of [subscriptions, checkouts, invoices] as WebhookEventHandler[]) {
+      for (const type of handler.eventTypes) this.handlers.set(type, handler);
+    }
+  }
+
+  /** The Stripe event types this module acts on; others are recorded as ignored. */
+  get handledEventTypes(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  async process(event: Stripe.Event): Promise<DeliveryOutcome> {
+    const stripeEvent = new StripeEventRef(event.id, event.type, event.created, event.livemode === true, event.account ?? null);
+    let domainEvents: PendingDomainEvent[] | null;
+    let outcome: DeliveryOutcome;
+    try {
+      const handler = this.handlers.get(event.type);
+      const prepared = handler ? await handler.prepare(event) : null;
+      outcome = handler && prepared !== null ? 'processed' : 'ignored';
+      domainEvents = await this.dataSource.transaction(async (manager) => {
+        if (!(await this.eventLog.claim(manager, event, outcome as 'processed' | 'ignored'))) return null;
+        return outcome === 'processed' ? handler!.apply(manager, prepared, stripeEvent) : [];
+      });
+    } catch (error) {
+      throw await this.failed(event, error);
+    }
+    if (domainEvents === null) {
+      this.logger.debug(`Stripe event ${event.id} (${event.type}) is a duplicate; nothing changed`);
+      return 'duplicate';
+    }
+    if (outcome === 'ignored') this.logger.debug(`Stripe event ${event.id} (${event.type}) ignored: not a type or object this module handles`);
+    this.publisher.publish(domainEvents, event.id);
+    return outcome;
+  }
+
+  private async failed(event: Stripe.Event, error: unknown): Promise<unknown> {
+    const unavailable = isDatabaseUnavailable(error);
+    try {
+      await this.eventLog.recordFailure(this.dataSource, event, error);
+    } catch (recordError) {
+      this.logger.warn(`Could not record the failure of Stripe event ${event.id}: ${describe(recordError)}`);
+    }
+    if (unavailable) {
+      this.logger.warn(`Database unavailable while processing Stripe event ${event.id} (${event.type}); answering 503 so Stripe retries`);
+      return new ServiceUnavailableException('Database unavailable; Stripe will retry this event');
+    }
+    this.logger.error(`Processing Stripe event ${event.id} (${event.type}) failed; nothing was written and Stripe will retry: ${describe(error)}`);
+    return new InternalServerErrorException('Processing failed; Stripe will retry this event');
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,57 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+
+/**
+ * The one place a webhook delivery becomes a trusted event: it checks `Stripe-Signature` on the
+ * exact raw bytes against every configured secret (rotation, test and live endpoints).
+ */
+@Injectable()
+export class WebhookSignatureVerifier {
+  constructor(@Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions) {}
+
+  async verify(rawBody: Buffer, signatureHeader: string | string[] | undefined): Promise<Stripe.Event> {
+    const header = Array.isArray(signatureHeader) ? signatureHeader.join(',') : signatureHeader;
+    if (!header) throw new BadRequestException('Missing Stripe-Signature header');
+
+    let lastError: unknown;
+    for (const secret of this.options.webhookSecrets) {
+      try {
+        const event = await Stripe.webhooks.constructEventAsync(rawBody, header, secret, this.options.webhookToleranceSeconds);
+        return assertStripeEvent(event);
+      } catch (error) {
+        lastError = error;
+        // Only a mismatching signature can be cured by another secret; a malformed header or an
+        // expired timestamp fails the same way for all of them.
+        if (!(error instanceof Stripe.errors.StripeSignatureVerificationError) || !/No signatures found/.test(error.message)) break;
+      }
+    }
+    throw new BadRequestException(reasonOf(lastError));
+  }
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof SyntaxError) return 'Malformed JSON body';
+  if (error instanceof BadRequestException) return error.message;
+  const message = error instanceof Error ? error.message : '';
+  if (/tolerance/i.test(message)) return 'Signature timestamp outside the tolerance zone';
+  if (/Unable to extract timestamp and signatures/i.test(message)) return 'Malformed Stripe-Signature header';
+  return 'No signature matches any configured webhook secret';
+}
+
+function assertStripeEvent(event: Stripe.Event): Stripe.Event {
+  const candidate = event as unknown as Record<string, unknown>;
+  const data = candidate?.data as Record<string, unknown> | undefined;
+  if (
+    typeof candidate?.id !== 'string' ||
+    !candidate.id.startsWith('evt_') ||
+    typeof candidate.type !== 'string' ||
+    typeof candidate.created !== 'number' ||
+    !data ||
+    typeof data.object !== 'object' ||
+    data.object === null
+  ) {
+    throw new BadRequestException('Body is not a Stripe event');
+  }
+  return event;
+}

@@ -1,0 +1,75 @@
+import {
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  InternalServerErrorException,
+  Logger,
+  NotFoundException,
+  Param,
+  PayloadTooLargeException,
+  Post,
+  Req,
+  Type,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import { DeliveryOutcome, WebhookEventProcessor } from './webhook-event.processor';
+import { WebhookSignatureVerifier } from './webhook-signature.verifier';
+
+/** The parts of an Express or Fastify request the webhook reads. */
+interface WebhookRequest {
+  rawBody?: Buffer;
+  headers: IncomingHttpHeaders;
+  url: string;
+}
+
+export interface WebhookResponse {
+  received: true;
+  outcome: DeliveryOutcome;
+}
+
+const RAW_BODY_HELP =
+  'The webhook needs the raw request body to verify Stripe signatures. Create the app with ' +
+  '`NestFactory.create(AppModule, { rawBody: true })` (Express) or ' +
+  '`NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), { rawBody: true })` (Fastify).';
+
+/** Builds the webhook controller at the configured path (`POST /<path>/:uuid`). */
+export function createWebhookController(path: string): Type<unknown> {
+  @Controller(path)
+  class LitestripeWebhookController {
+    private readonly logger = new Logger('Litestripe');
+
+    constructor(
+      @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+      @Inject(WebhookSignatureVerifier) private readonly verifier: WebhookSignatureVerifier,
+      @Inject(WebhookEventProcessor) private readonly processor: WebhookEventProcessor,
+    ) {}
+
+    @Post(':uuid')
+    @HttpCode(200)
+    async receive(@Param('uuid') uuid: string, @Req() request: WebhookRequest, @Headers('stripe-signature') signature?: string): Promise<WebhookResponse> {
+      if (!sameSecret(uuid, this.options.webhookUuid)) throw new NotFoundException(`Cannot POST ${request.url}`);
+      const rawBody = request.rawBody;
+      if (!Buffer.isBuffer(rawBody)) {
+        if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+          throw new UnsupportedMediaTypeException('Stripe webhooks are application/json');
+        }
+        this.logger.error(RAW_BODY_HELP);
+        throw new InternalServerErrorException(RAW_BODY_HELP);
+      }
+      if (rawBody.length > this.options.maxWebhookBodyBytes) throw new PayloadTooLargeException(`Body over ${this.options.maxWebhookBodyBytes} bytes`);
+      const event = await this.verifier.verify(rawBody, signature);
+      return { received: true, outcome: await this.processor.process(event) };
+    }
+  }
+  return LitestripeWebhookController;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given.toLowerCase());
+  const b = Buffer.from(expected.toLowerCase());
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,94 @@
+import { INestApplication, Module } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { LitestripeModule, LitestripeModuleOptions } from '@litestripe/nestjs';
+import { signedDelivery } from '@litestripe/nestjs/testing';
+import { EventRecorder } from './event-recorder';
+import { testDatabaseUrl, truncateTables, typeOrmOptions } from './test-database';
+
+export type Adapter = 'express' | 'fastify';
+export type Registration = 'forRoot' | 'forRootAsync';
+
+export const WEBHOOK_SECRET = 'whsec_testsecretaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+
+export interface TestAppOptions {
+  adapter?: Adapter;
+  registration?: Registration;
+  options?: Partial<LitestripeModuleOptions>;
+  webhookPath?: string;
+  rawBody?: boolean;
+  /** Keep existing rows (a second app instance sharing the database). */
+  keepData?: boolean;
+}
+
+export interface TestApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  recorder: EventRecorder;
+  uuid: string;
+  webhookUrl: string;
+  /** Posts `event` signed with `secret` (default: the app's secret) and returns the response. */
+  deliver(event: object, options?: { secret?: string; timestamp?: number }): Promise<request.Response>;
+  close(): Promise<void>;
+}
+
+/** Boots a real Nest app with the module, over real PostgreSQL, listening on a real port. */
+export async function createTestApp(config: TestAppOptions = {}): Promise<TestApp> {
+  const url = await testDatabaseUrl();
+  const uuid = config.options?.webhookUuid ?? randomUUID();
+  const options: LitestripeModuleOptions = {
+    secretKey: 'sk_test_litestripe',
+    webhookUuid: uuid,
+    webhookSecret: WEBHOOK_SECRET,
+    ...config.options,
+  };
+  const webhookPath = config.webhookPath;
+  const litestripe =
+    config.registration === 'forRootAsync'
+      ? LitestripeModule.forRootAsync({ useFactory: async () => options, webhookPath })
+      : LitestripeModule.forRoot({ ...options, webhookPath });
+
+  @Module({
+    imports: [
+      TypeOrmModule.forRoot({ ...typeOrmOptions(url), entities: [], autoLoadEntities: true }),
+      EventEmitterModule.forRoot({ wildcard: true }),
+      litestripe,
+    ],
+    providers: [EventRecorder],
+  })
+  class HostModule {}
+
+  const moduleRef = await Test.createTestingModule({ imports: [HostModule] }).compile();
+  const rawBody = config.rawBody ?? true;
+  const app =
+    config.adapter === 'fastify'
+      ? moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { rawBody, logger: false })
+      : moduleRef.createNestApplication<NestExpressApplication>({ rawBody, logger: false });
+  // Express parses at most 100 kB by default; let the module's own limit (1 MiB) decide.
+  if (config.adapter !== 'fastify') (app as NestExpressApplication).useBodyParser('json', { limit: '2mb' });
+  await app.init();
+  if (config.adapter === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
+  await app.listen(0, '127.0.0.1');
+
+  const dataSource = app.get(DataSource);
+  if (!config.keepData) await truncateTables(dataSource);
+  const webhookUrl = `/${webhookPath ?? 'ls/hook'}/${uuid}`;
+  return {
+    app,
+    dataSource,
+    recorder: app.get(EventRecorder),
+    uuid,
+    webhookUrl,
+    async deliver(event, deliveryOptions = {}) {
+      const { body, headers } = await signedDelivery(event, deliveryOptions.secret ?? WEBHOOK_SECRET, deliveryOptions.timestamp);
+      return request(app.getHttpServer()).post(webhookUrl).set(headers).send(body);
+    },
+    close: () => app.close(),
+  };
+}

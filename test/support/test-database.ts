@@ -1,0 +1,43 @@
+import { Client } from 'pg';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS } from '@litestripe/nestjs';
+
+/**
+ * Each Jest worker gets a database of its own on the PostgreSQL server named by
+ * TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), migrated once.
+ */
+const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+let prepared: Promise<string> | undefined;
+
+export function testDatabaseUrl(): Promise<string> {
+  prepared ??= prepareDatabase();
+  return prepared;
+}
+
+async function prepareDatabase(): Promise<string> {
+  const name = `litestripe_test_${process.env.JEST_WORKER_ID ?? '0'}`;
+  const admin = new Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  const migrator = new DataSource({ ...typeOrmOptions(url.toString()), migrationsRun: false });
+  await migrator.initialize();
+  await migrator.runMigrations();
+  await migrator.destroy();
+  return url.toString();
+}
+
+export function typeOrmOptions(url: string): DataSourceOptions {
+  return { type: 'postgres', url, entities: LITESTRIPE_ENTITIES, migrations: LITESTRIPE_MIGRATIONS, poolSize: 10 };
+}
+
+export async function truncateTables(dataSource: DataSource): Promise<void> {
+  await dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event RESTART IDENTITY');
+}
