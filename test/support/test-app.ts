@@ -25,6 +25,8 @@ export interface TestAppOptions {
   rawBody?: boolean;
   /** Keep existing rows (a second app instance sharing the database). */
   keepData?: boolean;
+  /** Rewrites the worker database's URL, e.g. to go through a proxy. */
+  databaseUrl?: (url: string) => string;
 }
 
 export interface TestApp {
@@ -40,7 +42,7 @@ export interface TestApp {
 
 /** Boots a real Nest app with the module, over real PostgreSQL, listening on a real port. */
 export async function createTestApp(config: TestAppOptions = {}): Promise<TestApp> {
-  const url = await testDatabaseUrl();
+  const url = (config.databaseUrl ?? ((u: string) => u))(await testDatabaseUrl());
   const uuid = config.options?.webhookUuid ?? randomUUID();
   const options: LitestripeModuleOptions = {
     secretKey: 'sk_test_litestripe',
