@@ -16,7 +16,8 @@ export function testDatabaseUrl(): Promise<string> {
 }
 
 async function prepareDatabase(): Promise<string> {
-  const name = `litestripe_test_${process.env.JEST_WORKER_ID ?? '0'}`;
+  // Unique per run, so two test runs on one server never drop each other's databases.
+  const name = `${testDatabasePrefix()}${process.env.JEST_WORKER_ID ?? '0'}`;
   const admin = new Client({ connectionString: SERVER_URL });
   await admin.connect();
   try {
@@ -32,6 +33,11 @@ async function prepareDatabase(): Promise<string> {
   await migrator.runMigrations();
   await migrator.destroy();
   return url.toString();
+}
+
+/** Set once per run by test/support/global-setup.js; global-teardown.js drops every database with it. */
+export function testDatabasePrefix(): string {
+  return `litestripe_test_${process.env.LITESTRIPE_TEST_RUN ?? process.pid}_`;
 }
 
 export function typeOrmOptions(url: string): DataSourceOptions {

@@ -1,6 +1,8 @@
 export { LitestripeModule } from './litestripe.module';
 export type { LitestripeModuleOptions, LitestripeModuleExtras, ClientReferenceContext } from './interfaces/litestripe-options.interface';
 export { LitestripeConfigError } from './config/litestripe-config.error';
+export { LITESTRIPE_OPTIONS } from './config/resolved-options';
+export type { ResolvedLitestripeOptions } from './config/resolved-options';
 export { litestripeOptionsFromEnv, envSource, readWebhookSecretFile } from './config/env-options.factory';
 export type { EnvSource } from './config/env-options.factory';
 export * from './entities';

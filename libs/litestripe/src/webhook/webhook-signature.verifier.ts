@@ -13,6 +13,12 @@ export class WebhookSignatureVerifier {
   async verify(rawBody: Buffer, signatureHeader: string | string[] | undefined): Promise<Stripe.Event> {
     const header = Array.isArray(signatureHeader) ? signatureHeader.join(',') : signatureHeader;
     if (!header) throw new BadRequestException('Missing Stripe-Signature header');
+    const timestamp = /(?:^|,)\s*t=(\d+)\s*(?:,|$)/.exec(header);
+    if (!timestamp || !/(?:^|,)\s*v1=[0-9a-f]+/i.test(header)) throw new BadRequestException('Malformed Stripe-Signature header');
+    // Stripe's check only bounds the past; a timestamp far ahead would make a replayable delivery.
+    if (Number(timestamp[1]) - Date.now() / 1000 > this.options.webhookToleranceSeconds) {
+      throw new BadRequestException('Signature timestamp outside the tolerance zone');
+    }
 
     let lastError: unknown;
     for (const secret of this.options.webhookSecrets) {

@@ -31,6 +31,8 @@ export interface WebhookResponse {
   outcome: DeliveryOutcome;
 }
 
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+
 const RAW_BODY_HELP =
   'The webhook needs the raw request body to verify Stripe signatures. Create the app with ' +
   '`NestFactory.create(AppModule, { rawBody: true })` (Express) or ' +
@@ -52,11 +54,9 @@ export function createWebhookController(path: string): Type<unknown> {
     @HttpCode(200)
     async receive(@Param('uuid') uuid: string, @Req() request: WebhookRequest, @Headers('stripe-signature') signature?: string): Promise<WebhookResponse> {
       if (!sameSecret(uuid, this.options.webhookUuid)) throw new NotFoundException(`Cannot POST ${request.url}`);
+      if (!JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeException('Stripe webhooks are application/json');
       const rawBody = request.rawBody;
       if (!Buffer.isBuffer(rawBody)) {
-        if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-          throw new UnsupportedMediaTypeException('Stripe webhooks are application/json');
-        }
         this.logger.error(RAW_BODY_HELP);
         throw new InternalServerErrorException(RAW_BODY_HELP);
       }

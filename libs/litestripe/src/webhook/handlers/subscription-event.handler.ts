@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
@@ -8,7 +8,7 @@ import { subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
 import { snapshotChanges } from '../subscription-changes';
 import { SubscriptionRowWriter } from '../subscription-row.writer';
-import { readSubscription, SubscriptionSnapshot } from '../subscription-snapshot';
+import { readSubscription, SubscriptionSnapshot, UnreadablePayloadError } from '../subscription-snapshot';
 import { StripePayload } from '../stripe-payload';
 import { AccountReferenceResolver } from './account-reference.resolver';
 import { WebhookEventHandler } from './webhook-event-handler';
@@ -24,6 +24,7 @@ interface PreparedSubscription {
 /** `customer.subscription.*`: the subscription's own state, applied in event order. */
 @Injectable()
 export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSubscription> {
+  private readonly logger = new Logger('Litestripe');
   readonly eventTypes = [
     'customer.subscription.created',
     'customer.subscription.updated',
@@ -41,8 +42,16 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
     private readonly writer: SubscriptionRowWriter,
   ) {}
 
-  async prepare(event: Stripe.Event): Promise<PreparedSubscription> {
-    const snapshot = readSubscription(event.data.object as unknown as StripePayload);
+  async prepare(event: Stripe.Event): Promise<PreparedSubscription | null> {
+    let snapshot: SubscriptionSnapshot;
+    try {
+      snapshot = readSubscription(event.data.object as unknown as StripePayload);
+    } catch (error) {
+      if (!(error instanceof UnreadablePayloadError)) throw error;
+      // Retrying cannot make a payload readable: record the event as ignored rather than have Stripe retry for days.
+      this.logger.warn(`Stripe event ${event.id} (${event.type}) ignored: ${error.message}`);
+      return null;
+    }
     const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
     const reference = candidate
       ? await this.references.resolve(candidate, {

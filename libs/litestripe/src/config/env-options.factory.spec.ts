@@ -1,0 +1,161 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EnvSource, envSource, litestripeOptionsFromEnv, readWebhookSecretFile } from './env-options.factory';
+import { LitestripeConfigError } from './litestripe-config.error';
+import { validateOptions } from './validate-options';
+
+const BASE = {
+  STRIPE_SECRET_KEY: 'sk_test_51EnvSecretKey',
+  STRIPE_WEBHOOK_UUID: '5f0c8a36-7d1e-4b8e-9a43-0d5e2c1f6b7a',
+};
+
+/** An EnvSource over a plain object, as a ConfigService with `load` would be. */
+function source(values: Record<string, unknown>): EnvSource {
+  return { get: <T>(name: string) => values[name] as T | undefined };
+}
+
+/** Settles `promise` into what happened and when, without an unhandled rejection. */
+function track<T>(promise: Promise<T>) {
+  const state: { settled: boolean; value?: T; error?: unknown; at?: number } = { settled: false };
+  const done = promise.then(
+    (value) => Object.assign(state, { settled: true, value, at: Date.now() }),
+    (error) => Object.assign(state, { settled: true, error, at: Date.now() }),
+  );
+  return { state, done };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('envSource', () => {
+  it('reads a plain environment object', () => {
+    const env = envSource({ STRIPE_SECRET_KEY: 'sk_test_x' });
+    expect(env.get('STRIPE_SECRET_KEY')).toBe('sk_test_x');
+    expect(env.get('MISSING')).toBeUndefined();
+  });
+});
+
+describe('litestripeOptionsFromEnv', () => {
+  it('maps every variable to its option', async () => {
+    const options = await litestripeOptionsFromEnv(
+      source({
+        ...BASE,
+        STRIPE_PUBLIC_KEY: 'pk_test_51Env',
+        STRIPE_WEBHOOK_SECRET: 'whsec_one',
+        LITESTRIPE_MAX_REQUESTS_PER_MINUTE: '120',
+        LITESTRIPE_API_RATE_LIMIT_CACHE_KEY: 'billing_rl',
+      }),
+    );
+    expect(options).toEqual({
+      secretKey: 'sk_test_51EnvSecretKey',
+      publishableKey: 'pk_test_51Env',
+      webhookUuid: BASE.STRIPE_WEBHOOK_UUID,
+      webhookSecret: ['whsec_one'],
+      maxRequestsPerMinute: 120,
+      rateLimitCacheKey: 'billing_rl',
+    });
+    expect(() => validateOptions(options)).not.toThrow();
+  });
+
+  it('splits a comma-separated STRIPE_WEBHOOK_SECRET, trimming spaces and dropping empty entries', async () => {
+    const options = await litestripeOptionsFromEnv(source({ ...BASE, STRIPE_WEBHOOK_SECRET: ' whsec_old , whsec_new,, ' }));
+    expect(options.webhookSecret).toEqual(['whsec_old', 'whsec_new']);
+  });
+
+  it('trims values and treats blank ones as unset', async () => {
+    const options = await litestripeOptionsFromEnv(source({ ...BASE, STRIPE_SECRET_KEY: '  sk_test_51Padded \n', STRIPE_PUBLIC_KEY: '   ', LITESTRIPE_MAX_REQUESTS_PER_MINUTE: '' }));
+    expect(options.secretKey).toBe('sk_test_51Padded');
+    expect(options.publishableKey).toBeUndefined();
+    expect(options.maxRequestsPerMinute).toBeUndefined();
+    expect(options.webhookSecret).toEqual([]);
+  });
+
+  it('accepts numbers from a ConfigService that parsed them', async () => {
+    const options = await litestripeOptionsFromEnv(source({ ...BASE, STRIPE_WEBHOOK_SECRET: 'whsec_a', LITESTRIPE_MAX_REQUESTS_PER_MINUTE: 90 }));
+    expect(options.maxRequestsPerMinute).toBe(90);
+  });
+
+  it.each(['abc', '1.5', '-3', '12 per minute'])('refuses LITESTRIPE_MAX_REQUESTS_PER_MINUTE=%j, naming the variable', async (value) => {
+    const error = await litestripeOptionsFromEnv(source({ ...BASE, LITESTRIPE_MAX_REQUESTS_PER_MINUTE: value })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LitestripeConfigError);
+    expect((error as LitestripeConfigError).option).toBe('LITESTRIPE_MAX_REQUESTS_PER_MINUTE');
+  });
+
+  it('lets overrides win over the environment', async () => {
+    const options = await litestripeOptionsFromEnv(source({ ...BASE, STRIPE_WEBHOOK_SECRET: 'whsec_env' }), { webhookSecret: 'whsec_override', metadataKeys: ['plan'] });
+    expect(options).toMatchObject({ webhookSecret: 'whsec_override', metadataKeys: ['plan'], secretKey: BASE.STRIPE_SECRET_KEY });
+  });
+
+  describe('STRIPE_WEBHOOK_SECRET_FILE', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'litestripe-secret-'));
+    });
+    afterEach(() => rm(dir, { recursive: true, force: true }));
+
+    it('waits for the file the Stripe CLI writes later, and reads the secret out of its output', async () => {
+      const file = join(dir, 'webhook-secret');
+      const started = Date.now();
+      const { state, done } = track(litestripeOptionsFromEnv(source({ ...BASE, STRIPE_WEBHOOK_SECRET_FILE: file, STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS: '5' })));
+
+      let writtenAt = 0;
+      const written = new Promise<void>((resolve, reject) =>
+        setTimeout(() => {
+          writtenAt = Date.now();
+          writeFile(file, '> Ready! Your webhook signing secret is whsec_fromcli+/=123 (^C to quit)\n').then(resolve, reject);
+        }, 500),
+      );
+
+      await sleep(350);
+      expect(state.settled).toBe(false);
+      await Promise.all([written, done]);
+
+      expect(state.error).toBeUndefined();
+      expect(state.value!.webhookSecret).toEqual(['whsec_fromcli+/=123']);
+      expect(state.at!).toBeGreaterThanOrEqual(writtenAt);
+      expect(state.at! - started).toBeLessThan(5000);
+    });
+
+    it('keeps waiting while the file exists but holds no secret yet', async () => {
+      const file = join(dir, 'webhook-secret');
+      await writeFile(file, '');
+      const { state, done } = track(readWebhookSecretFile(file, 3000, 50));
+      await sleep(200);
+      expect(state.settled).toBe(false);
+      await writeFile(file, 'whsec_arrived\n');
+      await done;
+      expect(state.value).toBe('whsec_arrived');
+    });
+
+    it('prefers STRIPE_WEBHOOK_SECRET and never reads the file then', async () => {
+      const options = await litestripeOptionsFromEnv(source({ ...BASE, STRIPE_WEBHOOK_SECRET: 'whsec_direct', STRIPE_WEBHOOK_SECRET_FILE: join(dir, 'never-written') }));
+      expect(options.webhookSecret).toEqual(['whsec_direct']);
+    });
+
+    it('gives up after STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS with an error that names the variable and the path', async () => {
+      const file = join(dir, 'never-written');
+      const started = Date.now();
+      const error = await litestripeOptionsFromEnv(source({ ...BASE, STRIPE_WEBHOOK_SECRET_FILE: file, STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS: '1' })).catch((e: unknown) => e);
+      const elapsed = Date.now() - started;
+      expect(error).toBeInstanceOf(LitestripeConfigError);
+      expect((error as LitestripeConfigError).option).toBe('STRIPE_WEBHOOK_SECRET_FILE');
+      expect((error as Error).message).toContain(file);
+      expect((error as Error).message).toMatch(/after 1 s/);
+      expect(elapsed).toBeGreaterThanOrEqual(950);
+      expect(elapsed).toBeLessThan(3000);
+    });
+
+    it('refuses a non-numeric STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS', async () => {
+      const error = await litestripeOptionsFromEnv(source({ ...BASE, STRIPE_WEBHOOK_SECRET_FILE: join(dir, 'x'), STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS: 'soon' })).catch((e: unknown) => e);
+      expect((error as LitestripeConfigError).option).toBe('STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS');
+    });
+
+    it('does not put a secret the file holds into the timeout error', async () => {
+      const file = join(dir, 'not-a-secret');
+      await writeFile(file, 'sk_live_51ThisShouldNeverBeEchoed\n');
+      const error = (await readWebhookSecretFile(file, 200, 50).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(LitestripeConfigError);
+      expect(error.message).not.toContain('sk_live_51ThisShouldNeverBeEchoed');
+    });
+  });
+});

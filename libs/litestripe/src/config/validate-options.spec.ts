@@ -1,0 +1,158 @@
+import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
+import { LitestripeConfigError } from './litestripe-config.error';
+import { validateOptions } from './validate-options';
+
+const VALID: LitestripeModuleOptions = {
+  secretKey: 'sk_test_51UnitSecretKey0000000000',
+  webhookUuid: '5f0c8a36-7d1e-4b8e-9a43-0d5e2c1f6b7a',
+  webhookSecret: 'whsec_unitsecretaaaaaaaaaaaaaaaaaaaaaaaaaa',
+};
+
+/** The error `validateOptions` throws for `options`; fails the test when it does not throw. */
+function errorFor(options: unknown): LitestripeConfigError {
+  try {
+    validateOptions(options as LitestripeModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(LitestripeConfigError);
+    return error as LitestripeConfigError;
+  }
+  throw new Error('validateOptions accepted the options');
+}
+
+function expectRefused(overrides: Record<string, unknown>, option: string, problem: RegExp, hidden: string[] = []): void {
+  const error = errorFor({ ...VALID, ...overrides });
+  expect(error.option).toBe(option);
+  expect(error.message).toContain(`Litestripe option "${option}"`);
+  expect(error.message).toMatch(problem);
+  for (const value of [...hidden, VALID.secretKey, VALID.webhookSecret as string]) expect(error.message).not.toContain(value);
+}
+
+describe('validateOptions', () => {
+  it('fills in every default and turns webhookSecret into webhookSecrets', () => {
+    const resolved = validateOptions(VALID);
+    expect(resolved).toEqual({
+      secretKey: VALID.secretKey,
+      webhookUuid: VALID.webhookUuid,
+      webhookSecrets: [VALID.webhookSecret],
+      webhookToleranceSeconds: 300,
+      maxWebhookBodyBytes: 1024 * 1024,
+      accountReferenceMetadataKey: 'client_reference_id',
+      maxRequestsPerMinute: 75,
+      rateLimitCacheKey: 'litestripe_stripe_api_rate_limit',
+      stripe: {},
+    });
+    expect(resolved).not.toHaveProperty('webhookSecret');
+  });
+
+  it('keeps given values and does not change the options object it was given', () => {
+    const options: LitestripeModuleOptions = {
+      ...VALID,
+      publishableKey: 'pk_live_51Publishable',
+      webhookSecret: ['whsec_old', 'whsec_new+/='],
+      webhookToleranceSeconds: 600,
+      maxWebhookBodyBytes: 2048,
+      accountReferenceMetadataKey: 'account',
+      metadataKeys: ['plan'],
+      maxRequestsPerMinute: 20,
+      rateLimitCacheKey: 'rl',
+      stripe: { maxNetworkRetries: 1 },
+    };
+    const copy = structuredClone(options);
+    expect(validateOptions(options)).toMatchObject({
+      publishableKey: 'pk_live_51Publishable',
+      webhookSecrets: ['whsec_old', 'whsec_new+/='],
+      webhookToleranceSeconds: 600,
+      maxWebhookBodyBytes: 2048,
+      accountReferenceMetadataKey: 'account',
+      metadataKeys: ['plan'],
+      maxRequestsPerMinute: 20,
+      rateLimitCacheKey: 'rl',
+      stripe: { maxNetworkRetries: 1 },
+    });
+    expect(options).toEqual(copy);
+  });
+
+  it.each(['sk_test_abc123', 'sk_live_abc123', 'rk_test_abc123', 'rk_live_abc123'])('accepts the API key %s', (secretKey) => {
+    expect(validateOptions({ ...VALID, secretKey }).secretKey).toBe(secretKey);
+  });
+
+  it('accepts a UUID in upper case', () => {
+    expect(() => validateOptions({ ...VALID, webhookUuid: VALID.webhookUuid.toUpperCase() })).not.toThrow();
+  });
+
+  it.each([undefined, null, 'options'])('refuses options that are not an object (%p)', (options) => {
+    expect(errorFor(options).option).toBe('options');
+  });
+
+  describe('secretKey', () => {
+    it.each([undefined, null, ''])('is missing when %p', (secretKey) => expectRefused({ secretKey }, 'secretKey', /is missing/));
+    it.each([
+      ['a publishable key', 'pk_test_51PublishableLooksSecret7Hq2Xz', '51PublishableLooksSecret7Hq2Xz'],
+      ['a webhook secret', 'whsec_wrongslotsecretffffffffffffffffffff', 'wrongslotsecretffff'],
+      ['a key with a trailing newline', 'sk_live_51TrailingNewlineKey9\n', '51TrailingNewlineKey9'],
+      ['a quoted key', '"sk_live_51QuotedKey000000"', '51QuotedKey000000'],
+      ['a key of another mode', 'sk_prod_51OtherModeKey00000', '51OtherModeKey00000'],
+    ])('is malformed when %s, and the message does not echo it', (_, secretKey, fragment) =>
+      expectRefused({ secretKey }, 'secretKey', /is malformed/, [fragment]),
+    );
+    it('is malformed when not a string', () => expectRefused({ secretKey: 42 }, 'secretKey', /is malformed/));
+  });
+
+  describe('publishableKey', () => {
+    it('may be left out', () => expect(validateOptions(VALID)).not.toHaveProperty('publishableKey'));
+    it('is malformed when a secret key is given, and the message does not echo it', () =>
+      expectRefused({ publishableKey: 'sk_live_51SecretInThePublicSlot8Zt' }, 'publishableKey', /is malformed/, ['sk_live_51SecretInThePublicSlot8Zt', '51SecretInThePublicSlot8Zt']));
+  });
+
+  describe('webhookUuid', () => {
+    it.each([undefined, ''])('is missing when %p', (webhookUuid) => expectRefused({ webhookUuid }, 'webhookUuid', /is missing/));
+    it.each(['hook-7d1e4b8e9a430d5e', '5f0c8a36-7d1e-4b8e-9a43-0d5e2c1f6b7', '5f0c8a36-7d1e-4b8e-9a43-0d5e2c1f6b7a ', 'zf0c8a36-7d1e-4b8e-9a43-0d5e2c1f6b7a'])(
+      'is malformed when %j, and the message does not echo it',
+      (webhookUuid) => expectRefused({ webhookUuid }, 'webhookUuid', /is malformed/, [webhookUuid.trim()]),
+    );
+  });
+
+  describe('webhookSecret', () => {
+    it.each([[undefined], [''], [[]], [['']], [[undefined]], [[42]]])('is missing when %j', (webhookSecret) =>
+      expectRefused({ webhookSecret }, 'webhookSecret', /is missing/),
+    );
+    it('drops empty entries of a list', () => {
+      expect(validateOptions({ ...VALID, webhookSecret: ['', 'whsec_kept', ''] }).webhookSecrets).toEqual(['whsec_kept']);
+    });
+    it.each(['whsec-TypoedSecretValue42', 'whsec_has space', 'WHSEC_UPPERCASEPREFIX', 'sk_test_51NotAWebhookSecret'])('is malformed when %j', (webhookSecret) =>
+      expectRefused({ webhookSecret }, 'webhookSecret', /is malformed/, [webhookSecret, webhookSecret.slice(6)]),
+    );
+    it('names the bad entry of a list, and echoes none of them', () =>
+      expectRefused(
+        { webhookSecret: ['whsec_goodrotationsecreteeeeeeeeeeeeeeeeee', 'whsec_bad secret with space'] },
+        'webhookSecret[1]',
+        /is malformed/,
+        ['whsec_goodrotationsecreteeeeeeeeeeeeeeeeee', 'goodrotationsecret', 'bad secret with space'],
+      ));
+  });
+
+  describe.each(['webhookToleranceSeconds', 'maxWebhookBodyBytes', 'maxRequestsPerMinute'])('%s', (option) => {
+    it.each([1.5, 0, -1, '300', Number.NaN, Number.POSITIVE_INFINITY, null])('refuses %p', (value) =>
+      expectRefused({ [option]: value }, option, /must be a positive whole number/),
+    );
+    it('accepts 1', () => expect(validateOptions({ ...VALID, [option]: 1 })).toMatchObject({ [option]: 1 }));
+  });
+
+  describe.each(['accountReferenceMetadataKey', 'rateLimitCacheKey'])('%s', (option) => {
+    it.each(['', '   ', 7, null])('refuses %p', (value) => expectRefused({ [option]: value }, option, /must be a non-empty string/));
+  });
+
+  it('keeps metadataKeys given as a list of non-empty strings', () => {
+    expect(validateOptions({ ...VALID, metadataKeys: ['plan', 'seats'] }).metadataKeys).toEqual(['plan', 'seats']);
+  });
+
+  it.each(['plan', [''], [1], {}])('refuses metadataKeys %j', (metadataKeys) =>
+    expectRefused({ metadataKeys }, 'metadataKeys', /must be a list of non-empty strings/),
+  );
+
+  it('refuses a validateClientReference that is not a function', () => {
+    expectRefused({ validateClientReference: 'yes' }, 'validateClientReference', /must be a function/);
+    const validate = () => true;
+    expect(validateOptions({ ...VALID, validateClientReference: validate }).validateClientReference).toBe(validate);
+  });
+});
