@@ -1,0 +1,99 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  CheckoutCompletedEvent,
+  LitestripeEvents,
+  PaymentEvent,
+  PaymentOrphanedEvent,
+  StripeSubscription,
+  SubscriptionChangedEvent,
+} from '@litestripe/nestjs';
+
+/** What a host does with the module's domain events; here, one timeline line each. */
+@Injectable()
+export class BillingEventsListener {
+  private readonly logger = new Logger('Billing');
+
+  @OnEvent(LitestripeEvents.CheckoutCompleted)
+  checkoutCompleted(e: CheckoutCompletedEvent) {
+    this.line('checkout completed', `${e.checkoutSessionId} → ${e.accountRef ? `account ${e.accountRef}` : 'no account'}`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionCreated)
+  created(e: SubscriptionChangedEvent) {
+    this.line('subscription created', `${label(e.subscription)}, ${e.subscription.status}`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionUpdated)
+  updated(e: SubscriptionChangedEvent) {
+    const s = e.subscription;
+    this.line('subscription updated', `${label(s)}, ${e.previousStatus} → ${s.status}, period ends ${day(s.currentPeriodEnd)}`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionActivated)
+  activated(e: SubscriptionChangedEvent) {
+    this.line('access granted', `account ${e.subscription.accountRef} may use premium`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionDeactivated)
+  deactivated(e: SubscriptionChangedEvent) {
+    this.line('access revoked', `account ${e.subscription.accountRef} (${e.previousStatus} → ${e.subscription.status})`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionCanceled)
+  canceled(e: SubscriptionChangedEvent) {
+    const s = e.subscription;
+    this.line('cancellation scheduled', `${label(s)} ends ${day(s.cancelAtPeriodEnd ? s.currentPeriodEnd : s.cancelAt)}`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionDeleted)
+  deleted(e: SubscriptionChangedEvent) {
+    this.line('subscription ended', `${label(e.subscription)} on ${day(e.subscription.endedAt)}`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionPaused)
+  paused(e: SubscriptionChangedEvent) {
+    this.line('subscription paused', label(e.subscription));
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionResumed)
+  resumed(e: SubscriptionChangedEvent) {
+    this.line('subscription resumed', `${label(e.subscription)}, ${e.subscription.status}`);
+  }
+
+  @OnEvent(LitestripeEvents.SubscriptionTrialWillEnd)
+  trialWillEnd(e: SubscriptionChangedEvent) {
+    this.line('trial ends soon', `${label(e.subscription)} on ${day(e.subscription.trialEnd)}`);
+  }
+
+  @OnEvent(LitestripeEvents.PaymentSucceeded)
+  paid(e: PaymentEvent) {
+    this.line('payment succeeded', `${e.invoiceId}, ${money(e)} for ${label(e.subscription)}`);
+  }
+
+  @OnEvent(LitestripeEvents.PaymentFailed)
+  paymentFailed(e: PaymentEvent) {
+    this.line('payment failed', `${e.invoiceId}, ${money(e)} for ${label(e.subscription)}`);
+  }
+
+  @OnEvent(LitestripeEvents.PaymentOrphaned)
+  orphaned(e: PaymentOrphanedEvent) {
+    this.line('orphaned payment', `#${e.orphanedPaymentId} from checkout ${e.checkoutSessionId} (${e.reason}): support must link it`);
+  }
+
+  private line(what: string, details: string): void {
+    this.logger.log(`${what.padEnd(22)} ${details}`);
+  }
+}
+
+function label(s: StripeSubscription): string {
+  return s.accountRef ? `${s.id} (account ${s.accountRef})` : s.id;
+}
+
+function day(date: Date | null): string {
+  return date ? date.toISOString().slice(0, 10) : '?';
+}
+
+function money(e: PaymentEvent): string {
+  return e.amount === null ? 'amount unknown' : `${(e.amount / 100).toFixed(2)} ${(e.currency ?? '').toUpperCase()}`;
+}

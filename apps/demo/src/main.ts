@@ -1,0 +1,49 @@
+import { Logger, LogLevel } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { describeDatabase } from './database.config';
+import { prepareSandboxEnv, sandboxEnabled } from './sandbox/sandbox-env';
+import { runSandboxLifecycle } from './sandbox/sandbox-lifecycle';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** `DEMO_QUIET=1`: errors only. Otherwise `LOG_LEVEL` (fatal, error, warn, log, debug, verbose), default `log`. */
+function logLevels(env: NodeJS.ProcessEnv = process.env): LogLevel[] {
+  if (env.DEMO_QUIET === '1') return ['fatal', 'error'];
+  const index = LEVELS.indexOf(env.LOG_LEVEL as LogLevel);
+  return LEVELS.slice(0, (index < 0 ? LEVELS.indexOf('log') : index) + 1);
+}
+
+async function bootstrap() {
+  await ConfigModule.envVariablesLoaded;
+  // The sandbox's keys must be in the environment before the module reads its options.
+  const sandbox = sandboxEnabled() ? prepareSandboxEnv() : null;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, { rawBody: true, logger: logLevels() });
+  app.useBodyParser('json', { limit: '1mb' }); // Express's default is 100 kB; Stripe events can be larger
+  app.enableShutdownHooks();
+  const port = Number(process.env.PORT) || 3000;
+  await app.listen(port);
+
+  const logger = new Logger('Demo');
+  logger.log(`Database: ${describeDatabase()}`);
+  logger.log(`Stripe webhook endpoint: http://localhost:${port}/ls/hook/${process.env.STRIPE_WEBHOOK_UUID}`);
+  logger.log(`Premium route: http://localhost:${port}/premium/<accountRef>`);
+  if (sandbox) {
+    logger.log('Sandbox mode: playing a scripted lifecycle, signed with the local webhook secret');
+    // A broken script should not take the server down with it: log and keep serving.
+    await runSandboxLifecycle(app, sandbox).catch((error: unknown) => logger.error(`Sandbox lifecycle failed: ${describeError(error)}`));
+  } else {
+    logger.log(`Forward Stripe events here, e.g. stripe listen --forward-to localhost:${port}/ls/hook/${process.env.STRIPE_WEBHOOK_UUID}`);
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+bootstrap().catch((error: unknown) => {
+  new Logger('Demo').fatal(describeError(error));
+  process.exit(1);
+});
