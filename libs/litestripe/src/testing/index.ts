@@ -1,2 +1,3 @@
 export * from './stripe-event.builder';
 export * from './webhook-signature';
+export * from './fake-stripe';

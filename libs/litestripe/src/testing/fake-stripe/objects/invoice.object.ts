@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { randomToken, stripeId } from '../ids';
+import { stripeId } from '../ids';
 import { listEnvelope } from '../list-page';
 import { productIdOf } from './price.object';
 import { decimalString } from './wire';
@@ -10,10 +10,8 @@ export interface SubscriptionInvoiceInput {
   billingReason: Stripe.Invoice.BillingReason;
   /** Zero-amount invoice for a trial period. */
   trial: boolean;
-  number: string;
   created: number;
   lineItemPeriod: { start: number; end: number };
-  baseUrl: string;
 }
 
 /** A draft invoice for a subscription, in the 2025+ shape (`parent.subscription_details`, per-line `parent`). */
@@ -63,7 +61,7 @@ export function buildSubscriptionInvoice(input: SubscriptionInvoiceInput): Strip
     ending_balance: null,
     footer: null,
     from_invoice: null,
-    hosted_invoice_url: `${input.baseUrl}/invoices/${id}`,
+    hosted_invoice_url: null,
     invoice_pdf: null,
     issuer: { type: 'self' },
     last_finalization_error: null,
@@ -102,12 +100,6 @@ export function buildSubscriptionInvoice(input: SubscriptionInvoiceInput): Strip
     total_taxes: [],
     webhooks_delivered_at: null,
   };
-}
-
-export function invoiceNumber(customer: Stripe.Customer): string {
-  const sequence = customer.next_invoice_sequence ?? 1;
-  customer.next_invoice_sequence = sequence + 1;
-  return `${customer.invoice_prefix ?? randomToken(8).toUpperCase()}-${String(sequence).padStart(4, '0')}`;
 }
 
 function buildLine(

@@ -1,0 +1,73 @@
+import { invalidRequest } from './api-error';
+import type { FakeStripeContext } from './fake-stripe.context';
+import { buildDeletedCustomer } from './objects/customer.object';
+import { checkoutLineItems } from './objects/checkout-session.object';
+
+const MAX_DEPTH = 4;
+
+type Json = Record<string, unknown>;
+
+/**
+ * Applies `expand[]` paths (`subscription`, `data.customer`, `items.data.price.product`):
+ * each id at the end of a path is replaced by a copy of the object it names.
+ */
+export function expandResponse(body: unknown, paths: string[], ctx: FakeStripeContext): unknown {
+  if (paths.length === 0) return body;
+  const copy = structuredClone(body);
+  for (const path of paths) {
+    const segments = path.split('.');
+    if (segments.length > MAX_DEPTH + 1) throw invalidRequest(`You cannot expand more than ${MAX_DEPTH} levels of a property. Property: ${path}`, 'expand');
+    expandPath(copy, segments, path, ctx);
+  }
+  return copy;
+}
+
+function expandPath(node: unknown, segments: string[], fullPath: string, ctx: FakeStripeContext): void {
+  if (Array.isArray(node)) {
+    for (const element of node) expandPath(element, segments, fullPath, ctx);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const object = node as Json;
+  const [key, ...rest] = segments;
+  if (rest.length > 0) {
+    if (!(key in object)) throw cannotExpand(fullPath);
+    expandPath(object[key], rest, fullPath, ctx);
+    return;
+  }
+  const value = object[key];
+  if (value === undefined) {
+    const virtual = virtualProperty(object, key, ctx);
+    if (virtual === undefined) throw cannotExpand(fullPath);
+    object[key] = virtual;
+    return;
+  }
+  if (typeof value !== 'string') return;
+  const resolved = resolveId(value, ctx);
+  if (resolved === undefined) throw cannotExpand(fullPath);
+  object[key] = structuredClone(resolved);
+}
+
+function resolveId(id: string, ctx: FakeStripeContext): unknown {
+  const { store } = ctx;
+  if (id.startsWith('cus_')) return store.deletedCustomers.has(id) ? buildDeletedCustomer(id) : store.customers.get(id);
+  if (id.startsWith('sub_')) return store.subscriptions.get(id);
+  if (id.startsWith('price_')) return store.prices.get(id);
+  if (id.startsWith('prod_')) return store.products.get(id);
+  if (id.startsWith('in_')) return store.invoices.get(id);
+  if (id.startsWith('cs_')) return store.checkoutSessions.get(id);
+  return undefined;
+}
+
+/** Properties Stripe only includes when expanded. */
+function virtualProperty(object: Json, key: string, ctx: FakeStripeContext): unknown {
+  if (object.object === 'checkout.session' && key === 'line_items') {
+    const setup = ctx.store.checkoutSetups.get(object.id as string);
+    return setup ? checkoutLineItems(object.id as string, setup.lines, setup.lineIds) : undefined;
+  }
+  return undefined;
+}
+
+function cannotExpand(path: string) {
+  return invalidRequest(`This property cannot be expanded (${path}).`, 'expand');
+}

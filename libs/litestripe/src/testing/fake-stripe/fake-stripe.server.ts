@@ -1,0 +1,295 @@
+import Stripe from 'stripe';
+import { ApiPipeline } from './api-pipeline';
+import { completeCheckoutSession, type CompletedCheckout, type CompleteCheckoutOptions } from './billing/checkout-completion';
+import { runDueBilling } from './billing/renewal';
+import { seedSubscriptions, type SeededSubscription, type SeedSubscriptionsOptions } from './billing/seeding';
+import { applySubscriptionPatch, type SubscriptionPatch } from './billing/subscription-patch';
+import { seedPrice, type SeedPriceOptions } from './catalog-seeding';
+import { EventRecorder } from './event-recorder';
+import { FakeClock } from './fake-clock';
+import type { FakeStripeContext } from './fake-stripe.context';
+import type {
+  FailureOptions,
+  FakeStripeOptions,
+  HangOptions,
+  PauseOptions,
+  RateLimitOptions,
+  RecordedRequest,
+  WebhookEndpoint,
+} from './fake-stripe.options';
+import { FakeStripeStore } from './fake-stripe.store';
+import { FaultQueue } from './fault-queue';
+import { createRequestHandler } from './http-entry';
+import { HttpListener, LOOPBACK } from './http-listener';
+import { IdempotencyCache } from './idempotency-cache';
+import { type ResourceView, viewOf } from './resource-view';
+import { apiRoutes } from './routes';
+import { Router } from './router';
+import { type DeliveryResult, deliverEvent } from './webhook-delivery';
+import { type WebhookAttempt, WebhookDispatcher } from './webhook-dispatcher';
+
+/** The result of a scripted change: the new state and the events Stripe would have emitted for it. */
+export interface ScriptedChange<T> {
+  result: T;
+  events: Stripe.Event[];
+}
+
+export interface StripeClientConfig {
+  host: string;
+  port: number;
+  protocol: 'http';
+}
+
+/**
+ * An in-process Stripe API for tests: a real HTTP server that the `stripe` package talks to
+ * unchanged (`new Stripe(key, { ...fake.clientConfig() })`), with scripted billing time,
+ * fault injection and signed webhook delivery.
+ */
+export class FakeStripe {
+  readonly products: ResourceView<Stripe.Product>;
+  readonly prices: ResourceView<Stripe.Price>;
+  readonly customers: ResourceView<Stripe.Customer>;
+  readonly subscriptions: ResourceView<Stripe.Subscription>;
+  readonly invoices: ResourceView<Stripe.Invoice>;
+  readonly checkoutSessions: ResourceView<Stripe.Checkout.Session>;
+  readonly billingPortalSessions: ResourceView<Stripe.BillingPortal.Session>;
+  readonly events: ResourceView<Stripe.Event>;
+
+  private readonly clock: FakeClock;
+  private readonly store = new FakeStripeStore();
+  private readonly recorder: EventRecorder;
+  private readonly ctx: FakeStripeContext;
+  private readonly faults = new FaultQueue();
+  private readonly idempotency = new IdempotencyCache();
+  private readonly dispatcher: WebhookDispatcher;
+  private readonly pipeline: ApiPipeline;
+  private readonly listener: HttpListener;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly requestLog: RecordedRequest[] = [];
+  private latencyMs: number;
+
+  private constructor(private readonly options: FakeStripeOptions) {
+    this.latencyMs = options.latencyMs ?? 0;
+    this.clock = new FakeClock(options.now);
+    this.dispatcher = new WebhookDispatcher((eventId, delivered) => this.setDelivered(eventId, delivered));
+    this.dispatcher.setEndpoint(options.webhook ?? null);
+    this.recorder = new EventRecorder(this.store, this.clock, {
+      apiVersion: options.apiVersion ?? Stripe.API_VERSION,
+      pendingWebhooks: () => (this.dispatcher.active ? 1 : 0),
+      onRecorded: (event) => this.dispatcher.enqueue(event),
+    });
+    this.ctx = { store: this.store, clock: this.clock, events: this.recorder, baseUrl: () => this.url };
+    this.pipeline = new ApiPipeline({
+      ctx: this.ctx,
+      router: new Router(apiRoutes),
+      faults: this.faults,
+      idempotency: this.idempotency,
+      apiKeys: options.apiKeys ? new Set(options.apiKeys) : undefined,
+      latencyMs: () => this.latencyMs,
+      delay: (ms) => this.delay(ms),
+    });
+    this.listener = new HttpListener(
+      createRequestHandler({ pipeline: this.pipeline, ctx: this.ctx, requestLog: this.requestLog, apiVersion: this.recorder.apiVersion }),
+    );
+    this.products = viewOf(this.store.products);
+    this.prices = viewOf(this.store.prices);
+    this.customers = viewOf(this.store.customers);
+    this.subscriptions = viewOf(this.store.subscriptions);
+    this.invoices = viewOf(this.store.invoices);
+    this.checkoutSessions = viewOf(this.store.checkoutSessions);
+    this.billingPortalSessions = viewOf(this.store.billingPortalSessions);
+    this.events = viewOf(this.store.events);
+  }
+
+  static async start(options: FakeStripeOptions = {}): Promise<FakeStripe> {
+    const fake = new FakeStripe(options);
+    await fake.listener.listen(options.port ?? 0);
+    return fake;
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  get url(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  /** Spread into the Stripe constructor's config. */
+  clientConfig(): StripeClientConfig {
+    return { host: LOOPBACK, port: this.port, protocol: 'http' as const };
+  }
+
+  /** Closes the server and every socket (hung requests included); safe to call twice. */
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.dispatcher.stop();
+    await this.listener.close();
+  }
+
+  /** Takes the API "down" until `resume()`. */
+  async pause(options: PauseOptions = {}): Promise<void> {
+    await this.listener.pause(options.mode ?? 'refuse');
+  }
+
+  async resume(): Promise<void> {
+    await this.listener.resume();
+  }
+
+  get paused(): boolean {
+    return this.listener.paused;
+  }
+
+  /** The next `count` matching requests get Stripe's 429 with `Retry-After`. */
+  rateLimitNext(count = 1, options: RateLimitOptions = {}): void {
+    this.faults.push({ kind: 'rate_limit', options }, count);
+  }
+
+  /** The next `count` matching requests fail with a 5xx (default 500) `api_error`. */
+  failNext(count = 1, options: FailureOptions = {}): void {
+    this.faults.push({ kind: 'failure', options }, count);
+  }
+
+  /** The next `count` matching requests are never answered (until `stop`), to exercise client timeouts. */
+  hangNext(count = 1, options: HangOptions = {}): void {
+    this.faults.push({ kind: 'hang', options }, count);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  setLatency(ms: number): void {
+    this.latencyMs = Math.max(0, ms);
+  }
+
+  /** Every API request so far, oldest first (live array). */
+  get requests(): readonly RecordedRequest[] {
+    return this.requestLog;
+  }
+
+  clearRequests(): void {
+    this.requestLog.length = 0;
+  }
+
+  /** The fake's current time, unix seconds. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Moves time forward and runs what Stripe would have done meanwhile: renewals, trial ends, scheduled cancellations. */
+  advanceClock(seconds: number): ScriptedChange<number> {
+    const { events } = this.recorder.capture(() => {
+      this.clock.advance(seconds);
+      runDueBilling(this.ctx);
+    });
+    return { result: this.clock.now(), events };
+  }
+
+  /** A product and price, straight into the store. */
+  seedPrice(options: SeedPriceOptions = {}): Stripe.Price {
+    return structuredClone(seedPrice(this.ctx, options));
+  }
+
+  /** `count` customers with one subscription each, straight into the store (no invoices; events only if asked). */
+  seedSubscriptions(count: number, options: SeedSubscriptionsOptions = {}): SeededSubscription[] {
+    const price = options.price ? this.findPrice(options.price) : this.defaultSeedPrice();
+    return seedSubscriptions(this.ctx, count, price, options);
+  }
+
+  /** What Stripe does when the customer pays: customer, subscription, first invoice, events. */
+  completeCheckoutSession(id: string, options: CompleteCheckoutOptions = {}): CompletedCheckout {
+    const completed = completeCheckoutSession(this.ctx, id, options);
+    return structuredClone(completed);
+  }
+
+  /** Changes a subscription as Stripe itself would (dunning, pausing, period moves) and records the matching events. */
+  updateSubscription(id: string, patch: SubscriptionPatch): ScriptedChange<Stripe.Subscription> {
+    const subscription = this.store.subscriptions.get(id);
+    if (!subscription) throw new Error(`FakeStripe: no subscription ${id}`);
+    const { events } = this.recorder.capture(() => applySubscriptionPatch(this.ctx, subscription, patch, this.findPrice.bind(this)));
+    return { result: structuredClone(subscription), events };
+  }
+
+  /** Declines this customer's future payments (renewals, new subscriptions) until called with `false`. */
+  failPayments(customerId: string, fail = true): void {
+    if (fail) this.store.failingCustomers.add(customerId);
+    else this.store.failingCustomers.delete(customerId);
+  }
+
+  /** `GET /v1/events?delivery_success=false` lists events marked undelivered. */
+  markUndelivered(eventId: string): void {
+    const event = this.requireEvent(eventId);
+    event.pending_webhooks = Math.max(1, event.pending_webhooks);
+  }
+
+  markDelivered(eventId: string): void {
+    this.requireEvent(eventId).pending_webhooks = 0;
+  }
+
+  /** POSTs an event (or a stored event's id) to a webhook URL, signed with `secret`; updates its delivery state. */
+  async deliver(event: Stripe.Event | string, target: { url: string; secret: string; timestamp?: number }): Promise<DeliveryResult> {
+    const payload = typeof event === 'string' ? this.requireEvent(event) : event;
+    const result = await deliverEvent(payload, target);
+    if (this.store.events.has(payload.id)) this.setDelivered(payload.id, result.ok);
+    return result;
+  }
+
+  /** Delivers every new event to `endpoint` automatically, like a registered webhook endpoint; null stops it. */
+  setWebhookEndpoint(endpoint: WebhookEndpoint | null): void {
+    this.dispatcher.setEndpoint(endpoint);
+  }
+
+  /** Waits until every automatically queued webhook has been attempted. */
+  flushWebhooks(): Promise<void> {
+    return this.dispatcher.flush();
+  }
+
+  get webhookAttempts(): readonly WebhookAttempt[] {
+    return this.dispatcher.attempts;
+  }
+
+  /** Forgets all state, requests, idempotency keys, faults and clock offset; keeps products and prices if asked. */
+  reset(options: { keepCatalog?: boolean } = {}): void {
+    this.store.reset(options);
+    this.requestLog.length = 0;
+    this.idempotency.clear();
+    this.faults.clear();
+    this.clock.reset();
+    this.latencyMs = this.options.latencyMs ?? 0;
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private findPrice(idOrLookupKey: string): Stripe.Price {
+    const price = this.store.prices.get(idOrLookupKey) ?? this.store.prices.find((candidate) => candidate.lookup_key === idOrLookupKey);
+    if (!price) throw new Error(`FakeStripe: no price with id or lookup key ${idOrLookupKey}`);
+    return price;
+  }
+
+  private defaultSeedPrice(): Stripe.Price {
+    return this.store.prices.find((price) => price.lookup_key === DEFAULT_SEED_LOOKUP_KEY) ?? seedPrice(this.ctx, { lookupKey: DEFAULT_SEED_LOOKUP_KEY });
+  }
+
+  private requireEvent(eventId: string): Stripe.Event {
+    const event = this.store.events.get(eventId);
+    if (!event) throw new Error(`FakeStripe: no event ${eventId}`);
+    return event;
+  }
+
+  private setDelivered(eventId: string, delivered: boolean): void {
+    const event = this.store.events.get(eventId);
+    if (event) event.pending_webhooks = delivered ? 0 : Math.max(1, event.pending_webhooks);
+  }
+}
+
+const DEFAULT_SEED_LOOKUP_KEY = 'fake_seed_monthly';

@@ -1,0 +1,43 @@
+import type Stripe from 'stripe';
+import { Collection } from './collection';
+import type { CheckoutLine } from './objects/checkout-session.object';
+
+/** What a checkout session needs at completion that Stripe does not show on the session itself. */
+export interface CheckoutSetup {
+  lines: CheckoutLine[];
+  lineIds: string[];
+  subscriptionMetadata: Record<string, string>;
+  subscriptionDescription: string | null;
+  trialEnd: number | null;
+}
+
+/** Every object the fake holds, by resource type, plus the hidden state that drives simulated billing. */
+export class FakeStripeStore {
+  readonly products = new Collection<Stripe.Product>('product');
+  readonly prices = new Collection<Stripe.Price>('price');
+  readonly customers = new Collection<Stripe.Customer>('customer');
+  readonly subscriptions = new Collection<Stripe.Subscription>('subscription');
+  readonly invoices = new Collection<Stripe.Invoice>('invoice');
+  readonly checkoutSessions = new Collection<Stripe.Checkout.Session>('checkout.session');
+  readonly billingPortalSessions = new Collection<Stripe.BillingPortal.Session>('billing_portal.session');
+  readonly events = new Collection<Stripe.Event>('event');
+
+  readonly deletedCustomers = new Set<string>();
+  readonly checkoutSetups = new Map<string, CheckoutSetup>();
+  readonly trialWillEndSent = new Set<string>();
+  readonly failingCustomers = new Set<string>();
+
+  reset(options: { keepCatalog?: boolean } = {}): void {
+    if (!options.keepCatalog) {
+      this.products.clear();
+      this.prices.clear();
+    }
+    for (const collection of [this.customers, this.subscriptions, this.invoices, this.checkoutSessions, this.billingPortalSessions, this.events]) {
+      collection.clear();
+    }
+    this.deletedCustomers.clear();
+    this.checkoutSetups.clear();
+    this.trialWillEndSent.clear();
+    this.failingCustomers.clear();
+  }
+}

@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ApiPipeline, header } from './api-pipeline';
+import type { FakeStripeContext } from './fake-stripe.context';
+import type { RecordedRequest } from './fake-stripe.options';
+import { mergeFormParams, parseFormBody } from './form-body.parser';
+import { hostedPage } from './hosted-pages';
+import { readBody, writeAnswer } from './http-exchange';
+import { requestId } from './ids';
+
+export interface HttpEntryDeps {
+  pipeline: ApiPipeline;
+  ctx: FakeStripeContext;
+  requestLog: RecordedRequest[];
+  apiVersion: string;
+}
+
+/** Routes `/v1/*` through the API pipeline (recording each request) and everything else to the hosted pages. */
+export function createRequestHandler(deps: HttpEntryDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((error: unknown) => {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: { type: 'api_error', message: error instanceof Error ? error.message : String(error) } }));
+    });
+  };
+}
+
+async function handle(deps: HttpEntryDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', deps.ctx.baseUrl());
+  const method = (req.method ?? 'GET').toUpperCase();
+  const params = mergeFormParams(parseFormBody(url.search.slice(1)), parseFormBody(await readBody(req)));
+  if (!url.pathname.startsWith('/v1/')) {
+    writeAnswer(res, hostedPage(method, url.pathname, params, deps.ctx), {});
+    return;
+  }
+  const record: RecordedRequest = {
+    requestId: requestId(),
+    method,
+    path: url.pathname,
+    params,
+    idempotencyKey: header(req, 'idempotency-key') ?? null,
+    time: Date.now(),
+    status: null,
+    replayed: false,
+  };
+  deps.requestLog.push(record);
+  const answer = await deps.pipeline.run(req, record);
+  if (answer === null) return;
+  record.status = answer.status;
+  record.replayed = answer.replayed ?? false;
+  writeAnswer(res, answer, {
+    'Request-Id': record.requestId,
+    'Stripe-Version': header(req, 'stripe-version') ?? deps.apiVersion,
+    'Cache-Control': 'no-cache, no-store',
+    ...(record.idempotencyKey && method === 'POST' ? { 'Idempotency-Key': record.idempotencyKey } : {}),
+  });
+}

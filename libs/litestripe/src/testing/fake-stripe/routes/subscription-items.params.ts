@@ -1,0 +1,97 @@
+import type Stripe from 'stripe';
+import { invalidRequest, parameterMissing, resourceMissing } from '../api-error';
+import { currentPeriodEnd, currentPeriodStart } from '../billing/subscription-change';
+import type { NewSubscriptionItem } from '../billing/subscription-create';
+import type { FakeStripeContext } from '../fake-stripe.context';
+import type { FormParams } from '../form-body.parser';
+import { buildSubscriptionItem, withPrice } from '../objects/subscription-item.object';
+import { applyMetadata, isFormParams, optionalArray, optionalBoolean, optionalInteger, optionalString, paramName } from '../request-params';
+import { mustGet } from './lookup';
+
+/** `items[i][price]`, `[quantity]`, `[metadata]` of `POST /v1/subscriptions`. */
+export function readNewItems(params: FormParams, ctx: FakeStripeContext): NewSubscriptionItem[] {
+  const entries = optionalArray(params, 'items');
+  if (!entries || entries.length === 0) throw parameterMissing('items');
+  const items = entries.map((entry, index) => {
+    const prefix = `items[${index}]`;
+    const item = asParams(entry, prefix);
+    const priceId = optionalString(item, 'price', prefix);
+    if (!priceId) throw parameterMissing(paramName('price', prefix));
+    return {
+      price: recurringPrice(ctx, priceId, paramName('price', prefix)),
+      quantity: readQuantity(item, prefix) ?? 1,
+      metadata: applyMetadata({}, item, 'metadata', prefix),
+    };
+  });
+  rejectDuplicatePrices(items.map((item) => item.price.id));
+  return items;
+}
+
+/** The item list after `items[i][id|price|quantity|deleted|metadata]` of `POST /v1/subscriptions/:id`. */
+export function readItemChanges(params: FormParams, subscription: Stripe.Subscription, ctx: FakeStripeContext): Stripe.SubscriptionItem[] | undefined {
+  const entries = optionalArray(params, 'items');
+  if (!entries) return undefined;
+  const items = [...subscription.items.data];
+  entries.forEach((entry, index) => {
+    const prefix = `items[${index}]`;
+    const change = asParams(entry, prefix);
+    const id = optionalString(change, 'id', prefix);
+    const priceId = optionalString(change, 'price', prefix);
+    const quantity = readQuantity(change, prefix);
+    if (!id) {
+      if (!priceId) throw parameterMissing(paramName('price', prefix));
+      items.push(
+        buildSubscriptionItem({
+          subscription: subscription.id,
+          price: recurringPrice(ctx, priceId, paramName('price', prefix)),
+          quantity: quantity ?? 1,
+          metadata: applyMetadata({}, change, 'metadata', prefix),
+          created: ctx.clock.now(),
+          periodStart: currentPeriodStart(subscription),
+          periodEnd: currentPeriodEnd(subscription),
+        }),
+      );
+      return;
+    }
+    const position = items.findIndex((item) => item.id === id);
+    if (position < 0) throw resourceMissing('subscription_item', id, paramName('id', prefix));
+    if (optionalBoolean(change, 'deleted', prefix)) {
+      items.splice(position, 1);
+      return;
+    }
+    let item = items[position];
+    if (priceId) item = withPrice(item, recurringPrice(ctx, priceId, paramName('price', prefix)));
+    if (quantity !== undefined) item = { ...item, quantity };
+    item = { ...item, metadata: applyMetadata(item.metadata, change, 'metadata', prefix) };
+    items[position] = item;
+  });
+  if (items.length === 0) throw invalidRequest('A subscription must have at least one active plan. To cancel a subscription, send a DELETE request instead.', 'items');
+  rejectDuplicatePrices(items.map((item) => item.price.id));
+  return items;
+}
+
+function recurringPrice(ctx: FakeStripeContext, priceId: string, param: string): Stripe.Price {
+  const price = mustGet(ctx.store.prices, priceId, param);
+  if (price.type !== 'recurring') {
+    throw invalidRequest('The price specified is set to `type=one_time` but this field only accepts prices with `type=recurring`.', param);
+  }
+  if (!price.active) throw invalidRequest('The price specified is inactive. This field only accepts active prices.', param);
+  return price;
+}
+
+function readQuantity(item: FormParams, prefix: string): number | undefined {
+  const quantity = optionalInteger(item, 'quantity', prefix);
+  if (quantity !== undefined && quantity < 0) throw invalidRequest('This value must be greater than or equal to 0.', paramName('quantity', prefix));
+  return quantity;
+}
+
+function asParams(entry: unknown, prefix: string): FormParams {
+  if (!isFormParams(entry as FormParams)) throw invalidRequest(`Invalid object: ${prefix}`, prefix);
+  return entry as FormParams;
+}
+
+function rejectDuplicatePrices(priceIds: string[]): void {
+  if (new Set(priceIds).size !== priceIds.length) {
+    throw invalidRequest('Cannot add multiple subscription items with the same price.', 'items');
+  }
+}
