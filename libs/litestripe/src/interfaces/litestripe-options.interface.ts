@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { LitestripeClientOptions } from '../stripe/stripe-client-options.interface';
+import type { LitestripeEntitlementOptions } from './entitlement-options.interface';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
@@ -16,7 +17,7 @@ export interface ClientReferenceContext {
  * Options of `LitestripeModule.forRoot()` / `forRootAsync()`.
  * Validated at start-up: a missing or malformed value stops the app with a message naming it.
  */
-export interface LitestripeModuleOptions extends LitestripeClientOptions {
+export interface LitestripeModuleOptions extends LitestripeClientOptions, LitestripeEntitlementOptions {
   /** Stripe secret or restricted key (`sk_test_...`, `sk_live_...`, `rk_...`). Env: `STRIPE_SECRET_KEY`. */
   secretKey: string;
 
