@@ -10,5 +10,7 @@ export * from './migrations';
 export * from './events/litestripe-events';
 export * from './events/litestripe-event.payloads';
 export { WebhookEventProcessor } from './webhook/webhook-event.processor';
+export { OutboxService } from './events/outbox/outbox.service';
+export type { OutboxOptions } from './interfaces/outbox-options.interface';
 export type { DeliveryOutcome } from './webhook/webhook-event.processor';
 export { ACCOUNT_REFERENCE_PATTERN } from './webhook/account-reference';

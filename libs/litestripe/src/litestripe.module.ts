@@ -3,7 +3,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LITESTRIPE_OPTIONS } from './config/resolved-options';
 import { LITESTRIPE_ENTITIES } from './entities';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DEFAULT_WEBHOOK_PATH, OPTIONS_TYPE } from './litestripe.module-definition';
-import { resolvedOptionsProvider, webhookProviders } from './litestripe.providers';
+import { OutboxService } from './events/outbox/outbox.service';
+import { outboxProviders, resolvedOptionsProvider, webhookProviders } from './litestripe.providers';
 import { subscriptionExports, subscriptionProviders } from './subscriptions/subscriptions.providers';
 import { WebhookEventProcessor } from './webhook/webhook-event.processor';
 import { createWebhookController } from './webhook/webhook.controller';
@@ -29,7 +30,7 @@ function withWebhook(definition: DynamicModule, webhookPath = DEFAULT_WEBHOOK_PA
     ...definition,
     imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(LITESTRIPE_ENTITIES)],
     controllers: [createWebhookController(webhookPath)],
-    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...webhookProviders, ...subscriptionProviders],
-    exports: [LITESTRIPE_OPTIONS, TypeOrmModule, WebhookEventProcessor, ...subscriptionExports],
+    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...webhookProviders, ...outboxProviders, ...subscriptionProviders],
+    exports: [LITESTRIPE_OPTIONS, TypeOrmModule, WebhookEventProcessor, OutboxService, ...subscriptionExports],
   };
 }

@@ -2,6 +2,11 @@ import { Provider } from '@nestjs/common';
 import { LITESTRIPE_OPTIONS } from './config/resolved-options';
 import { validateOptions } from './config/validate-options';
 import { LITESTRIPE_RAW_OPTIONS } from './litestripe.module-definition';
+import { DomainEventCodec } from './events/outbox/domain-event.codec';
+import { DomainEventDispatcher } from './events/outbox/domain-event.dispatcher';
+import { OutboxPoller } from './events/outbox/outbox.poller';
+import { OutboxRepository } from './events/outbox/outbox.repository';
+import { OutboxService } from './events/outbox/outbox.service';
 import { DomainEventPublisher } from './webhook/domain-event.publisher';
 import { EventLogRepository } from './webhook/event-log.repository';
 import { AccountReferenceResolver } from './webhook/handlers/account-reference.resolver';
@@ -31,3 +36,6 @@ export const webhookProviders: Provider[] = [
   DomainEventPublisher,
   WebhookEventProcessor,
 ];
+
+/** Durable delivery of domain events through the outbox table. */
+export const outboxProviders: Provider[] = [OutboxRepository, DomainEventCodec, DomainEventDispatcher, OutboxPoller, OutboxService];

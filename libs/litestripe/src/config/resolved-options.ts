@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { ClientReferenceContext, LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
+import { OutboxOptions } from '../interfaces/outbox-options.interface';
 
 /** The module options after validation, with every default filled in. */
 export interface ResolvedLitestripeOptions {
@@ -15,6 +16,8 @@ export interface ResolvedLitestripeOptions {
   maxRequestsPerMinute: number;
   rateLimitCacheKey: string;
   stripe: Partial<Stripe.StripeConfig>;
+  domainEvents: 'durable' | 'in-process';
+  outbox: Required<OutboxOptions>;
 }
 
 export const DEFAULTS = {
@@ -23,7 +26,17 @@ export const DEFAULTS = {
   accountReferenceMetadataKey: 'client_reference_id',
   maxRequestsPerMinute: 75,
   rateLimitCacheKey: 'litestripe_stripe_api_rate_limit',
+  domainEvents: 'durable',
 } as const satisfies Partial<LitestripeModuleOptions>;
+
+export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
+  pollIntervalMs: 5000,
+  leaseMs: 30_000,
+  maxAttempts: 10,
+  retryBackoffMs: 1000,
+  batchSize: 100,
+  retentionDays: 7,
+};
 
 /** Injection token of {@link ResolvedLitestripeOptions}. */
 export const LITESTRIPE_OPTIONS = Symbol('LITESTRIPE_OPTIONS');

@@ -1,6 +1,7 @@
 import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { LitestripeConfigError } from './litestripe-config.error';
-import { DEFAULTS, ResolvedLitestripeOptions } from './resolved-options';
+import { OutboxOptions } from '../interfaces/outbox-options.interface';
+import { DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options';
 
 const SECRET_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
 const PUBLISHABLE_KEY = /^pk_(test|live)_[A-Za-z0-9]+$/;
@@ -39,6 +40,8 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     maxRequestsPerMinute: positiveInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, DEFAULTS.maxRequestsPerMinute),
     rateLimitCacheKey: nonEmpty('rateLimitCacheKey', options.rateLimitCacheKey, DEFAULTS.rateLimitCacheKey),
     stripe: options.stripe ?? {},
+    domainEvents: oneOf('domainEvents', options.domainEvents, ['durable', 'in-process'], DEFAULTS.domainEvents),
+    outbox: validateOutbox(options.outbox),
   };
   delete (resolved as { webhookSecret?: unknown }).webhookSecret;
   if (options.metadataKeys !== undefined && (!Array.isArray(options.metadataKeys) || options.metadataKeys.some((k) => typeof k !== 'string' || k === ''))) {
@@ -48,6 +51,26 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     throw new LitestripeConfigError('validateClientReference', 'must be a function', 'Give (reference, context) => boolean | Promise<boolean>.');
   }
   return resolved;
+}
+
+function validateOutbox(outbox: OutboxOptions | undefined): Required<OutboxOptions> {
+  if (outbox !== undefined && (typeof outbox !== 'object' || outbox === null)) {
+    throw new LitestripeConfigError('outbox', 'must be an object', 'Leave it out for the defaults.');
+  }
+  const given = outbox ?? {};
+  const resolved = { ...OUTBOX_DEFAULTS };
+  for (const key of Object.keys(OUTBOX_DEFAULTS) as (keyof OutboxOptions)[]) {
+    resolved[key] = key === 'pollIntervalMs' && given[key] === 0 ? 0 : positiveInteger(`outbox.${key}`, given[key], OUTBOX_DEFAULTS[key]);
+  }
+  return resolved;
+}
+
+function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) {
+    throw new LitestripeConfigError(option, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')} (got ${JSON.stringify(value)})`, `Leave it out for the default, '${fallback}'.`);
+  }
+  return value as T;
 }
 
 function requireMatch(option: string, value: unknown, pattern: RegExp, expected: string): void {

@@ -17,6 +17,8 @@ export class StripeEventRef {
 /** Payload of every `litestripe.subscription.*` event. */
 export class SubscriptionChangedEvent {
   constructor(
+    /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
+    readonly id: string,
     /** The row as committed. */
     readonly subscription: StripeSubscription,
     /** Status before this Stripe event (null when the row is new or had no status yet). */
@@ -28,6 +30,8 @@ export class SubscriptionChangedEvent {
 /** Payload of `litestripe.checkout.completed`. */
 export class CheckoutCompletedEvent {
   constructor(
+    /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
+    readonly id: string,
     readonly checkoutSessionId: string,
     /** The row as committed. */
     readonly subscription: StripeSubscription,
@@ -40,6 +44,8 @@ export class CheckoutCompletedEvent {
 /** Payload of `litestripe.payment.succeeded` and `litestripe.payment.failed`. */
 export class PaymentEvent {
   constructor(
+    /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
+    readonly id: string,
     readonly invoiceId: string,
     readonly subscription: StripeSubscription,
     /** Minor units of `currency`. */
@@ -52,6 +58,8 @@ export class PaymentEvent {
 /** Payload of `litestripe.payment.orphaned`. Load the `OrphanedPayment` by id for the email. */
 export class PaymentOrphanedEvent {
   constructor(
+    /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
+    readonly id: string,
     readonly orphanedPaymentId: number,
     readonly checkoutSessionId: string,
     readonly subscriptionId: string | null,
@@ -62,6 +70,11 @@ export class PaymentOrphanedEvent {
 }
 
 export type LitestripeEventPayload = SubscriptionChangedEvent | CheckoutCompletedEvent | PaymentEvent | PaymentOrphanedEvent;
+
+/** The id of the domain event `name` caused by a Stripe event: the same however often it is dispatched. */
+export function domainEventId(stripeEvent: StripeEventRef, name: string): string {
+  return `${stripeEvent.id}:${name}`;
+}
 
 /** A domain event waiting to be emitted once its transaction has committed. */
 export interface PendingDomainEvent {

@@ -1,7 +1,7 @@
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { grantsAccess } from '../subscriptions/entitlement-status';
 import { sameValue } from '../webhook/subscription-row.writer';
-import { PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent } from './litestripe-event.payloads';
+import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent } from './litestripe-event.payloads';
 import { LitestripeEvents } from './litestripe-events';
 
 // Bookkeeping, and payment facts, which have events of their own.
@@ -23,7 +23,6 @@ const IGNORED_FIELDS = new Set<keyof StripeSubscription>([
 export function subscriptionTransitions(previous: StripeSubscription | null, current: StripeSubscription, stripeEvent: StripeEventRef): PendingDomainEvent[] {
   if (current.status === null) return []; // only checkout or invoice facts so far
   const previousStatus = previous?.status ?? null;
-  const payload = new SubscriptionChangedEvent(current, previousStatus, stripeEvent);
   const names: string[] = [];
 
   if (previousStatus === null) names.push(LitestripeEvents.SubscriptionCreated);
@@ -39,7 +38,11 @@ export function subscriptionTransitions(previous: StripeSubscription | null, cur
   if (previousStatus !== 'paused' && current.status === 'paused') names.push(LitestripeEvents.SubscriptionPaused);
   if (previousStatus === 'paused' && current.status !== 'paused') names.push(LitestripeEvents.SubscriptionResumed);
 
-  return names.map((name) => ({ name, payload }));
+  return names.map((name) => subscriptionEvent(name, current, previousStatus, stripeEvent));
+}
+
+export function subscriptionEvent(name: string, subscription: StripeSubscription, previousStatus: StripeSubscription['status'], stripeEvent: StripeEventRef): PendingDomainEvent {
+  return { name, payload: new SubscriptionChangedEvent(domainEventId(stripeEvent, name), subscription, previousStatus, stripeEvent) };
 }
 
 function cancellationScheduled(row: StripeSubscription | null): boolean {

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { LitestripeClientOptions } from '../stripe/stripe-client-options.interface';
 import type { LitestripeEntitlementOptions } from './entitlement-options.interface';
+import type { OutboxOptions } from './outbox-options.interface';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
@@ -84,6 +85,20 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
    * @default 'litestripe_stripe_api_rate_limit'
    */
   rateLimitCacheKey?: string;
+
+  /**
+   * How domain events reach your listeners.
+   * - `'durable'`: recorded in the `litestripe_outbox` table in the same transaction as the state
+   *   change, dispatched after commit, retried until every listener succeeded (or attempts run
+   *   out), and dispatched again by any instance after a crash. At least once: deduplicate on
+   *   the payload's `id`.
+   * - `'in-process'`: emitted after commit and forgotten; a crash between commit and emit loses them.
+   * @default 'durable'
+   */
+  domainEvents?: 'durable' | 'in-process';
+
+  /** Tuning of durable delivery. */
+  outbox?: OutboxOptions;
 
   /** Extra configuration for the `stripe` client (API version, host, timeouts, retries). */
   stripe?: Partial<Stripe.StripeConfig>;

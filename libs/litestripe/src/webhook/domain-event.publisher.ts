@@ -1,30 +1,63 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
-import { LitestripeConfigError } from '../config/litestripe-config.error';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EntityManager } from 'typeorm';
+import { LitestripeConfigError } from '../config/litestripe-config.error';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { PendingDomainEvent } from '../events/litestripe-event.payloads';
+import { DomainEventDispatcher } from '../events/outbox/domain-event.dispatcher';
+import { OutboxRepository } from '../events/outbox/outbox.repository';
 
 /**
- * Emits domain events after commit. A listener that throws cannot undo what is committed, and
- * answering Stripe with an error would only turn its redelivery into a duplicate, so the error
- * is logged and the remaining events are still emitted.
+ * Hands domain events to listeners once their transaction has committed.
+ * - durable: `record` writes them to the outbox inside the transaction; `publish` dispatches
+ *   them after commit and marks them delivered (or retries them later, see OutboxPoller).
+ * - in-process: `publish` emits them; a throwing listener is logged and the rest still go out.
+ * Either way a listener cannot undo committed state, and the webhook still answers 2xx: a 5xx
+ * would only make Stripe's redelivery a duplicate.
  */
 @Injectable()
 export class DomainEventPublisher {
   private readonly logger = new Logger('Litestripe');
+  private readonly durable: boolean;
 
-  constructor(@Optional() private readonly emitter?: EventEmitter2) {
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    private readonly outbox: OutboxRepository,
+    private readonly dispatcher: DomainEventDispatcher,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {
     if (!emitter) {
       throw new LitestripeConfigError('EventEmitterModule', 'is not registered', 'Add `EventEmitterModule.forRoot()` from @nestjs/event-emitter to the imports of your AppModule.');
     }
+    this.durable = options.domainEvents === 'durable';
   }
 
-  publish(events: readonly PendingDomainEvent[], stripeEventId: string): void {
+  /** Inside the state change's transaction. */
+  async record(manager: EntityManager, events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
+    if (!this.durable) return;
+    const records = events.map(({ name, payload }) => ({ id: payload.id, name, payload, stripeEventId }));
+    await this.outbox.insert(manager, records, this.options.outbox.leaseMs);
+  }
+
+  /** After commit. */
+  async publish(events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
+    if (this.durable) {
+      await this.dispatcher.dispatch(events.map(({ name, payload }) => ({ id: payload.id, name, payload }))).catch((error: unknown) => {
+        // The entries stay in the outbox; the poller dispatches them once their lease runs out.
+        this.logger.warn(`Dispatch of the domain events of Stripe event ${stripeEventId} failed; they will be retried: ${describe(error)}`);
+      });
+      return;
+    }
     for (const { name, payload } of events) {
       try {
         this.emitter!.emit(name, payload);
       } catch (error) {
-        this.logger.error(`A listener of ${name} threw while handling Stripe event ${stripeEventId}: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`A listener of ${name} threw while handling Stripe event ${stripeEventId}: ${describe(error)}`);
       }
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -52,7 +52,9 @@ export class WebhookEventProcessor {
       outcome = handler && prepared !== null ? 'processed' : 'ignored';
       domainEvents = await this.dataSource.transaction(async (manager) => {
         if (!(await this.eventLog.claim(manager, event, outcome as 'processed' | 'ignored'))) return null;
-        return outcome === 'processed' ? handler!.apply(manager, prepared, stripeEvent) : [];
+        const events = outcome === 'processed' ? await handler!.apply(manager, prepared, stripeEvent) : [];
+        await this.publisher.record(manager, events, event.id);
+        return events;
       });
     } catch (error) {
       throw await this.failed(event, error);
@@ -62,7 +64,7 @@ export class WebhookEventProcessor {
       return 'duplicate';
     }
     if (outcome === 'ignored') this.logger.debug(`Stripe event ${event.id} (${event.type}) ignored: not a type or object this module handles`);
-    this.publisher.publish(domainEvents, event.id);
+    await this.publisher.publish(domainEvents, event.id);
     return outcome;
   }
 

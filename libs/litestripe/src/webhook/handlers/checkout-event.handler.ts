@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
 import { OrphanReason } from '../../entities/orphaned-payment.entity';
-import { CheckoutCompletedEvent, PaymentOrphanedEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
+import { CheckoutCompletedEvent, domainEventId, PaymentOrphanedEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
 import { subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
@@ -72,14 +72,14 @@ export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckou
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
     events.push({
       name: LitestripeEvents.CheckoutCompleted,
-      payload: new CheckoutCompletedEvent(checkout.sessionId, change.current, checkout.accountRef, stripeEvent),
+      payload: new CheckoutCompletedEvent(domainEventId(stripeEvent, LitestripeEvents.CheckoutCompleted), checkout.sessionId, change.current, checkout.accountRef, stripeEvent),
     });
     if (checkout.orphan) {
       const orphanId = await this.recordOrphan(manager, checkout);
       if (orphanId !== null) {
         events.push({
           name: LitestripeEvents.PaymentOrphaned,
-          payload: new PaymentOrphanedEvent(orphanId, checkout.sessionId, checkout.subscriptionId, checkout.customerId, checkout.orphan.reason, stripeEvent),
+          payload: new PaymentOrphanedEvent(domainEventId(stripeEvent, LitestripeEvents.PaymentOrphaned), orphanId, checkout.sessionId, checkout.subscriptionId, checkout.customerId, checkout.orphan.reason, stripeEvent),
         });
       }
     }

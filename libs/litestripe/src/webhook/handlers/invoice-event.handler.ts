@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
-import { PaymentEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
+import { domainEventId, PaymentEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
 import { PaymentFacts, paymentChanges } from '../subscription-changes';
 import { SubscriptionRowWriter } from '../subscription-row.writer';
@@ -54,7 +54,7 @@ export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment>
     if (previous && previous.latestInvoiceId === current.latestInvoiceId && previous.latestPaymentStatus === current.latestPaymentStatus) return [];
     if (current.latestInvoiceId !== payment.invoiceId) return [];
     const name = payment.status === 'succeeded' ? LitestripeEvents.PaymentSucceeded : LitestripeEvents.PaymentFailed;
-    return [{ name, payload: new PaymentEvent(payment.invoiceId, current, payment.amount, payment.currency, stripeEvent) }];
+    return [{ name, payload: new PaymentEvent(domainEventId(stripeEvent, name), payment.invoiceId, current, payment.amount, payment.currency, stripeEvent) }];
   }
 }
 

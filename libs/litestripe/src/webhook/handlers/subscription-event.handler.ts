@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
-import { PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent } from '../../events/litestripe-event.payloads';
+import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
-import { subscriptionTransitions } from '../../events/subscription-transitions';
+import { subscriptionEvent, subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
 import { snapshotChanges } from '../subscription-changes';
 import { SubscriptionRowWriter } from '../subscription-row.writer';
@@ -77,8 +77,7 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
     if (!change) return [];
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
     if (prepared.trialWillEnd) {
-      const payload = new SubscriptionChangedEvent(change.current, change.previous?.status ?? null, stripeEvent);
-      events.push({ name: LitestripeEvents.SubscriptionTrialWillEnd, payload });
+      events.push(subscriptionEvent(LitestripeEvents.SubscriptionTrialWillEnd, change.current, change.previous?.status ?? null, stripeEvent));
     }
     return events;
   }

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { StripeSubscription } from '../../entities/stripe-subscription.entity';
+import { CheckoutCompletedEvent, PaymentEvent, PaymentOrphanedEvent, StripeEventRef, SubscriptionChangedEvent } from '../litestripe-event.payloads';
+import { LitestripeEvents } from '../litestripe-events';
+
+type Json = Record<string, any>;
+
+/**
+ * Turns an outbox entry's JSON back into the payload class its listeners expect, with dates as
+ * `Date`s, so a redispatched event looks exactly like the first dispatch.
+ */
+@Injectable()
+export class DomainEventCodec {
+  private readonly dateFields: string[];
+
+  constructor(@InjectDataSource() dataSource: DataSource) {
+    this.dateFields = dataSource
+      .getMetadata(StripeSubscription)
+      .columns.filter((column) => column.type === 'timestamptz' || column.isCreateDate || column.isUpdateDate)
+      .map((column) => column.propertyName);
+  }
+
+  revive(name: string, json: Json): unknown {
+    const stripeEvent = json.stripeEvent ? reviveStripeEvent(json.stripeEvent) : undefined;
+    if (!stripeEvent) return json;
+    switch (name) {
+      case LitestripeEvents.CheckoutCompleted:
+        return new CheckoutCompletedEvent(json.id, json.checkoutSessionId, this.subscription(json.subscription), json.accountRef, stripeEvent);
+      case LitestripeEvents.PaymentSucceeded:
+      case LitestripeEvents.PaymentFailed:
+        return new PaymentEvent(json.id, json.invoiceId, this.subscription(json.subscription), json.amount, json.currency, stripeEvent);
+      case LitestripeEvents.PaymentOrphaned:
+        return new PaymentOrphanedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.customerId, json.reason, stripeEvent);
+      default:
+        if (name.startsWith('litestripe.subscription.')) {
+          return new SubscriptionChangedEvent(json.id, this.subscription(json.subscription), json.previousStatus, stripeEvent);
+        }
+        return json;
+    }
+  }
+
+  private subscription(json: Json): StripeSubscription {
+    const subscription = Object.assign(new StripeSubscription(), json);
+    for (const field of this.dateFields) {
+      const value = json[field];
+      (subscription as unknown as Json)[field] = typeof value === 'string' ? new Date(value) : value;
+    }
+    return subscription;
+  }
+}
+
+function reviveStripeEvent(json: Json): StripeEventRef {
+  return new StripeEventRef(json.id, json.type, json.created, json.livemode, json.account);
+}

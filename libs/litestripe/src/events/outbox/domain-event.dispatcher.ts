@@ -1,0 +1,48 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
+import { OutboxRepository } from './outbox.repository';
+
+export interface DispatchableEvent {
+  id: string;
+  name: string;
+  payload: unknown;
+}
+
+/**
+ * Emits outbox entries to the listeners and records the outcome: delivered, or a failed attempt
+ * to retry with backoff. Each entry is awaited on its own, so a failing listener holds up neither
+ * the other listeners nor the other events.
+ */
+@Injectable()
+export class DomainEventDispatcher {
+  private readonly logger = new Logger('Litestripe');
+
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    private readonly outbox: OutboxRepository,
+    // Optional only so that DomainEventPublisher can explain a missing EventEmitterModule.
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {}
+
+  async dispatch(events: readonly DispatchableEvent[]): Promise<void> {
+    const outcomes = await Promise.all(events.map(async (event) => ({ event, error: await this.emit(event) })));
+    const delivered = outcomes.filter((o) => o.error === null).map((o) => o.event.id);
+    await this.outbox.markDelivered(delivered);
+    for (const { event, error } of outcomes) {
+      if (error === null) continue;
+      this.logger.warn(`A listener of ${event.name} failed (domain event ${event.id}); it will be dispatched again: ${error}`);
+      await this.outbox.markFailed(event.id, error, this.options.outbox.maxAttempts, this.options.outbox.retryBackoffMs);
+    }
+  }
+
+  /** Null when every listener succeeded, else the error. */
+  private async emit(event: DispatchableEvent): Promise<string | null> {
+    try {
+      await this.emitter!.emitAsync(event.name, event.payload);
+      return null;
+    } catch (error) {
+      return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
+import { DomainEventCodec } from './domain-event.codec';
+import { DomainEventDispatcher } from './domain-event.dispatcher';
+import { OutboxRepository } from './outbox.repository';
+
+const PURGE_EVERY_POLLS = 100;
+
+/**
+ * Dispatches what no one delivered: entries left by a crash between commit and dispatch, and
+ * retries of failed listeners. Runs at start-up and then every `outbox.pollIntervalMs` on each
+ * instance; the lease in `OutboxRepository.leaseDue` keeps instances from taking the same entry.
+ */
+@Injectable()
+export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Litestripe');
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private polls = 0;
+
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    private readonly outbox: OutboxRepository,
+    private readonly codec: DomainEventCodec,
+    private readonly dispatcher: DomainEventDispatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.domainEvents !== 'durable') return;
+    void this.pollNow();
+    const interval = this.options.outbox.pollIntervalMs;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.pollNow(), interval);
+      this.timer.unref();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One pass over the due entries (also what tests and operators call to not wait for the timer). */
+  pollNow(): Promise<void> {
+    this.running ??= this.poll().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async poll(): Promise<void> {
+    const { batchSize, leaseMs, retentionDays } = this.options.outbox;
+    try {
+      for (;;) {
+        const entries = await this.outbox.leaseDue(batchSize, leaseMs);
+        if (entries.length === 0) break;
+        await this.dispatcher.dispatch(entries.map((entry) => ({ id: entry.id, name: entry.name, payload: this.codec.revive(entry.name, entry.payload) })));
+        if (entries.length < batchSize) break;
+      }
+      if (++this.polls % PURGE_EVERY_POLLS === 1) await this.outbox.purgeDelivered(retentionDays);
+    } catch (error) {
+      this.logger.warn(`Outbox poll failed; the next one retries: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
+import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity';
+import { queryRows } from '../../webhook/query-rows';
+
+export interface OutboxRecord {
+  id: string;
+  name: string;
+  payload: unknown;
+  stripeEventId: string;
+}
+
+const MAX_ERROR_LENGTH = 2000;
+
+/** The outbox table's SQL. Taking entries is an atomic lease, so one instance dispatches an entry at a time. */
+@Injectable()
+export class OutboxRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Records entries in the caller's transaction, leased to this instance for `leaseMs`. */
+  async insert(manager: EntityManager, records: readonly OutboxRecord[], leaseMs: number): Promise<void> {
+    if (records.length === 0) return;
+    await queryRows(
+      manager,
+      `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "available_at")
+       SELECT id, name, payload::jsonb, stripe_event_id, now() + make_interval(secs => $5::float8 / 1000)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, name, payload, stripe_event_id)
+       ON CONFLICT ("id") DO NOTHING`,
+      [records.map((r) => r.id), records.map((r) => r.name), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.stripeEventId), leaseMs],
+    );
+  }
+
+  /** Leases up to `limit` due entries to this instance; rows another instance is taking are skipped. */
+  async leaseDue(limit: number, leaseMs: number): Promise<DomainEventOutboxEntry[]> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE litestripe_outbox SET "available_at" = now() + make_interval(secs => $2::float8 / 1000)
+       WHERE "id" IN (
+         SELECT "id" FROM litestripe_outbox
+         WHERE "delivered_at" IS NULL AND "failed_at" IS NULL AND "available_at" <= now()
+         ORDER BY "available_at" LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING "id", "name", "payload", "stripe_event_id", "attempts"`,
+      [limit, leaseMs],
+    );
+    return rows.map((row) =>
+      Object.assign(new DomainEventOutboxEntry(), { id: row.id, name: row.name, payload: row.payload, stripeEventId: row.stripe_event_id, attempts: row.attempts }),
+    );
+  }
+
+  async markDelivered(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE litestripe_outbox SET "delivered_at" = now(), "attempts" = "attempts" + 1, "last_error" = NULL WHERE "id" = ANY($1::text[])`,
+      [ids],
+    );
+  }
+
+  /** Counts a failed attempt: back off exponentially, or keep the entry as failed once attempts run out. */
+  async markFailed(id: string, error: string, maxAttempts: number, backoffMs: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE litestripe_outbox SET
+         "attempts" = "attempts" + 1,
+         "last_error" = $2,
+         "available_at" = now() + make_interval(secs => $4::float8 * power(2, "attempts") / 1000),
+         "failed_at" = CASE WHEN "attempts" + 1 >= $3 THEN now() END
+       WHERE "id" = $1`,
+      [id, error.slice(0, MAX_ERROR_LENGTH), maxAttempts, backoffMs],
+    );
+  }
+
+  listFailed(limit: number): Promise<DomainEventOutboxEntry[]> {
+    return this.dataSource.getRepository(DomainEventOutboxEntry).find({ where: { failedAt: Not(IsNull()) }, order: { failedAt: 'ASC' }, take: limit });
+  }
+
+  /** Makes failed entries (all, or the given ids) due again with a fresh count of attempts. */
+  async retryFailed(ids?: readonly string[]): Promise<number> {
+    const rows = await queryRows(
+      this.dataSource,
+      `UPDATE litestripe_outbox SET "failed_at" = NULL, "attempts" = 0, "available_at" = now()
+       WHERE "failed_at" IS NOT NULL AND ($1::text[] IS NULL OR "id" = ANY($1::text[])) RETURNING "id"`,
+      [ids ?? null],
+    );
+    return rows.length;
+  }
+
+  async purgeDelivered(retentionDays: number): Promise<void> {
+    await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < now() - make_interval(days => $1)`, [retentionDays]);
+  }
+}

@@ -1,0 +1,133 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DomainEventOutboxEntry, LitestripeEvents, OutboxService, SubscriptionChangedEvent } from '@litestripe/nestjs';
+import { SubscriptionScenario, T0 } from './support/scenario';
+import { createTestApp, TestApp } from './support/test-app';
+
+const outboxOptions = { pollIntervalMs: 0, retryBackoffMs: 1, maxAttempts: 3, leaseMs: 60_000 };
+
+describe('durable domain events', () => {
+  let t: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ options: { outbox: outboxOptions } });
+    second = await createTestApp({ options: { webhookUuid: t.uuid, outbox: outboxOptions }, keepData: true });
+  });
+  afterAll(async () => {
+    await second.close();
+    await t.close();
+  });
+  beforeEach(() => {
+    t.recorder.clear();
+    second.recorder.clear();
+  });
+
+  const entries = () => t.dataSource.getRepository(DomainEventOutboxEntry).find({ order: { id: 'ASC' } });
+  const waitForRetryDue = () => new Promise((resolve) => setTimeout(resolve, 20));
+  const activation = (account: string) => new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: account } }, T0);
+
+  it('records every domain event in the outbox and marks it delivered after dispatch', async () => {
+    const event = activation('acct_outbox');
+    await t.deliver(event);
+    const rows = await entries();
+    expect(rows.map((r) => r.id).sort()).toEqual([`${event.id}:${LitestripeEvents.SubscriptionActivated}`, `${event.id}:${LitestripeEvents.SubscriptionCreated}`]);
+    expect(rows.every((r) => r.deliveredAt !== null && r.attempts === 1)).toBe(true);
+    expect(t.recorder.events.map((e) => e.payload.id).sort()).toEqual(rows.map((r) => r.id).sort());
+  });
+
+  it('retries a failing listener with the same payload id, without holding up the other events', async () => {
+    const emitter = t.app.get(EventEmitter2);
+    const seenIds: string[] = [];
+    let failures = 1;
+    const flaky = async (payload: SubscriptionChangedEvent) => {
+      seenIds.push(payload.id);
+      if (failures-- > 0) throw new Error('mail server down');
+    };
+    emitter.on(LitestripeEvents.SubscriptionActivated, flaky);
+    try {
+      const event = activation('acct_flaky');
+      expect((await t.deliver(event)).status).toBe(200);
+      const activatedId = `${event.id}:${LitestripeEvents.SubscriptionActivated}`;
+      let rows = await entries();
+      expect(rows.find((r) => r.id === activatedId)).toMatchObject({ deliveredAt: null, attempts: 1, lastError: 'Error: mail server down' });
+      expect(rows.find((r) => r.id === `${event.id}:${LitestripeEvents.SubscriptionCreated}`)?.deliveredAt).not.toBeNull();
+
+      await waitForRetryDue();
+      await t.app.get(OutboxService).dispatchDue();
+      rows = await entries();
+      expect(rows.find((r) => r.id === activatedId)).toMatchObject({ attempts: 2, lastError: null });
+      expect(rows.find((r) => r.id === activatedId)?.deliveredAt).not.toBeNull();
+      expect(seenIds).toEqual([activatedId, activatedId]);
+      const redelivered = t.recorder.events.filter((e) => e.payload.id === activatedId).map((e) => e.payload);
+      expect(redelivered).toHaveLength(2);
+      expect(redelivered[1]).toBeInstanceOf(SubscriptionChangedEvent);
+      expect(redelivered[1].subscription.currentPeriodEnd).toEqual(redelivered[0].subscription.currentPeriodEnd);
+      expect(redelivered[1].subscription.currentPeriodEnd).toBeInstanceOf(Date);
+    } finally {
+      emitter.off(LitestripeEvents.SubscriptionActivated, flaky);
+    }
+  });
+
+  it('keeps an entry as failed after the last attempt, lists it for operators, and sends it again on request', async () => {
+    const emitter = t.app.get(EventEmitter2);
+    let broken = true;
+    const listener = async () => {
+      if (broken) throw new Error('always broken');
+    };
+    emitter.on(LitestripeEvents.SubscriptionActivated, listener);
+    try {
+      const event = activation('acct_broken');
+      await t.deliver(event);
+      const service = t.app.get(OutboxService);
+      for (let attempt = 2; attempt <= outboxOptions.maxAttempts; attempt++) {
+        await waitForRetryDue();
+        await service.dispatchDue();
+      }
+      const failed = await service.listFailed();
+      expect(failed.map((f) => f.id)).toEqual([`${event.id}:${LitestripeEvents.SubscriptionActivated}`]);
+      expect(failed[0]).toMatchObject({ attempts: outboxOptions.maxAttempts, lastError: 'Error: always broken', deliveredAt: null });
+      await waitForRetryDue();
+      await service.dispatchDue();
+      expect(await service.listFailed()).toHaveLength(1);
+
+      broken = false;
+      expect(await service.retryFailed()).toBe(1);
+      expect(await service.listFailed()).toEqual([]);
+      expect((await entries()).every((r) => r.deliveredAt !== null)).toBe(true);
+    } finally {
+      emitter.off(LitestripeEvents.SubscriptionActivated, listener);
+    }
+  });
+
+  it('dispatches what a crashed instance committed but never emitted, once, whichever instances poll', async () => {
+    const events = Array.from({ length: 30 }, (_, i) => activation(`acct_crash_${i}`));
+    for (const event of events) await t.deliver(event);
+    // What a crash between commit and dispatch leaves behind: entries never marked delivered, lease run out.
+    await t.dataSource.query(`UPDATE litestripe_outbox SET delivered_at = NULL, attempts = 0, available_at = now() - interval '1 second' WHERE stripe_event_id = ANY($1)`, [
+      events.map((e) => e.id),
+    ]);
+    t.recorder.clear();
+
+    await Promise.all([t.app.get(OutboxService).dispatchDue(), second.app.get(OutboxService).dispatchDue(), second.app.get(OutboxService).dispatchDue()]);
+    const ids = [...t.recorder.events, ...second.recorder.events].map((e) => e.payload.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+    const rows = (await entries()).filter((r) => events.some((e) => e.id === r.stripeEventId));
+    expect(rows.every((r) => r.deliveredAt !== null && r.attempts === 1)).toBe(true);
+  });
+});
+
+describe('in-process domain events', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ options: { domainEvents: 'in-process' } });
+  });
+  afterAll(() => t.close());
+
+  it('emits after commit without touching the outbox', async () => {
+    const event = new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_direct' } }, T0);
+    await t.deliver(event);
+    expect(t.recorder.names()).toEqual([LitestripeEvents.SubscriptionCreated, LitestripeEvents.SubscriptionActivated]);
+    expect(t.recorder.events[0].payload.id).toBe(`${event.id}:${LitestripeEvents.SubscriptionCreated}`);
+    expect(await t.dataSource.getRepository(DomainEventOutboxEntry).count()).toBe(0);
+  });
+});
