@@ -4,6 +4,9 @@ import { LITESTRIPE_OPTIONS } from './config/resolved-options';
 import { LITESTRIPE_ENTITIES } from './entities';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, DEFAULT_WEBHOOK_PATH, OPTIONS_TYPE } from './litestripe.module-definition';
 import { OutboxService } from './events/outbox/outbox.service';
+import { createStripeClientProviders } from './stripe/stripe-client.providers';
+import { LITESTRIPE_STRIPE_CLIENT } from './stripe/stripe-client.decorator';
+import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 import { outboxProviders, resolvedOptionsProvider, webhookProviders } from './litestripe.providers';
 import { subscriptionExports, subscriptionProviders } from './subscriptions/subscriptions.providers';
 import { WebhookEventProcessor } from './webhook/webhook-event.processor';
@@ -30,7 +33,7 @@ function withWebhook(definition: DynamicModule, webhookPath = DEFAULT_WEBHOOK_PA
     ...definition,
     imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(LITESTRIPE_ENTITIES)],
     controllers: [createWebhookController(webhookPath)],
-    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...webhookProviders, ...outboxProviders, ...subscriptionProviders],
-    exports: [LITESTRIPE_OPTIONS, TypeOrmModule, WebhookEventProcessor, OutboxService, ...subscriptionExports],
+    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...createStripeClientProviders(), ...webhookProviders, ...outboxProviders, ...subscriptionProviders],
+    exports: [LITESTRIPE_OPTIONS, LITESTRIPE_STRIPE_CLIENT, StripeRateLimiter, TypeOrmModule, WebhookEventProcessor, OutboxService, ...subscriptionExports],
   };
 }

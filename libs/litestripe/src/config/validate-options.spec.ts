@@ -40,8 +40,20 @@ describe('validateOptions', () => {
       maxRequestsPerMinute: 75,
       rateLimitCacheKey: 'litestripe_stripe_api_rate_limit',
       stripe: {},
+      domainEvents: 'durable',
+      outbox: { pollIntervalMs: 5000, leaseMs: 30_000, maxAttempts: 10, retryBackoffMs: 1000, batchSize: 100, retentionDays: 7 },
     });
     expect(resolved).not.toHaveProperty('webhookSecret');
+  });
+
+  it('validates the domain event delivery options', () => {
+    expect(validateOptions({ ...VALID, domainEvents: 'in-process', outbox: { pollIntervalMs: 0, maxAttempts: 2 } })).toMatchObject({
+      domainEvents: 'in-process',
+      outbox: { pollIntervalMs: 0, maxAttempts: 2, leaseMs: 30_000 },
+    });
+    expect(() => validateOptions({ ...VALID, domainEvents: 'sometimes' as never })).toThrow(/"domainEvents" must be one of 'durable', 'in-process'/);
+    expect(() => validateOptions({ ...VALID, outbox: { leaseMs: -5 } })).toThrow(/"outbox.leaseMs" must be a positive whole number/);
+    expect(() => validateOptions({ ...VALID, outbox: { maxAttempts: 0 } })).toThrow(/"outbox.maxAttempts"/);
   });
 
   it('keeps given values and does not change the options object it was given', () => {

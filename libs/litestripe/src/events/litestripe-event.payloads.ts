@@ -69,7 +69,24 @@ export class PaymentOrphanedEvent {
   ) {}
 }
 
-export type LitestripeEventPayload = SubscriptionChangedEvent | CheckoutCompletedEvent | PaymentEvent | PaymentOrphanedEvent;
+/**
+ * Payload of `litestripe.payment.orphan_claimed`: an orphaned payment was linked to an account.
+ * `stripeEvent` names the API request that wrote the account into the subscription's metadata
+ * (`id` is its `req_...` id, `type` is `api.subscription.update`), not a webhook event.
+ */
+export class OrphanClaimedEvent {
+  constructor(
+    /** Stable across redeliveries of this domain event: deduplicate on it. */
+    readonly id: string,
+    readonly orphanedPaymentId: number,
+    readonly checkoutSessionId: string,
+    readonly subscriptionId: string,
+    readonly accountRef: string,
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+export type LitestripeEventPayload = SubscriptionChangedEvent | CheckoutCompletedEvent | PaymentEvent | PaymentOrphanedEvent | OrphanClaimedEvent;
 
 /** The id of the domain event `name` caused by a Stripe event: the same however often it is dispatched. */
 export function domainEventId(stripeEvent: StripeEventRef, name: string): string {

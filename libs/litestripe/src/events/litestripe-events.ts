@@ -30,6 +30,8 @@ export const LitestripeEvents = {
   PaymentFailed: 'litestripe.payment.failed',
   /** A paid checkout matched no account: an `OrphanedPayment` was recorded for support. */
   PaymentOrphaned: 'litestripe.payment.orphaned',
+  /** Support linked an `OrphanedPayment` to an account (`SubscriptionService.claimOrphanedPayment`). */
+  OrphanClaimed: 'litestripe.payment.orphan_claimed',
 } as const;
 
 export type LitestripeEventName = (typeof LitestripeEvents)[keyof typeof LitestripeEvents];

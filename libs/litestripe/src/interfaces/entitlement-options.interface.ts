@@ -1,5 +1,127 @@
 /**
- * Options of the read path: plans, entitlement rules, the guard (filled in by the entitlements
- * work; see issue 4). `LitestripeModuleOptions` extends this interface.
+ * One named plan: the Stripe prices that put an account on it, and what it grants.
+ *
+ * @example
+ * pro: {
+ *   name: 'Pro',
+ *   prices: { test: ['price_1Test...monthly', 'price_1Test...yearly'], live: ['price_1Live...monthly'] },
+ *   features: ['advanced_analytics', 'export'],
+ *   limits: { projects: 50, seats: 10 },
+ * }
  */
-export interface LitestripeEntitlementOptions {}
+export interface LitestripePlan {
+  /** Display name, for pricing pages. @default the plan's key */
+  name?: string;
+
+  /**
+   * Stripe price ids of the plan, per mode: `test` ids are used with a `sk_test_`/`rk_test_` key,
+   * `live` ids with a live key (a price exists in one mode only). The first price of the current
+   * mode is the one checkout uses when given only the plan.
+   * @default {}
+   */
+  prices?: { test?: string | string[]; live?: string | string[] };
+
+  /**
+   * Stripe price lookup keys of the plan (the same key may name a test and a live price).
+   * Used when no price id of the current mode is given.
+   * @default []
+   */
+  lookupKeys?: string | string[];
+
+  /** Feature flags the plan grants, checked by `@RequiresFeature()` and `isEntitled({ feature })`. @default [] */
+  features?: string[];
+
+  /** Numeric limits of the plan (`Infinity` for unlimited), reported by `getEntitlement()`. @default {} */
+  limits?: Record<string, number>;
+}
+
+/** Where time comes from. Inject a movable one in tests. */
+export interface LitestripeClock {
+  now(): Date;
+}
+
+/** The parts of an HTTP request the default account resolver reads (Express or Fastify). */
+export interface AccountRequest {
+  user?: { id?: unknown } | null;
+  raw?: { user?: { id?: unknown } | null };
+  [key: string]: unknown;
+}
+
+/**
+ * Options of the read path: plans, entitlement rules, the cache, the guard and orphan retention.
+ * `LitestripeModuleOptions` extends this interface. Validated at start-up.
+ */
+export interface LitestripeEntitlementOptions {
+  /**
+   * Named plans (`pro`, `enterprise`...). Plan names are letters, digits, `_` and `-`. A price id
+   * or lookup key may belong to one plan only, and every plan needs at least one price or lookup key.
+   * A subscription whose price is in no plan still entitles (`@RequiresSubscription()`), with no plan or feature.
+   * @default {}
+   */
+  plans?: Record<string, LitestripePlan>;
+
+  /**
+   * How long a `past_due` subscription keeps entitling, counted from the start of its current
+   * billing period (when the renewal invoice that failed was created). 0: `past_due` never entitles
+   * (as in Pay and Laravel Cashier by default).
+   * @default 0
+   */
+  pastDueGraceSeconds?: number;
+
+  /**
+   * Whether an `active` subscription whose payment collection is paused (`pause_collection`, set from
+   * the billing portal or the API while the status stays `active`) entitles.
+   * @default false (as Pay)
+   */
+  collectionPausedEntitles?: boolean;
+
+  /**
+   * An `active` or `trialing` row whose period (or trial) ended more than this many seconds ago is
+   * stale: a renewal webhook was missed. It does not entitle unless a refresh from Stripe says otherwise.
+   * @default 3600
+   */
+  staleAfterSeconds?: number;
+
+  /**
+   * Re-read stale rows from Stripe (through the rate-limited client, at most once a minute per
+   * subscription) before deciding.
+   * @default true
+   */
+  refreshStaleRows?: boolean;
+
+  /**
+   * In-process cache of each account's subscription rows, invalidated by the module's own domain
+   * events. Decisions are still made at the current time, so trial and grace ends are exact. Another
+   * instance's writes reach this instance's cache only after `ttlSeconds`. `false` disables it.
+   * @default false
+   */
+  entitlementCache?: false | { ttlSeconds?: number; maxEntries?: number };
+
+  /**
+   * Where the guard finds the account of a request. Return null/undefined for an anonymous request
+   * (answered 401).
+   * @default (request) => request.user?.id (on Fastify also request.raw.user?.id)
+   */
+  accountResolver?: (request: AccountRequest) => string | number | null | undefined | Promise<string | number | null | undefined>;
+
+  /**
+   * Status the guard answers when the account is not entitled: 403 Forbidden or 402 Payment Required.
+   * @default 403
+   */
+  deniedStatus?: 402 | 403;
+
+  /** Link put in the guard's denial body for accounts that need to subscribe (e.g. `/pricing`). @default undefined */
+  subscribeUrl?: string;
+
+  /** Link put in the guard's denial body for accounts whose payment failed (e.g. `/billing/portal`). @default undefined */
+  manageBillingUrl?: string;
+
+  /**
+   * Days after which the email of a resolved (claimed) orphaned payment is erased. `null` keeps it.
+   * @default 30
+   */
+  orphanEmailRetentionDays?: number | null;
+
+  /** Source of the current time for entitlement decisions and retention. @default the system clock */
+  clock?: LitestripeClock;
+}

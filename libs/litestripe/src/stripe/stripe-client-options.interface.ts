@@ -16,16 +16,21 @@ export interface LitestripeClientOptions {
    *
    * The throttler's in-memory `ThrottlerStorageService` is used as a sliding window; any other
    * store is assumed to count every `increment()` in a fixed window (as the Redis stores do), and
-   * the limiter compares the count itself. A store you pass is not closed by litestripe.
-   * If the store fails, calls fall back to a per-process in-memory limit (with a warning).
+   * the limiter compares the count itself. With such a store the limit holds per window of the
+   * store, which starts at its first request: calls spread over a window boundary can reach up to
+   * twice the limit within one window length, while a backlog is served in bursts a full window apart.
+   * (`ThrottlerStorageRedisService` re-arms a window's expiry when hit in its very last millisecond,
+   * so a window now and then lasts twice as long: fewer requests, never more.)
+   * A store you pass is not closed by litestripe. If the store fails, calls fall back to a
+   * per-process in-memory limit (with a warning, at most once per window).
    * @default a per-process `ThrottlerStorageService`, cleared on application shutdown
    */
   rateLimitStorage?: ThrottlerStorage;
 
   /**
    * Length of the rate-limit window in milliseconds: `maxRequestsPerMinute` requests are allowed
-   * per window (so the name holds for the default). The store is given a window 3% longer, a
-   * guard against network jitter.
+   * per window (so the name holds for the default). The store is given a window 3% (at least
+   * 50 ms) longer, a guard against network jitter.
    * @default 60000
    */
   rateLimitWindowMs?: number;

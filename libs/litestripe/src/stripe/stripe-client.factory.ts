@@ -20,7 +20,11 @@ export function createStripeRateLimiter(options: StripeClientFactoryOptions): St
   const maxWaitMs = option(options, 'maxRateLimitWaitMs', 0);
   option(options, 'maxRateLimitRetries', 0);
   if (!Number.isInteger(options.maxRequestsPerMinute) || options.maxRequestsPerMinute < 1) {
-    throw new LitestripeConfigError('maxRequestsPerMinute', 'must be a whole number of at least 1', 'Fix the option or LITESTRIPE_MAX_REQUESTS_PER_MINUTE.');
+    throw new LitestripeConfigError(
+      'maxRequestsPerMinute',
+      'must be a whole number of at least 1',
+      'Fix the option or LITESTRIPE_MAX_REQUESTS_PER_MINUTE.',
+    );
   }
   const storage = options.rateLimitStorage ?? new ThrottlerStorageService();
   if (typeof storage.increment !== 'function') {
@@ -56,12 +60,19 @@ export function createStripeClient(options: StripeClientFactoryOptions, limiter:
   });
 }
 
+/** Longest delay `setTimeout` honours. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 type NumericOption = 'rateLimitWindowMs' | 'maxRateLimitWaitMs' | 'maxRateLimitRetries';
 
 function option(options: LitestripeClientOptions, name: NumericOption, min: number): number {
   const value = options[name] ?? STRIPE_CLIENT_DEFAULTS[name];
-  if (!Number.isInteger(value) || value < min) {
-    throw new LitestripeConfigError(name, `must be a whole number of at least ${min} (got ${String(value)})`, 'Fix the option or leave it out for the default.');
+  if (!Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw new LitestripeConfigError(
+      name,
+      `must be a whole number from ${min} to ${MAX_TIMER_MS} (got ${String(value)})`,
+      'Fix the option or leave it out for the default.',
+    );
   }
   return value;
 }

@@ -28,8 +28,12 @@ export interface StripeRateLimiterOptions {
  */
 type StoreMode = 'sliding-log' | 'counter';
 
-/** Extra window length handed to the store, against network jitter and slots taken late in a window. */
+/**
+ * Extra window length handed to the store (3%, at least 50 ms), against jitter between taking a
+ * slot and the request reaching Stripe, and against slots taken late in a fixed window.
+ */
 const WINDOW_GUARD_RATIO = 0.03;
+const MIN_WINDOW_GUARD_MS = 50;
 const UNREACHABLE_LIMIT = Number.MAX_SAFE_INTEGER;
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -65,7 +69,7 @@ export class StripeRateLimiter implements OnApplicationShutdown {
 
   constructor(private readonly options: StripeRateLimiterOptions) {
     this.mode = options.storage instanceof ThrottlerStorageService ? 'sliding-log' : 'counter';
-    this.storeWindowMs = options.windowMs + Math.ceil(options.windowMs * WINDOW_GUARD_RATIO);
+    this.storeWindowMs = options.windowMs + Math.max(Math.ceil(options.windowMs * WINDOW_GUARD_RATIO), MIN_WINDOW_GUARD_MS);
     this.pollMs = Math.min(Math.max(Math.round(options.windowMs / 100), 5), 1000);
   }
 
@@ -129,7 +133,18 @@ export class StripeRateLimiter implements OnApplicationShutdown {
 
   private async serveQueue(): Promise<void> {
     while (this.queue.length > 0 && !this.closed) {
-      const verdict = await this.takeSlot();
+      let verdict: Verdict;
+      try {
+        verdict = await this.takeSlot();
+      } catch (error) {
+        // Even the in-memory fallback failed: fail the head rather than stall the queue.
+        const waiter = this.queue.shift();
+        if (waiter) {
+          clearTimeout(waiter.timer);
+          waiter.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+        continue;
+      }
       if (verdict.granted) {
         // The head may have timed out meanwhile: the slot then goes to the next in line.
         const waiter = this.queue.shift();

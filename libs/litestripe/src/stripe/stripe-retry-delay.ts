@@ -25,6 +25,9 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   if (/^\d+(\.\d+)?$/.test(trimmed)) {
     return Math.ceil(Number(trimmed) * 1000);
   }
+  if (!/^[a-z]{3},/i.test(trimmed)) {
+    return undefined; // neither delta-seconds nor an IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT")
+  }
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,0 +1,12 @@
+export type { LitestripeClientOptions } from './stripe-client-options.interface';
+export { LITESTRIPE_STRIPE_API_VERSION, STRIPE_CLIENT_DEFAULTS, STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants';
+export { InjectStripeClient, getStripeClientToken, LITESTRIPE_STRIPE_CLIENT } from './stripe-client.decorator';
+export { createStripeClientProviders } from './stripe-client.providers';
+export { createStripeClient, createStripeRateLimiter } from './stripe-client.factory';
+export type { StripeClientFactoryOptions } from './stripe-client.factory';
+export { StripeRateLimiter } from './stripe-rate-limiter';
+export type { StripeRateLimiterOptions } from './stripe-rate-limiter';
+export { RateLimitedHttpClient } from './rate-limited-http-client';
+export type { RateLimitedHttpClientOptions } from './rate-limited-http-client';
+export { StripeRateLimitExceededError } from './stripe-rate-limit-exceeded.error';
+export { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';

@@ -1,0 +1,26 @@
+import type { Provider } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { LITESTRIPE_OPTIONS } from '../config/resolved-options';
+import { LITESTRIPE_STRIPE_CLIENT } from './stripe-client.decorator';
+import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory';
+import { StripeRateLimiter } from './stripe-rate-limiter';
+
+/**
+ * Providers of the Stripe client: the `StripeRateLimiter` (which frees its timers and refuses
+ * waiting calls on application shutdown) and the `Stripe` client under {@link LITESTRIPE_STRIPE_CLIENT}.
+ * Both read `LITESTRIPE_OPTIONS`. Export `getStripeClientToken()` from the module for hosts.
+ */
+export function createStripeClientProviders(): Provider[] {
+  return [
+    {
+      provide: StripeRateLimiter,
+      inject: [LITESTRIPE_OPTIONS],
+      useFactory: (options: StripeClientFactoryOptions): StripeRateLimiter => createStripeRateLimiter(options),
+    },
+    {
+      provide: LITESTRIPE_STRIPE_CLIENT,
+      inject: [LITESTRIPE_OPTIONS, StripeRateLimiter],
+      useFactory: (options: StripeClientFactoryOptions, limiter: StripeRateLimiter): Stripe => createStripeClient(options, limiter),
+    },
+  ];
+}

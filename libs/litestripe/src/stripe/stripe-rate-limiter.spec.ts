@@ -1,0 +1,175 @@
+import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type Stripe from 'stripe';
+import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory';
+import { StripeRateLimitExceededError } from './stripe-rate-limit-exceeded.error';
+import { StripeRateLimiter } from './stripe-rate-limiter';
+import { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';
+import { LogCapture } from './test-support/log-capture';
+import { budgetUse, maxInAnyWindow } from './test-support/request-timing';
+import { StripeApiStub } from './test-support/stripe-api-stub';
+
+const SECRET = 'sk_test_limiter_secret_0123456789';
+
+describe('StripeRateLimiter with the in-memory store, in front of the real stripe client', () => {
+  const stub = new StripeApiStub();
+  const limiters: StripeRateLimiter[] = [];
+
+  beforeAll(async () => {
+    await stub.start();
+    // Warm up (module loading, first connection) so that arrival times measure the limiter.
+    await client({ maxRequestsPerMinute: 10 }).customers.retrieve('cus_warm_up');
+    shutDownAndReset();
+  });
+  afterAll(() => stub.stop());
+  afterEach(() => shutDownAndReset());
+
+  function shutDownAndReset(): void {
+    limiters.splice(0).forEach((limiter) => limiter.onApplicationShutdown());
+    stub.reset();
+  }
+
+  function client(options: Partial<StripeClientFactoryOptions> & { maxRequestsPerMinute: number }): Stripe {
+    const factoryOptions: StripeClientFactoryOptions = {
+      secretKey: SECRET,
+      rateLimitCacheKey: 'litestripe_test',
+      stripe: { ...stub.clientConfig() },
+      ...options,
+    };
+    const limiter = createStripeRateLimiter(factoryOptions);
+    limiters.push(limiter);
+    return createStripeClient(factoryOptions, limiter);
+  }
+
+  it('never lets more than the limit through in any window, and uses at least 90% of the budget', async () => {
+    const limit = 5;
+    const windowMs = 1000;
+    const stripe = client({ maxRequestsPerMinute: limit, rateLimitWindowMs: windowMs });
+
+    const customers = await Promise.all(Array.from({ length: 3 * limit }, (_, i) => stripe.customers.retrieve(`cus_${i}`)));
+
+    expect(customers.map((customer) => customer.id)).toEqual(Array.from({ length: 3 * limit }, (_, i) => `cus_${i}`));
+    const arrivals = stub.requests.map((request) => request.at);
+    expect(arrivals).toHaveLength(3 * limit);
+    expect(maxInAnyWindow(arrivals, windowMs)).toBeLessThanOrEqual(limit);
+    expect(budgetUse(arrivals, limit, windowMs)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('serves the calls that wait in their order of arrival', async () => {
+    const limit = 3;
+    const windowMs = 1000;
+    const stripe = client({ maxRequestsPerMinute: limit, rateLimitWindowMs: windowMs });
+
+    await Promise.all(Array.from({ length: 3 * limit }, (_, i) => stripe.customers.retrieve(`cus_${i}`)));
+
+    expect(maxInAnyWindow(stub.requests.map((request) => request.at), windowMs)).toBeLessThanOrEqual(limit);
+    // Calls were made in the order 0..8; the k-th group of `limit` calls must all arrive
+    // after every call of the groups before it.
+    const arrivalOf = new Map(stub.requests.map((request) => [request.path.split('/').pop(), request.at]));
+    for (let i = 0; i < 3 * limit; i++) {
+      for (let j = 0; j < 3 * limit; j++) {
+        if (Math.floor(i / limit) < Math.floor(j / limit)) {
+          expect(arrivalOf.get(`cus_${i}`)!).toBeLessThan(arrivalOf.get(`cus_${j}`)!);
+        }
+      }
+    }
+  });
+
+  it('hands out slots strictly first come, first served', async () => {
+    const limiter = new StripeRateLimiter({
+      storage: new ThrottlerStorageService(),
+      ownsStorage: true,
+      key: 'fifo',
+      limit: 2,
+      windowMs: 300,
+      maxWaitMs: 5000,
+    });
+    limiters.push(limiter);
+    const served: number[] = [];
+    const startedAt = Date.now();
+
+    await Promise.all(Array.from({ length: 8 }, (_, i) => limiter.acquire().then(() => served.push(i))));
+
+    expect(served).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3 * 300); // 4 windows of 2 slots
+  });
+
+  it('fails a call past maxRateLimitWaitMs with StripeRateLimitExceededError, without sending it', async () => {
+    const stripe = client({ maxRequestsPerMinute: 1, rateLimitWindowMs: 10_000, maxRateLimitWaitMs: 300 });
+    await stripe.customers.retrieve('cus_first');
+
+    const startedAt = Date.now();
+    const error = await stripe.customers.retrieve('cus_second').then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    const waitedMs = Date.now() - startedAt;
+
+    expect(error).toBeInstanceOf(StripeRateLimitExceededError);
+    expect((error as Error).message).toContain('within 300 ms');
+    expect((error as Error).message).toContain('1 requests per 10000 ms');
+    expect((error as Error).message).not.toContain(SECRET);
+    // Not retried by stripe-node as a network failure (maxNetworkRetries is 2).
+    expect(waitedMs).toBeGreaterThanOrEqual(295);
+    expect(waitedMs).toBeLessThan(800);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stub.requests.map((request) => request.path)).toEqual(['/v1/customers/cus_first']);
+  });
+
+  it('still limits calls, per process, while the store fails', async () => {
+    const logs = new LogCapture().install();
+    try {
+      const failingStore: ThrottlerStorage = {
+        increment: () => Promise.reject(new Error('store unreachable')),
+      };
+      const limit = 2;
+      const windowMs = 500;
+      const stripe = client({ maxRequestsPerMinute: limit, rateLimitWindowMs: windowMs, rateLimitStorage: failingStore });
+
+      await Promise.all(Array.from({ length: 6 }, (_, i) => stripe.customers.retrieve(`cus_${i}`)));
+
+      const arrivals = stub.requests.map((request) => request.at);
+      expect(arrivals).toHaveLength(6);
+      expect(maxInAnyWindow(arrivals, windowMs)).toBeLessThanOrEqual(limit);
+      const warnings = logs.messages('warn').filter((message) => message.includes('rate-limit store failed'));
+      expect(warnings.length).toBeGreaterThanOrEqual(1);
+      expect(warnings.length).toBeLessThanOrEqual(3); // at most once per window
+    } finally {
+      logs.uninstall();
+    }
+  });
+
+  it('refuses waiting and new calls once the application shuts down', async () => {
+    const stripe = client({ maxRequestsPerMinute: 1, rateLimitWindowMs: 10_000 });
+    await stripe.customers.retrieve('cus_first');
+    const waiting = stripe.customers.retrieve('cus_waiting').catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    limiters[0].onApplicationShutdown();
+
+    expect(await waiting).toBeInstanceOf(StripeRateLimiterClosedError);
+    await expect(stripe.customers.retrieve('cus_late')).rejects.toBeInstanceOf(StripeRateLimiterClosedError);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('gives up on a call at its deadline and serves the next one in line', async () => {
+    const limiter = new StripeRateLimiter({
+      storage: new ThrottlerStorageService(),
+      ownsStorage: true,
+      key: 'deadline',
+      limit: 1,
+      windowMs: 400,
+      maxWaitMs: 300,
+    });
+    limiters.push(limiter);
+    await limiter.acquire(); // the window's only slot; the next frees about 412 ms from now
+    const first = limiter.acquire().then(
+      () => 'served',
+      (error: unknown) => error,
+    ); // deadline at 300 ms
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = limiter.acquire().then(() => 'served'); // deadline at 500 ms
+
+    expect(await first).toBeInstanceOf(StripeRateLimitExceededError);
+    await expect(second).resolves.toBe('served');
+  });
+});

@@ -1,0 +1,153 @@
+import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type Stripe from 'stripe';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { filterMetadata } from '../webhook/account-reference';
+import { AccountReferenceResolver } from '../webhook/handlers/account-reference.resolver';
+import { CustomerRegistry } from './customer.registry';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
+import { PlanPricingReader } from './plan-pricing';
+import { requireStripe } from './stripe-client.required';
+import { SubscriptionRowSync } from './subscription-row.sync';
+import { checkedAccountReference } from './subscription-target';
+
+/** What `createCheckoutSession` needs. Give exactly one of `plan`, `price` or `lookupKey`. */
+export interface CheckoutSessionRequest {
+  accountRef: string;
+  /** A configured plan: its first price of the current mode (or of its lookup keys) is sold. */
+  plan?: string;
+  /** A Stripe price id. */
+  price?: string;
+  /** A Stripe price lookup key. */
+  lookupKey?: string;
+  /** Where Stripe sends the customer after paying; add `?session_id={CHECKOUT_SESSION_ID}` for `syncCheckoutSession`. */
+  successUrl: string;
+  cancelUrl: string;
+  trialDays?: number;
+  /** Seats. @default 1 */
+  quantity?: number;
+  allowPromotionCodes?: boolean;
+  /** Put on the checkout session and on the subscription. */
+  metadata?: Record<string, string>;
+  /** Sent as Stripe's idempotency key (e.g. the id of the form submission). @default a fresh one per call, reused by retries */
+  idempotencyKey?: string;
+}
+
+/** What `syncCheckoutSession` found. */
+export interface CheckoutSync {
+  /** `open` (not paid yet), `complete` or `expired`. */
+  status: Stripe.Checkout.Session.Status | null;
+  /** The local row after the sync; null until the session is complete. */
+  subscription: StripeSubscription | null;
+  accountRef: string | null;
+}
+
+const HTTP_URL = /^https?:\/\/\S+$/;
+
+/** Checkout, its success-page sync, and the billing portal. */
+@Injectable()
+export class CheckoutActions {
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly base: ResolvedLitestripeOptions,
+    @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+    private readonly customers: CustomerRegistry,
+    private readonly pricing: PlanPricingReader,
+    private readonly sync: SubscriptionRowSync,
+    private readonly references: AccountReferenceResolver,
+    @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
+  ) {}
+
+  async createCheckoutSession(request: CheckoutSessionRequest): Promise<Stripe.Checkout.Session> {
+    const accountRef = checkedAccountReference(request.accountRef);
+    for (const [name, url] of [['successUrl', request.successUrl], ['cancelUrl', request.cancelUrl]] as const) {
+      if (typeof url !== 'string' || !HTTP_URL.test(url)) throw new BadRequestException(`${name} must be an absolute http(s) URL (got ${JSON.stringify(url)}).`);
+    }
+    const quantity = request.quantity ?? 1;
+    if (!Number.isInteger(quantity) || quantity < 1) throw new BadRequestException(`quantity must be a whole number of at least 1 (got ${request.quantity}).`);
+    if (request.trialDays !== undefined && (!Number.isInteger(request.trialDays) || request.trialDays < 1)) {
+      throw new BadRequestException(`trialDays must be a whole number of days of at least 1 (got ${request.trialDays}).`);
+    }
+    const price = await this.priceFor(request);
+    const stripe = requireStripe(this.stripe);
+    const customer = await this.customers.findOrCreate(accountRef);
+    const metadata = request.metadata ?? {};
+    return stripe.checkout.sessions.create(
+      {
+        mode: 'subscription',
+        customer,
+        client_reference_id: accountRef,
+        line_items: [{ price, quantity }],
+        success_url: request.successUrl,
+        cancel_url: request.cancelUrl,
+        ...(request.allowPromotionCodes !== undefined ? { allow_promotion_codes: request.allowPromotionCodes } : {}),
+        metadata,
+        subscription_data: {
+          // Every later subscription event carries the account, even if the checkout event is lost.
+          metadata: { ...metadata, [this.base.accountReferenceMetadataKey]: accountRef },
+          ...(request.trialDays ? { trial_period_days: request.trialDays } : {}),
+        },
+      },
+      { idempotencyKey: request.idempotencyKey ?? `litestripe-checkout-${randomUUID()}` },
+    );
+  }
+
+  /**
+   * For the success page: reads the session from Stripe and, once it is complete, writes its
+   * subscription and account link locally at once, as the webhooks will later (they then find
+   * nothing left to change). Give `accountRef` to refuse a session of another account.
+   */
+  async syncCheckoutSession(sessionId: string, { accountRef }: { accountRef?: string } = {}): Promise<CheckoutSync> {
+    if (typeof sessionId !== 'string' || !/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw new BadRequestException(`Not a Checkout Session id: ${JSON.stringify(sessionId)}.`);
+    const stripe = requireStripe(this.stripe);
+    const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ['subscription'] });
+    if (session.mode !== 'subscription') throw new BadRequestException(`Checkout Session ${sessionId} is not for a subscription (mode ${session.mode}).`);
+    if (accountRef !== undefined && session.client_reference_id !== accountRef) {
+      throw new ForbiddenException(`Checkout Session ${sessionId} belongs to another account.`);
+    }
+    const subscription = session.subscription;
+    if (session.status !== 'complete' || !subscription) return { status: session.status, subscription: null, accountRef: session.client_reference_id };
+    const answer = typeof subscription === 'string' ? await stripe.subscriptions.retrieve(subscription) : subscription;
+    const customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+    const reference = await this.references.resolve(session.client_reference_id, {
+      source: 'checkout',
+      checkoutSessionId: session.id,
+      subscriptionId: answer.id,
+      customerId,
+      livemode: session.livemode,
+    });
+    if (reference.accountRef && customerId) await this.customers.remember(reference.accountRef, customerId);
+    const row = await this.sync.apply(answer, {
+      operation: 'checkout.session.retrieve',
+      checkout: { customerId, accountRef: reference.accountRef, livemode: session.livemode, metadata: filterMetadata(session.metadata ?? {}, this.base.metadataKeys) },
+    });
+    return { status: session.status, subscription: row, accountRef: row.accountRef };
+  }
+
+  async createBillingPortalSession(accountRef: string, returnUrl: string, options: { configuration?: string; locale?: Stripe.BillingPortal.SessionCreateParams.Locale } = {}): Promise<Stripe.BillingPortal.Session> {
+    checkedAccountReference(accountRef);
+    if (typeof returnUrl !== 'string' || !HTTP_URL.test(returnUrl)) throw new BadRequestException(`returnUrl must be an absolute http(s) URL (got ${JSON.stringify(returnUrl)}).`);
+    const customer = await this.customers.find(accountRef);
+    if (!customer) throw new NotFoundException(`Account ${accountRef} has no Stripe customer yet; send it to checkout first.`);
+    return requireStripe(this.stripe).billingPortal.sessions.create(
+      { customer, return_url: returnUrl, ...options },
+      { idempotencyKey: `litestripe-portal-${randomUUID()}` },
+    );
+  }
+
+  private async priceFor(request: CheckoutSessionRequest): Promise<string> {
+    const given = [request.plan, request.price, request.lookupKey].filter((v) => v !== undefined);
+    if (given.length !== 1) throw new BadRequestException('Give exactly one of plan, price or lookupKey.');
+    if (request.price !== undefined) return request.price;
+    if (request.lookupKey !== undefined) {
+      const found = await requireStripe(this.stripe).prices.list({ lookup_keys: [request.lookupKey], active: true, limit: 1 });
+      if (!found.data[0]) throw new BadRequestException(`No active Stripe price has the lookup key "${request.lookupKey}".`);
+      return found.data[0].id;
+    }
+    const plan = this.options.catalog.get(request.plan!);
+    if (!plan) throw new BadRequestException(`Unknown plan "${request.plan}"; configured plans: ${this.options.catalog.plans.map((p) => p.id).join(', ') || 'none'}.`);
+    const ids = this.options.catalog.pricesOf(plan);
+    return ids[0] ?? (await this.pricing.pricesOf(plan))[0].id;
+  }
+}

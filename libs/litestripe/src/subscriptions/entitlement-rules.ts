@@ -1,0 +1,108 @@
+import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity';
+
+/**
+ * Why a subscription does or does not entitle its account at a given time.
+ *
+ * Entitled: `active`, `trialing`, `canceling` (a cancellation is scheduled and not yet due; Pay's
+ * and Cashier's "grace period"), `past_due_grace` (payment failed, inside `pastDueGraceSeconds`).
+ *
+ * Not entitled: `pending` (only checkout facts arrived, no status yet), `incomplete`,
+ * `incomplete_expired`, `unpaid`, `paused`, `canceled` (the status says so), `ended` (`ended_at`
+ * or the scheduled cancellation has passed, even if the status has not caught up), `past_due`
+ * (no grace, or grace over), `collection_paused` (`pause_collection` set and
+ * `collectionPausedEntitles` false), `stale` (an `active`/`trialing` row whose period or trial
+ * ended over `staleAfterSeconds` ago: a renewal webhook was missed).
+ */
+export type AccessReason =
+  | 'active'
+  | 'trialing'
+  | 'canceling'
+  | 'past_due_grace'
+  | 'pending'
+  | 'incomplete'
+  | 'incomplete_expired'
+  | 'unpaid'
+  | 'paused'
+  | 'canceled'
+  | 'ended'
+  | 'past_due'
+  | 'collection_paused'
+  | 'stale';
+
+export const ENTITLED_REASONS: readonly AccessReason[] = ['active', 'trialing', 'canceling', 'past_due_grace'];
+
+/** The configurable parts of the rules. */
+export interface AccessPolicy {
+  pastDueGraceSeconds: number;
+  collectionPausedEntitles: boolean;
+  staleAfterSeconds: number;
+}
+
+/** What the rules read of a subscription row. */
+export type AccessFacts = Pick<
+  StripeSubscription,
+  'status' | 'currentPeriodStart' | 'currentPeriodEnd' | 'trialEnd' | 'cancelAtPeriodEnd' | 'cancelAt' | 'endedAt' | 'collectionPaused'
+>;
+
+export interface AccessDecision {
+  entitled: boolean;
+  reason: AccessReason;
+  /**
+   * While entitled: when access ends unless something changes (the scheduled cancellation, the end
+   * of the grace period, or the end of the trial or period, when a renewal is due). Null otherwise.
+   */
+  until: Date | null;
+  /** When a scheduled cancellation (`cancel_at_period_end` or `cancel_at`) takes effect. */
+  endsAt: Date | null;
+  /** For `past_due` rows under a grace policy: when the grace period ends. */
+  graceEndsAt: Date | null;
+}
+
+const DENYING_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['canceled', 'incomplete', 'incomplete_expired', 'unpaid', 'paused']);
+
+/**
+ * The entitlement rules, in one pure function: whether `row` entitles its account at `now`, and why.
+ * Checked in this order (the first that applies decides):
+ * 1. no status yet: `pending`; a denying status: that status;
+ * 2. `ended_at`, or the scheduled cancellation, at or before now: `ended`;
+ * 3. collection paused and the policy denies it: `collection_paused`;
+ * 4. `past_due`: `past_due_grace` until period start + grace, then `past_due`;
+ * 5. `active`/`trialing`: `stale` once the trial (trialing) or period ended over `staleAfterSeconds`
+ *    ago; else `canceling` when a cancellation is scheduled, else the status.
+ */
+export function decideAccess(row: AccessFacts, now: Date, policy: AccessPolicy): AccessDecision {
+  const at = now.getTime();
+  const endsAt = scheduledEnd(row);
+  const graceEndsAt =
+    row.status === 'past_due' && policy.pastDueGraceSeconds > 0 && row.currentPeriodStart
+      ? new Date(row.currentPeriodStart.getTime() + policy.pastDueGraceSeconds * 1000)
+      : null;
+  const deny = (reason: AccessReason): AccessDecision => ({ entitled: false, reason, until: null, endsAt, graceEndsAt });
+  const allow = (reason: AccessReason, until: Date | null): AccessDecision => ({ entitled: true, reason, until: earliest(until, endsAt), endsAt, graceEndsAt });
+
+  const status = row.status;
+  if (status === null) return deny('pending');
+  if (DENYING_STATUSES.has(status)) return deny(status as AccessReason);
+  if (status !== 'active' && status !== 'trialing' && status !== 'past_due') return deny('pending');
+  if (row.endedAt && row.endedAt.getTime() <= at) return deny('ended');
+  if (endsAt && endsAt.getTime() <= at) return deny('ended');
+  if (row.collectionPaused && !policy.collectionPausedEntitles) return deny('collection_paused');
+
+  if (status === 'past_due') {
+    return graceEndsAt && at < graceEndsAt.getTime() ? allow('past_due_grace', graceEndsAt) : deny('past_due');
+  }
+  const coveredUntil = status === 'trialing' ? (row.trialEnd ?? row.currentPeriodEnd) : row.currentPeriodEnd;
+  if (coveredUntil && at >= coveredUntil.getTime() + policy.staleAfterSeconds * 1000) return deny('stale');
+  return allow(endsAt ? 'canceling' : status, coveredUntil);
+}
+
+/** When a scheduled cancellation takes effect: `cancel_at`, or the period end with `cancel_at_period_end`. */
+export function scheduledEnd(row: Pick<AccessFacts, 'cancelAt' | 'cancelAtPeriodEnd' | 'currentPeriodEnd'>): Date | null {
+  return earliest(row.cancelAt, row.cancelAtPeriodEnd ? row.currentPeriodEnd : null);
+}
+
+function earliest(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a.getTime() <= b.getTime() ? a : b;
+}

@@ -1,0 +1,73 @@
+import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+
+/** A configured plan, normalized: lists instead of "one or many", defaults filled in. */
+export interface PlanDefinition {
+  /** The plan's key in the `plans` option. */
+  id: string;
+  name: string;
+  testPrices: string[];
+  livePrices: string[];
+  lookupKeys: string[];
+  features: string[];
+  limits: Record<string, number>;
+}
+
+/** What a pricing page needs of a plan, in the module's mode. */
+export interface PlanSummary {
+  id: string;
+  name: string;
+  /** Price ids of the current mode (test or live). */
+  prices: string[];
+  lookupKeys: string[];
+  features: string[];
+  limits: Record<string, number>;
+}
+
+/** Looks plans up by price id or lookup key. Built once at start-up from validated options. */
+export class PlanCatalog {
+  private readonly byPrice = new Map<string, PlanDefinition>();
+  private readonly byLookupKey = new Map<string, PlanDefinition>();
+  private readonly byId = new Map<string, PlanDefinition>();
+  readonly features: ReadonlySet<string>;
+
+  constructor(
+    readonly plans: readonly PlanDefinition[],
+    readonly livemode: boolean,
+  ) {
+    for (const plan of plans) {
+      this.byId.set(plan.id, plan);
+      for (const price of [...plan.testPrices, ...plan.livePrices]) this.byPrice.set(price, plan);
+      for (const key of plan.lookupKeys) this.byLookupKey.set(key, plan);
+    }
+    this.features = new Set(plans.flatMap((plan) => plan.features));
+  }
+
+  get(id: string): PlanDefinition | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The plan a subscription row is on: by its price id first, then by its price's lookup key. */
+  planOf(row: Pick<StripeSubscription, 'priceId' | 'lookupKey'>): PlanDefinition | null {
+    return (row.priceId ? this.byPrice.get(row.priceId) : undefined) ?? (row.lookupKey ? this.byLookupKey.get(row.lookupKey) : undefined) ?? null;
+  }
+
+  /** Price ids of a plan in the module's mode. */
+  pricesOf(plan: PlanDefinition): string[] {
+    return this.livemode ? plan.livePrices : plan.testPrices;
+  }
+
+  summaries(): PlanSummary[] {
+    return this.plans.map((plan) => ({
+      id: plan.id,
+      name: plan.name,
+      prices: [...this.pricesOf(plan)],
+      lookupKeys: [...plan.lookupKeys],
+      features: [...plan.features],
+      limits: { ...plan.limits },
+    }));
+  }
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
+import { SubscriptionRowSync } from './subscription-row.sync';
+
+/** One retry a minute per subscription at most: a missed webhook must not spend the API budget per request. */
+const RETRY_AFTER_MS = 60_000;
+
+/**
+ * Re-reads a stale row (an `active`/`trialing` row whose period ended long ago: a renewal webhook
+ * was missed) from Stripe and writes it through `SubscriptionRowSync`. Concurrent requests for one
+ * subscription share one read; a failed read is logged and the row stays stale (not entitled).
+ */
+@Injectable()
+export class StaleRowRefresher {
+  private readonly logger = new Logger('Litestripe');
+  private readonly inFlight = new Map<string, Promise<StripeSubscription | null>>();
+  private readonly attempted = new Map<string, number>();
+
+  constructor(
+    @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+    private readonly sync: SubscriptionRowSync,
+    @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.refreshStaleRows && this.stripe !== undefined;
+  }
+
+  /** The fresh row, or null when not refreshed (disabled, tried less than a minute ago, or failed). */
+  refresh(row: StripeSubscription): Promise<StripeSubscription | null> {
+    if (!this.enabled) return Promise.resolve(null);
+    const pending = this.inFlight.get(row.id);
+    if (pending) return pending;
+    const now = Date.now();
+    if (now - (this.attempted.get(row.id) ?? -Infinity) < RETRY_AFTER_MS) return Promise.resolve(null);
+    this.remember(row.id, now);
+    const read = this.read(row).finally(() => this.inFlight.delete(row.id));
+    this.inFlight.set(row.id, read);
+    return read;
+  }
+
+  private async read(row: StripeSubscription): Promise<StripeSubscription | null> {
+    try {
+      const answer = await this.stripe!.subscriptions.retrieve(row.id);
+      const fresh = await this.sync.apply(answer, { operation: 'subscription.retrieve' });
+      this.logger.log(`Subscription ${row.id} was stale (period ended ${row.currentPeriodEnd?.toISOString()}); refreshed from Stripe: ${fresh.status}. Check that the webhook receives customer.subscription.updated.`);
+      return fresh;
+    } catch (error) {
+      this.logger.warn(`Subscription ${row.id} is stale and could not be refreshed from Stripe; it does not entitle until it is: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  }
+
+  private remember(id: string, at: number): void {
+    this.attempted.set(id, at);
+    if (this.attempted.size > 1000) {
+      for (const [key, when] of this.attempted) if (at - when >= RETRY_AFTER_MS) this.attempted.delete(key);
+    }
+  }
+}

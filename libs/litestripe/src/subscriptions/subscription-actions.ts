@@ -1,0 +1,137 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
+import type Stripe from 'stripe';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { accountSubscriptions } from './account-entitlement';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
+import { actionKey } from './idempotency-key';
+import { PlanPricingReader } from './plan-pricing';
+import { requireStripe } from './stripe-client.required';
+import { SubscriptionRowSync } from './subscription-row.sync';
+import { SubscriptionRowsReader } from './subscription-rows.reader';
+import { readTarget, SubscriptionTarget } from './subscription-target';
+
+/** How Stripe bills a mid-period change (`proration_behavior`). @default 'create_prorations' */
+export type Proration = Stripe.SubscriptionUpdateParams.ProrationBehavior;
+
+const ENDED = new Set(['canceled', 'incomplete_expired']);
+
+/**
+ * Cancel, resume, change plan, set quantity: each one Stripe call (plus a read where the item id is
+ * needed) through the rate-limited client with an idempotency key, and the local row updated from
+ * Stripe's answer at once, so the account sees the change on its next request.
+ */
+@Injectable()
+export class SubscriptionActions {
+  constructor(
+    @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+    private readonly reader: SubscriptionRowsReader,
+    private readonly sync: SubscriptionRowSync,
+    private readonly pricing: PlanPricingReader,
+    @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
+  ) {}
+
+  async cancel(target: SubscriptionTarget, { atPeriodEnd = true }: { atPeriodEnd?: boolean } = {}): Promise<StripeSubscription> {
+    const row = await this.find(target);
+    const stripe = requireStripe(this.stripe);
+    if (row.status && ENDED.has(row.status)) return row;
+    if (atPeriodEnd) {
+      if (row.cancelAtPeriodEnd) return row;
+      const params = { cancel_at_period_end: true };
+      const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('cancel', row.id, params, row) });
+      return this.sync.apply(answer, { operation: 'subscription.update' });
+    }
+    // A DELETE is idempotent by nature; a second one is refused by Stripe as already canceled.
+    const answer = await stripe.subscriptions.cancel(row.id).catch(async (error: unknown) => {
+      if (isAlreadyCanceled(error)) return stripe.subscriptions.retrieve(row.id);
+      throw error;
+    });
+    return this.sync.apply(answer, { operation: 'subscription.cancel' });
+  }
+
+  /** Undoes a scheduled cancellation and a collection pause, or resumes a `paused` subscription. */
+  async resume(target: SubscriptionTarget): Promise<StripeSubscription> {
+    const row = await this.find(target);
+    const stripe = requireStripe(this.stripe);
+    if (row.status && ENDED.has(row.status)) {
+      throw new ConflictException(`Subscription ${row.id} has ended (${row.status}) and cannot be resumed; start a new checkout instead.`);
+    }
+    if (row.status === 'paused') {
+      const answer = await stripe.subscriptions.resume(row.id, {}, { idempotencyKey: actionKey('resume', row.id, {}, row) });
+      return this.sync.apply(answer, { operation: 'subscription.resume' });
+    }
+    const params: Stripe.SubscriptionUpdateParams = {};
+    if (row.cancelAtPeriodEnd) params.cancel_at_period_end = false;
+    else if (row.cancelAt) params.cancel_at = '';
+    if (row.collectionPaused) params.pause_collection = '';
+    if (Object.keys(params).length === 0) return row;
+    const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('resume', row.id, params, row) });
+    return this.sync.apply(answer, { operation: 'subscription.update' });
+  }
+
+  /** Moves the subscription to another plan's price (the one with the same billing interval, unless `price` is given). */
+  async changePlan(target: SubscriptionTarget, plan: string, options: { proration?: Proration; price?: string } = {}): Promise<StripeSubscription> {
+    const definition = this.options.catalog.get(plan);
+    if (!definition) throw new BadRequestException(`Unknown plan "${plan}"; configured plans: ${this.planNames()}.`);
+    const row = await this.find(target);
+    this.refuseEnded(row, 'change its plan');
+    const stripe = requireStripe(this.stripe);
+    const current = await stripe.subscriptions.retrieve(row.id);
+    const item = current.items.data[0];
+    const prices = await this.pricing.pricesOf(definition);
+    const price = options.price
+      ? prices.find((p) => p.id === options.price || p.lookup_key === options.price)
+      : (prices.find((p) => sameInterval(p, item.price)) ?? prices[0]);
+    if (!price) throw new BadRequestException(`Price ${options.price} is not one of plan "${plan}"'s prices (${prices.map((p) => p.id).join(', ')}).`);
+    if (item.price.id === price.id) return row;
+    const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item.id, price: price.id }], proration_behavior: options.proration ?? 'create_prorations' };
+    const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('change-plan', row.id, params, row) });
+    return this.sync.apply(answer, { operation: 'subscription.update' });
+  }
+
+  /** Sets the quantity (seats) of the subscription's item. */
+  async setQuantity(target: SubscriptionTarget, quantity: number, options: { proration?: Proration } = {}): Promise<StripeSubscription> {
+    if (!Number.isInteger(quantity) || quantity < 1) throw new BadRequestException(`Quantity must be a whole number of at least 1 (got ${quantity}).`);
+    const row = await this.find(target);
+    this.refuseEnded(row, 'change its quantity');
+    if (row.quantity === quantity) return row;
+    const stripe = requireStripe(this.stripe);
+    const item = (await stripe.subscriptions.retrieve(row.id)).items.data[0];
+    const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item.id, quantity }], proration_behavior: options.proration ?? 'create_prorations' };
+    const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('quantity', row.id, params, row) });
+    return this.sync.apply(answer, { operation: 'subscription.update' });
+  }
+
+  /** The row an action is for: the subscription named, or the account's most relevant one that has not ended. */
+  async find(target: SubscriptionTarget): Promise<StripeSubscription> {
+    const named = readTarget(target);
+    if ('subscriptionId' in named) {
+      const row = await this.reader.byId(named.subscriptionId);
+      if (!row) throw new NotFoundException(`Subscription ${named.subscriptionId} is not known here; is the webhook receiving its events?`);
+      return row;
+    }
+    const { catalog, policy, clock } = this.options;
+    const candidates = accountSubscriptions(await this.reader.ofAccount(named.accountRef), clock.now(), policy, catalog).filter(
+      (s) => !s.subscription.status || !ENDED.has(s.subscription.status),
+    );
+    if (candidates.length === 0) throw new NotFoundException(`Account ${named.accountRef} has no subscription that has not ended.`);
+    return candidates[0].subscription;
+  }
+
+  private refuseEnded(row: StripeSubscription, what: string): void {
+    if (row.status && ENDED.has(row.status)) throw new ConflictException(`Subscription ${row.id} has ended (${row.status}); cannot ${what}.`);
+  }
+
+  private planNames(): string {
+    return this.options.catalog.plans.map((p) => p.id).join(', ') || 'none';
+  }
+}
+
+function sameInterval(a: Stripe.Price, b: Stripe.Price): boolean {
+  return a.recurring?.interval === b.recurring?.interval && a.recurring?.interval_count === b.recurring?.interval_count;
+}
+
+function isAlreadyCanceled(error: unknown): boolean {
+  const e = error as { type?: string; message?: string } | null;
+  return e?.type === 'StripeInvalidRequestError' && /already been canceled|status: canceled|canceled subscription/i.test(e.message ?? '');
+}

@@ -1,0 +1,119 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type Stripe from 'stripe';
+import { DataSource, EntityManager } from 'typeorm';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
+import { subscriptionTransitions } from '../events/subscription-transitions';
+import { filterMetadata } from '../webhook/account-reference';
+import { DomainEventPublisher } from '../webhook/domain-event.publisher';
+import { AccountReferenceResolver } from '../webhook/handlers/account-reference.resolver';
+import { StripePayload } from '../webhook/stripe-payload';
+import { CheckoutFacts, checkoutChanges, snapshotChanges } from '../webhook/subscription-changes';
+import { SubscriptionChanges, SubscriptionRowWriter } from '../webhook/subscription-row.writer';
+import { readSubscription } from '../webhook/subscription-snapshot';
+
+/** What to write besides the subscription itself. */
+export interface SyncOptions {
+  /** Names the write in the domain events' `stripeEvent.type` (`api.<operation>`). */
+  operation: string;
+  /** Facts of a completed checkout (account link, customer, checkout metadata), as its webhook would write them. */
+  checkout?: CheckoutFacts;
+  /** Links the account as well (an orphan claim). */
+  accountRef?: string;
+}
+
+/**
+ * Writes a subscription object Stripe just answered with (an action's result, or a fresh read of a
+ * stale row) to the local row at once, through the write path's own ordering rules and row lock,
+ * and publishes the domain events the change amounts to (so the webhook that confirms it later
+ * finds nothing left to change, and emits nothing twice).
+ *
+ * Ordering: the answer is dated by Stripe's `Date` response header, from the clock that also dates
+ * Stripe's events: a webhook event of a later change still wins, an older one is still refused.
+ * The domain events' `stripeEvent` is the API request (`req_...`, type `api.<operation>`).
+ */
+@Injectable()
+export class SubscriptionRowSync {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    private readonly writer: SubscriptionRowWriter,
+    private readonly publisher: DomainEventPublisher,
+    private readonly references: AccountReferenceResolver,
+  ) {}
+
+  /** Writes the answer in a transaction of its own, then publishes the domain events. */
+  async apply(answer: Stripe.Subscription | Stripe.Response<Stripe.Subscription>, sync: SyncOptions): Promise<StripeSubscription> {
+    const prepared = await this.prepare(answer, sync);
+    const { row, events } = await this.dataSource.transaction(async (manager) => {
+      const result = await this.write(manager, prepared);
+      await this.publisher.record(manager, result.events, prepared.ref.id);
+      return result;
+    });
+    await this.publisher.publish(events, prepared.ref.id);
+    return row;
+  }
+
+  /**
+   * Writes the answer in the caller's transaction and returns the domain events it amounts to; the
+   * caller records them (`DomainEventPublisher.record`) before commit and publishes them after.
+   */
+  async applyIn(manager: EntityManager, answer: Stripe.Subscription | Stripe.Response<Stripe.Subscription>, sync: SyncOptions): Promise<SyncResult> {
+    return this.write(manager, await this.prepare(answer, sync));
+  }
+
+  private async prepare(answer: Stripe.Subscription | Stripe.Response<Stripe.Subscription>, sync: SyncOptions): Promise<PreparedSync> {
+    const snapshot = readSubscription(answer as unknown as StripePayload);
+    const response = (answer as Partial<Stripe.Response<Stripe.Subscription>>).lastResponse;
+    const answeredAt = answerTime(response?.headers);
+    const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}`, `api.${sync.operation}`, answeredAt, snapshot.livemode, null);
+    const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
+    const fromMetadata = candidate
+      ? await this.references.resolve(candidate, {
+          source: 'subscription_metadata',
+          checkoutSessionId: null,
+          subscriptionId: snapshot.id,
+          customerId: snapshot.customerId,
+          livemode: snapshot.livemode,
+        })
+      : { accountRef: null };
+    const accountRef = sync.accountRef ?? sync.checkout?.accountRef ?? fromMetadata.accountRef;
+    const metadata = filterMetadata(snapshot.metadata, this.options.metadataKeys);
+    const decide = (row: StripeSubscription | null): SubscriptionChanges | null => {
+      const changes = snapshotChanges(row, snapshot, answeredAt, accountRef, metadata);
+      const linked = sync.accountRef ? { accountRef: sync.accountRef } : {};
+      if (!sync.checkout) return changes ? { ...changes, ...linked } : sync.accountRef ? linked : null;
+      const checkout = checkoutChanges(row, sync.checkout);
+      return { ...changes, ...checkout, metadata: { ...row?.metadata, ...changes?.metadata, checkout: sync.checkout.metadata } };
+    };
+    return { id: snapshot.id, ref, decide };
+  }
+
+  private async write(manager: EntityManager, { id, ref, decide }: PreparedSync): Promise<SyncResult> {
+    // Never null: a snapshot always makes changes to a row that does not exist yet.
+    const change = (await this.writer.apply(manager, id, decide))!;
+    return { row: change.current, events: subscriptionTransitions(change.previous, change.current, ref), ref };
+  }
+}
+
+interface PreparedSync {
+  id: string;
+  ref: StripeEventRef;
+  decide: (row: StripeSubscription | null) => SubscriptionChanges | null;
+}
+
+export interface SyncResult {
+  row: StripeSubscription;
+  events: PendingDomainEvent[];
+  /** The API request, as the domain events name it. */
+  ref: StripeEventRef;
+}
+
+/** Stripe's clock at the answer (unix seconds), from the `Date` header; the local clock without one. */
+function answerTime(headers: Record<string, string> | undefined): number {
+  const date = headers?.date ?? headers?.Date;
+  const parsed = date ? Date.parse(date) : NaN;
+  return Math.floor((Number.isNaN(parsed) ? Date.now() : parsed) / 1000);
+}
