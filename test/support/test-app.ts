@@ -48,6 +48,8 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
     secretKey: 'sk_test_litestripe',
     webhookUuid: uuid,
     webhookSecret: WEBHOOK_SECRET,
+    // Tests of the ordering rules must not reach for Stripe; the refetch tests turn it on against a fake Stripe.
+    refetch: 'never',
     ...config.options,
   };
   const webhookPath = config.webhookPath;

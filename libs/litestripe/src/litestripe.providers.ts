@@ -13,6 +13,7 @@ import { AccountReferenceResolver } from './webhook/handlers/account-reference.r
 import { CheckoutEventHandler } from './webhook/handlers/checkout-event.handler';
 import { InvoiceEventHandler } from './webhook/handlers/invoice-event.handler';
 import { SubscriptionEventHandler } from './webhook/handlers/subscription-event.handler';
+import { SubscriptionRefetcher } from './webhook/subscription-refetcher';
 import { SubscriptionRowWriter } from './webhook/subscription-row.writer';
 import { WebhookEventProcessor } from './webhook/webhook-event.processor';
 import { WebhookSignatureVerifier } from './webhook/webhook-signature.verifier';
@@ -29,6 +30,7 @@ export const webhookProviders: Provider[] = [
   WebhookSignatureVerifier,
   EventLogRepository,
   SubscriptionRowWriter,
+  SubscriptionRefetcher,
   AccountReferenceResolver,
   SubscriptionEventHandler,
   CheckoutEventHandler,

@@ -18,6 +18,8 @@ export interface ResolvedLitestripeOptions {
   stripe: Partial<Stripe.StripeConfig>;
   domainEvents: 'durable' | 'in-process';
   outbox: Required<OutboxOptions>;
+  refetch: 'never' | 'on-conflict' | 'always';
+  refetchTimeoutMs: number;
 }
 
 export const DEFAULTS = {
@@ -27,6 +29,8 @@ export const DEFAULTS = {
   maxRequestsPerMinute: 75,
   rateLimitCacheKey: 'litestripe_stripe_api_rate_limit',
   domainEvents: 'durable',
+  refetch: 'on-conflict',
+  refetchTimeoutMs: 5000,
 } as const satisfies Partial<LitestripeModuleOptions>;
 
 export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {

@@ -42,6 +42,8 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     stripe: options.stripe ?? {},
     domainEvents: oneOf('domainEvents', options.domainEvents, ['durable', 'in-process'], DEFAULTS.domainEvents),
     outbox: validateOutbox(options.outbox),
+    refetch: oneOf('refetch', options.refetch, ['never', 'on-conflict', 'always'], DEFAULTS.refetch),
+    refetchTimeoutMs: positiveInteger('refetchTimeoutMs', options.refetchTimeoutMs, DEFAULTS.refetchTimeoutMs),
   };
   delete (resolved as { webhookSecret?: unknown }).webhookSecret;
   if (options.metadataKeys !== undefined && (!Array.isArray(options.metadataKeys) || options.metadataKeys.some((k) => typeof k !== 'string' || k === ''))) {

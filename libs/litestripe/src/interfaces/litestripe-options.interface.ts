@@ -100,6 +100,23 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
   /** Tuning of durable delivery. */
   outbox?: OutboxOptions;
 
+  /**
+   * When a subscription event asks Stripe for the subscription's current state (by its id) instead
+   * of trusting the payload's place in the event order:
+   * - `'never'`: apply payloads in `created` order, ties broken by lifecycle stage;
+   * - `'on-conflict'`: as `'never'`, but an event of the same second as the stored state that
+   *   disagrees with it is settled by asking Stripe;
+   * - `'always'`: every subscription event is a trigger to store what Stripe says now (one API call
+   *   per event, within `maxRequestsPerMinute`).
+   * No call is made for a payload that is already final (`canceled`, `incomplete_expired`). If
+   * Stripe cannot be reached within `refetchTimeoutMs`, the payload is applied in order as with `'never'`.
+   * @default 'on-conflict'
+   */
+  refetch?: 'never' | 'on-conflict' | 'always';
+
+  /** How long a refetch may take before the payload is applied instead, in ms. @default 5000 */
+  refetchTimeoutMs?: number;
+
   /** Extra configuration for the `stripe` client (API version, host, timeouts, retries). */
   stripe?: Partial<Stripe.StripeConfig>;
 }

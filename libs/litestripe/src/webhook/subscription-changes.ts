@@ -18,6 +18,23 @@ export function isNewerSnapshot(row: StripeSubscription | null, snapshot: Subscr
   return STATUS_RANK[snapshot.status] >= (row.statusRank ?? -1);
 }
 
+/**
+ * Whether a snapshot of the same second as the stored one disagrees with it, so that the order of
+ * the two cannot be known from the events themselves (the `refetch: 'on-conflict'` trigger).
+ */
+export function isSameSecondConflict(row: StripeSubscription | null, snapshot: SubscriptionSnapshot, created: number): boolean {
+  if (!row || row.eventCreated !== created || row.status === null || TERMINAL_STATUSES.includes(snapshot.status)) return false;
+  return (
+    row.status !== snapshot.status ||
+    row.cancelAtPeriodEnd !== snapshot.cancelAtPeriodEnd ||
+    row.collectionPaused !== snapshot.collectionPaused ||
+    row.priceId !== snapshot.priceId ||
+    row.quantity !== snapshot.quantity ||
+    row.cancelAt?.getTime() !== snapshot.cancelAt?.getTime() ||
+    row.currentPeriodEnd?.getTime() !== snapshot.currentPeriodEnd?.getTime()
+  );
+}
+
 export function snapshotChanges(
   row: StripeSubscription | null,
   snapshot: SubscriptionSnapshot,

@@ -7,7 +7,7 @@ import { queryRows } from './query-rows';
 export type SubscriptionChanges = Partial<Omit<StripeSubscription, 'id' | 'createdAt' | 'updatedAt'>>;
 
 /** Decides what an event changes on a row, given the row as locked (null: no row yet). */
-export type DecideChanges = (current: StripeSubscription | null) => SubscriptionChanges | null;
+export type DecideChanges = (current: StripeSubscription | null) => SubscriptionChanges | null | Promise<SubscriptionChanges | null>;
 
 export interface RowChange {
   previous: StripeSubscription | null;
@@ -27,14 +27,14 @@ export class SubscriptionRowWriter {
     const columns = manager.connection.getMetadata(StripeSubscription).columns;
     let previous = await this.lock(manager, columns, id);
     if (!previous) {
-      const changes = decide(null);
+      const changes = await decide(null);
       if (!changes) return null;
       const inserted = await this.insert(manager, columns, id, changes);
       if (inserted) return { previous: null, current: inserted };
       // Another transaction inserted the row between our lock attempt and our insert.
       previous = (await this.lock(manager, columns, id)) as StripeSubscription;
     }
-    const changes = decide(previous);
+    const changes = await decide(previous);
     const changed = changes ? columns.filter((c) => c.propertyName in changes && !sameValue(c.getEntityValue(changes), c.getEntityValue(previous))) : [];
     if (changed.length === 0) return { previous, current: previous };
     const params = [id, ...changed.map((c) => toDatabase(c, changes as SubscriptionChanges))];

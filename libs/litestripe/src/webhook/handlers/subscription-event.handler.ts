@@ -6,9 +6,10 @@ import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-even
 import { LitestripeEvents } from '../../events/litestripe-events';
 import { subscriptionEvent, subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
-import { snapshotChanges } from '../subscription-changes';
+import { isSameSecondConflict, snapshotChanges } from '../subscription-changes';
+import { SubscriptionRefetcher } from '../subscription-refetcher';
 import { SubscriptionRowWriter } from '../subscription-row.writer';
-import { readSubscription, SubscriptionSnapshot, UnreadablePayloadError } from '../subscription-snapshot';
+import { readSubscription, SubscriptionSnapshot, TERMINAL_STATUSES, UnreadablePayloadError } from '../subscription-snapshot';
 import { StripePayload } from '../stripe-payload';
 import { AccountReferenceResolver } from './account-reference.resolver';
 import { WebhookEventHandler } from './webhook-event-handler';
@@ -40,6 +41,7 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     private readonly references: AccountReferenceResolver,
     private readonly writer: SubscriptionRowWriter,
+    private readonly refetcher: SubscriptionRefetcher,
   ) {}
 
   async prepare(event: Stripe.Event): Promise<PreparedSubscription | null> {
@@ -51,6 +53,12 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
       // Retrying cannot make a payload readable: record the event as ignored rather than have Stripe retry for days.
       this.logger.warn(`Stripe event ${event.id} (${event.type}) ignored: ${error.message}`);
       return null;
+    }
+    let created = event.created;
+    if (this.options.refetch === 'always' && !TERMINAL_STATUSES.includes(snapshot.status)) {
+      const fetched = await this.refetcher.fetch(snapshot.id);
+      // Stripe's clock and ours differ: what was fetched is never older than the event that asked for it.
+      if (fetched) ({ snapshot, created } = { snapshot: fetched.snapshot, created: Math.max(fetched.asOf, created) });
     }
     const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
     const reference = candidate
@@ -66,14 +74,24 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
       snapshot,
       accountRef: reference.accountRef,
       metadata: filterMetadata(snapshot.metadata, this.options.metadataKeys),
-      created: event.created,
+      created,
       trialWillEnd: event.type === 'customer.subscription.trial_will_end',
     };
   }
 
   async apply(manager: EntityManager, prepared: PreparedSubscription, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
     const { snapshot, created, accountRef, metadata } = prepared;
-    const change = await this.writer.apply(manager, snapshot.id, (row) => snapshotChanges(row, snapshot, created, accountRef, metadata));
+    const change = await this.writer.apply(manager, snapshot.id, async (row) => {
+      if (this.options.refetch === 'on-conflict' && isSameSecondConflict(row, snapshot, created)) {
+        const fetched = await this.refetcher.fetch(snapshot.id);
+        if (fetched) {
+          // Later than the tie it settles, even when fetched within that same second.
+          const asOf = Math.max(fetched.asOf, created + 1);
+          return snapshotChanges(row, fetched.snapshot, asOf, accountRef, filterMetadata(fetched.snapshot.metadata, this.options.metadataKeys));
+        }
+      }
+      return snapshotChanges(row, snapshot, created, accountRef, metadata);
+    });
     if (!change) return [];
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
     if (prepared.trialWillEnd) {

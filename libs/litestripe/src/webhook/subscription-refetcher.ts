@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { StripePayload } from './stripe-payload';
+import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot';
+
+/** What Stripe says a subscription is now, and when it said so. */
+export interface FetchedSubscription {
+  snapshot: SubscriptionSnapshot;
+  /** Unix seconds at which the state was read: newer than every event created before it. */
+  asOf: number;
+}
+
+/**
+ * Asks Stripe for a subscription's current state by id, for the `refetch` option. Never throws:
+ * when Stripe is unreachable or slow, the caller falls back to the payload.
+ */
+@Injectable()
+export class SubscriptionRefetcher {
+  private readonly logger = new Logger('Litestripe');
+
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    @InjectStripeClient() private readonly stripe: Stripe,
+  ) {}
+
+  async fetch(subscriptionId: string): Promise<FetchedSubscription | null> {
+    const asOf = Math.floor(Date.now() / 1000);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.refetchTimeoutMs} ms`)), this.options.refetchTimeoutMs);
+    });
+    try {
+      const subscription = await Promise.race([this.stripe.subscriptions.retrieve(subscriptionId), timeout]);
+      return { snapshot: readSubscription(subscription as unknown as StripePayload), asOf };
+    } catch (error) {
+      this.logger.warn(`Could not refetch subscription ${subscriptionId} from Stripe; applying the event's payload in order instead: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
