@@ -11,6 +11,8 @@ export * from './events/litestripe-events';
 export * from './events/litestripe-event.payloads';
 export { WebhookEventProcessor } from './webhook/webhook-event.processor';
 export { OutboxService } from './events/outbox/outbox.service';
+export { StripeStateApplier } from './webhook/stripe-state.applier';
+export type { ApplyOutcome, ApplyStateOptions, ApplyStateResult } from './webhook/stripe-state.applier';
 export type { OutboxOptions } from './interfaces/outbox-options.interface';
 export type { DeliveryOutcome } from './webhook/webhook-event.processor';
 export { ACCOUNT_REFERENCE_PATTERN } from './webhook/account-reference';

@@ -9,6 +9,7 @@ import { LITESTRIPE_STRIPE_CLIENT } from './stripe/stripe-client.decorator';
 import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 import { outboxProviders, resolvedOptionsProvider, webhookProviders } from './litestripe.providers';
 import { subscriptionExports, subscriptionProviders } from './subscriptions/subscriptions.providers';
+import { StripeStateApplier } from './webhook/stripe-state.applier';
 import { WebhookEventProcessor } from './webhook/webhook-event.processor';
 import { createWebhookController } from './webhook/webhook.controller';
 
@@ -34,6 +35,6 @@ function withWebhook(definition: DynamicModule, webhookPath = DEFAULT_WEBHOOK_PA
     imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(LITESTRIPE_ENTITIES)],
     controllers: [createWebhookController(webhookPath)],
     providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...createStripeClientProviders(), ...webhookProviders, ...outboxProviders, ...subscriptionProviders],
-    exports: [LITESTRIPE_OPTIONS, LITESTRIPE_STRIPE_CLIENT, StripeRateLimiter, TypeOrmModule, WebhookEventProcessor, OutboxService, ...subscriptionExports],
+    exports: [LITESTRIPE_OPTIONS, LITESTRIPE_STRIPE_CLIENT, StripeRateLimiter, TypeOrmModule, WebhookEventProcessor, StripeStateApplier, OutboxService, ...subscriptionExports],
   };
 }

@@ -2,6 +2,7 @@ import { Provider } from '@nestjs/common';
 import { LITESTRIPE_OPTIONS } from './config/resolved-options';
 import { validateOptions } from './config/validate-options';
 import { LITESTRIPE_RAW_OPTIONS } from './litestripe.module-definition';
+import { eventEmitterProvider } from './events/event-emitter.provider';
 import { DomainEventCodec } from './events/outbox/domain-event.codec';
 import { DomainEventDispatcher } from './events/outbox/domain-event.dispatcher';
 import { OutboxPoller } from './events/outbox/outbox.poller';
@@ -13,6 +14,8 @@ import { AccountReferenceResolver } from './webhook/handlers/account-reference.r
 import { CheckoutEventHandler } from './webhook/handlers/checkout-event.handler';
 import { InvoiceEventHandler } from './webhook/handlers/invoice-event.handler';
 import { SubscriptionEventHandler } from './webhook/handlers/subscription-event.handler';
+import { OrphanedPaymentWriter } from './webhook/orphaned-payment.writer';
+import { StripeStateApplier } from './webhook/stripe-state.applier';
 import { SubscriptionRefetcher } from './webhook/subscription-refetcher';
 import { SubscriptionRowWriter } from './webhook/subscription-row.writer';
 import { WebhookEventProcessor } from './webhook/webhook-event.processor';
@@ -27,16 +30,19 @@ export const resolvedOptionsProvider: Provider = {
 
 /** The write path: webhook delivery to committed state and domain events. */
 export const webhookProviders: Provider[] = [
+  eventEmitterProvider,
   WebhookSignatureVerifier,
   EventLogRepository,
   SubscriptionRowWriter,
   SubscriptionRefetcher,
+  OrphanedPaymentWriter,
   AccountReferenceResolver,
   SubscriptionEventHandler,
   CheckoutEventHandler,
   InvoiceEventHandler,
   DomainEventPublisher,
   WebhookEventProcessor,
+  StripeStateApplier,
 ];
 
 /** Durable delivery of domain events through the outbox table. */

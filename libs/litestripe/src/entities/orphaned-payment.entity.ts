@@ -19,13 +19,14 @@ export class OrphanedPayment {
   @Column('text', { name: 'customer_id', nullable: true })
   customerId: string | null;
 
-  @Index('litestripe_orphaned_payment_subscription_idx')
-  @Column('text', { name: 'subscription_id', nullable: true })
-  subscriptionId: string | null;
+  /** One orphan per subscription, whether a checkout or a backfill found it. */
+  @Index('litestripe_orphaned_payment_subscription_key', { unique: true })
+  @Column('text', { name: 'subscription_id' })
+  subscriptionId: string;
 
-  @Index('litestripe_orphaned_payment_checkout_session_key', { unique: true })
-  @Column('text', { name: 'checkout_session_id' })
-  checkoutSessionId: string;
+  /** Null when the orphan was found by a backfill rather than a checkout. */
+  @Column('text', { name: 'checkout_session_id', nullable: true })
+  checkoutSessionId: string | null;
 
   /** Amount paid at checkout, in the currency's minor unit. */
   @Column('bigint', { name: 'amount', nullable: true, transformer: bigintNumber })
@@ -44,7 +45,7 @@ export class OrphanedPayment {
   @Column('boolean', { default: false })
   livemode: boolean;
 
-  /** When Stripe created the checkout session. */
+  /** When Stripe created the checkout session (or the subscription, for a backfill). */
   @Column('timestamptz', { name: 'stripe_created' })
   stripeCreated: Date;
 

@@ -61,8 +61,9 @@ export class PaymentOrphanedEvent {
     /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
     readonly id: string,
     readonly orphanedPaymentId: number,
-    readonly checkoutSessionId: string,
-    readonly subscriptionId: string | null,
+    /** Null when a backfill, not a checkout, found the orphan. */
+    readonly checkoutSessionId: string | null,
+    readonly subscriptionId: string,
     readonly customerId: string | null,
     readonly reason: OrphanReason,
     readonly stripeEvent: StripeEventRef,
@@ -79,7 +80,8 @@ export class OrphanClaimedEvent {
     /** Stable across redeliveries of this domain event: deduplicate on it. */
     readonly id: string,
     readonly orphanedPaymentId: number,
-    readonly checkoutSessionId: string,
+    /** Null when a backfill, not a checkout, found the orphan. */
+    readonly checkoutSessionId: string | null,
     readonly subscriptionId: string,
     readonly accountRef: string,
     readonly stripeEvent: StripeEventRef,

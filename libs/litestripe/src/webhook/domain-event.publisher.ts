@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
-import { LitestripeConfigError } from '../config/litestripe-config.error';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import { InjectEventEmitter } from '../events/event-emitter.provider';
 import { PendingDomainEvent } from '../events/litestripe-event.payloads';
 import { DomainEventDispatcher } from '../events/outbox/domain-event.dispatcher';
 import { OutboxRepository } from '../events/outbox/outbox.repository';
@@ -24,11 +24,8 @@ export class DomainEventPublisher {
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     private readonly outbox: OutboxRepository,
     private readonly dispatcher: DomainEventDispatcher,
-    @Optional() private readonly emitter?: EventEmitter2,
+    @InjectEventEmitter() private readonly emitter: EventEmitter2,
   ) {
-    if (!emitter) {
-      throw new LitestripeConfigError('EventEmitterModule', 'is not registered', 'Add `EventEmitterModule.forRoot()` from @nestjs/event-emitter to the imports of your AppModule.');
-    }
     this.durable = options.domainEvents === 'durable';
   }
 
@@ -50,7 +47,7 @@ export class DomainEventPublisher {
     }
     for (const { name, payload } of events) {
       try {
-        this.emitter!.emit(name, payload);
+        this.emitter.emit(name, payload);
       } catch (error) {
         this.logger.error(`A listener of ${name} threw while handling Stripe event ${stripeEventId}: ${describe(error)}`);
       }

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
+import { InjectEventEmitter } from '../event-emitter.provider';
 import { OutboxRepository } from './outbox.repository';
 
 export interface DispatchableEvent {
@@ -21,8 +22,7 @@ export class DomainEventDispatcher {
   constructor(
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     private readonly outbox: OutboxRepository,
-    // Optional only so that DomainEventPublisher can explain a missing EventEmitterModule.
-    @Optional() private readonly emitter?: EventEmitter2,
+    @InjectEventEmitter() private readonly emitter: EventEmitter2,
   ) {}
 
   async dispatch(events: readonly DispatchableEvent[]): Promise<void> {
@@ -39,7 +39,7 @@ export class DomainEventDispatcher {
   /** Null when every listener succeeded, else the error. */
   private async emit(event: DispatchableEvent): Promise<string | null> {
     try {
-      await this.emitter!.emitAsync(event.name, event.payload);
+      await this.emitter.emitAsync(event.name, event.payload);
       return null;
     } catch (error) {
       return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

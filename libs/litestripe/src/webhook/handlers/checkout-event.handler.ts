@@ -3,11 +3,11 @@ import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
 import { OrphanReason } from '../../entities/orphaned-payment.entity';
-import { CheckoutCompletedEvent, domainEventId, PaymentOrphanedEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
+import { CheckoutCompletedEvent, domainEventId, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
 import { subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
-import { queryRows } from '../query-rows';
+import { OrphanedPaymentWriter } from '../orphaned-payment.writer';
 import { checkoutChanges } from '../subscription-changes';
 import { SubscriptionRowWriter } from '../subscription-row.writer';
 import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf } from '../stripe-payload';
@@ -39,6 +39,7 @@ export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckou
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     private readonly references: AccountReferenceResolver,
     private readonly writer: SubscriptionRowWriter,
+    private readonly orphans: OrphanedPaymentWriter,
   ) {}
 
   async prepare(event: Stripe.Event): Promise<PreparedCheckout | null> {
@@ -75,26 +76,22 @@ export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckou
       payload: new CheckoutCompletedEvent(domainEventId(stripeEvent, LitestripeEvents.CheckoutCompleted), checkout.sessionId, change.current, checkout.accountRef, stripeEvent),
     });
     if (checkout.orphan) {
-      const orphanId = await this.recordOrphan(manager, checkout);
-      if (orphanId !== null) {
-        events.push({
-          name: LitestripeEvents.PaymentOrphaned,
-          payload: new PaymentOrphanedEvent(domainEventId(stripeEvent, LitestripeEvents.PaymentOrphaned), orphanId, checkout.sessionId, checkout.subscriptionId, checkout.customerId, checkout.orphan.reason, stripeEvent),
-        });
-      }
+      const orphaned = await this.orphans.record(
+        manager,
+        {
+          ...checkout.orphan,
+          subscriptionId: checkout.subscriptionId,
+          customerId: checkout.customerId,
+          checkoutSessionId: checkout.sessionId,
+          amount: checkout.amount,
+          currency: checkout.currency,
+          livemode: checkout.livemode,
+          stripeCreated: checkout.sessionCreated,
+        },
+        stripeEvent,
+      );
+      if (orphaned) events.push(orphaned);
     }
     return events;
-  }
-
-  private async recordOrphan(manager: EntityManager, checkout: PreparedCheckout): Promise<number | null> {
-    const orphan = checkout.orphan!;
-    const rows = await queryRows<{ id: number }>(manager, 
-      `INSERT INTO litestripe_orphaned_payment ("email", "customer_id", "subscription_id", "checkout_session_id", "amount", "currency", "reason", "rejected_reference", "livemode", "stripe_created")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10))
-       ON CONFLICT ("checkout_session_id") DO NOTHING
-       RETURNING "id"`,
-      [orphan.email, checkout.customerId, checkout.subscriptionId, checkout.sessionId, checkout.amount, checkout.currency, orphan.reason, orphan.rejectedReference, checkout.livemode, checkout.sessionCreated],
-    );
-    return rows.length ? Number(rows[0].id) : null;
   }
 }
