@@ -3,6 +3,7 @@ import { LITESTRIPE_OPTIONS } from './config/resolved-options';
 import { validateOptions } from './config/validate-options';
 import { LITESTRIPE_RAW_OPTIONS } from './litestripe.module-definition';
 import { eventEmitterProvider } from './events/event-emitter.provider';
+import { DeliveredMarksBuffer } from './events/outbox/delivered-marks.buffer';
 import { DomainEventCodec } from './events/outbox/domain-event.codec';
 import { DomainEventDispatcher } from './events/outbox/domain-event.dispatcher';
 import { OutboxPoller } from './events/outbox/outbox.poller';
@@ -46,4 +47,4 @@ export const webhookProviders: Provider[] = [
 ];
 
 /** Durable delivery of domain events through the outbox table. */
-export const outboxProviders: Provider[] = [OutboxRepository, DomainEventCodec, DomainEventDispatcher, OutboxPoller, OutboxService];
+export const outboxProviders: Provider[] = [OutboxRepository, DeliveredMarksBuffer, DomainEventCodec, DomainEventDispatcher, OutboxPoller, OutboxService];

@@ -3,8 +3,16 @@ import { DataSource, EntityManager } from 'typeorm';
 import type Stripe from 'stripe';
 import { EventOutcome } from '../entities/stripe-event-log.entity';
 import { queryRows } from './query-rows';
+import { LockedRow, subscriptionFromRow } from './subscription-row.writer';
 
 const MAX_ERROR_LENGTH = 2000;
+const CLAIMED = '__litestripe_claimed';
+
+export interface Claim {
+  claimed: boolean;
+  /** The subscription row locked with the claim, when one was asked for. */
+  locked?: LockedRow;
+}
 
 /**
  * The event log decides, in the database, which delivery of an event gets to process it. A
@@ -13,19 +21,29 @@ const MAX_ERROR_LENGTH = 2000;
 @Injectable()
 export class EventLogRepository {
   /**
-   * Records the event as handled by this transaction. False when it was already processed or
-   * ignored (a duplicate); a failed event is claimed again, counting the attempt.
+   * Records the event as handled by this transaction. Not `claimed` when it was already processed
+   * or ignored (a duplicate); a failed event is claimed again, counting the attempt.
+   *
+   * Given a subscription id, the same statement also locks that row and returns it (null when
+   * there is none yet), saving the writer a round trip: claim and lock are one step of every event.
    */
-  async claim(manager: EntityManager, event: Stripe.Event, outcome: Exclude<EventOutcome, 'failed'>): Promise<boolean> {
-    const rows = await queryRows(manager, 
-      `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at")
-       VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, now())
-       ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = now(), "attempts" = e."attempts" + 1, "last_error" = NULL
-       WHERE e."outcome" = 'failed'
-       RETURNING "attempts"`,
-      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, outcome],
+  async claim(manager: EntityManager, event: Stripe.Event, outcome: Exclude<EventOutcome, 'failed'>, lockSubscriptionId: string | null = null): Promise<Claim> {
+    const [result] = await queryRows<Record<string, unknown>>(
+      manager,
+      `WITH claim AS (
+         INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at")
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, now())
+         ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = now(), "attempts" = e."attempts" + 1, "last_error" = NULL
+         WHERE e."outcome" = 'failed'
+         RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM claim) AS "${CLAIMED}", s.*
+       FROM (VALUES (1)) AS one (x)
+       LEFT JOIN LATERAL (SELECT * FROM litestripe_subscription WHERE "id" = $8 AND EXISTS (SELECT 1 FROM claim) FOR UPDATE) s ON true`,
+      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, outcome, lockSubscriptionId],
     );
-    return rows.length > 0;
+    const claimed = result[CLAIMED] === true;
+    if (!claimed || lockSubscriptionId === null) return { claimed };
+    return { claimed, locked: { row: result.id === null ? null : subscriptionFromRow(manager, result) } };
   }
 
   /** Records a failed attempt outside the rolled-back transaction, unless another delivery has since succeeded. */

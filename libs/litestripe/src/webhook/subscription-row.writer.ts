@@ -9,6 +9,11 @@ export type SubscriptionChanges = Partial<Omit<StripeSubscription, 'id' | 'creat
 /** Decides what an event changes on a row, given the row as locked (null: no row yet). */
 export type DecideChanges = (current: StripeSubscription | null) => SubscriptionChanges | null | Promise<SubscriptionChanges | null>;
 
+/** A row already locked in this transaction (null: no row yet). */
+export interface LockedRow {
+  row: StripeSubscription | null;
+}
+
 export interface RowChange {
   previous: StripeSubscription | null;
   current: StripeSubscription;
@@ -23,9 +28,9 @@ const TABLE = 'litestripe_subscription';
  */
 @Injectable()
 export class SubscriptionRowWriter {
-  async apply(manager: EntityManager, id: string, decide: DecideChanges): Promise<RowChange | null> {
+  async apply(manager: EntityManager, id: string, decide: DecideChanges, locked?: LockedRow): Promise<RowChange | null> {
     const columns = manager.connection.getMetadata(StripeSubscription).columns;
-    let previous = await this.lock(manager, columns, id);
+    let previous = locked ? locked.row : await this.lock(manager, columns, id);
     if (!previous) {
       const changes = await decide(null);
       if (!changes) return null;
@@ -64,6 +69,11 @@ function toDatabase(column: ColumnMetadata, entity: SubscriptionChanges): unknow
   const value = column.getEntityValue(entity);
   // pg would send a plain object as JSON anyway; be explicit so arrays inside stay JSON too.
   return column.type === 'jsonb' && value !== null && value !== undefined ? JSON.stringify(value) : value;
+}
+
+/** Maps a `litestripe_subscription` row as `pg` returns it to the entity. */
+export function subscriptionFromRow(manager: EntityManager, row: Record<string, unknown>): StripeSubscription {
+  return fromDatabase(manager.connection.getMetadata(StripeSubscription).columns, row);
 }
 
 function fromDatabase(columns: ColumnMetadata[], row: Record<string, unknown>): StripeSubscription {

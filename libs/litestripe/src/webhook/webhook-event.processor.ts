@@ -51,8 +51,10 @@ export class WebhookEventProcessor {
       const prepared = handler ? await handler.prepare(event) : null;
       outcome = handler && prepared !== null ? 'processed' : 'ignored';
       domainEvents = await this.dataSource.transaction(async (manager) => {
-        if (!(await this.eventLog.claim(manager, event, outcome as 'processed' | 'ignored'))) return null;
-        const events = outcome === 'processed' ? await handler!.apply(manager, prepared, stripeEvent) : [];
+        const processing = outcome === 'processed';
+        const claim = await this.eventLog.claim(manager, event, outcome as 'processed' | 'ignored', processing ? handler!.subscriptionIdOf(prepared) : null);
+        if (!claim.claimed) return null;
+        const events = processing ? await handler!.apply(manager, prepared, stripeEvent, claim.locked!) : [];
         await this.publisher.record(manager, events, event.id);
         return events;
       });

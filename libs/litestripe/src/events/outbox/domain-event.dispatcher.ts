@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
 import { InjectEventEmitter } from '../event-emitter.provider';
+import { DeliveredMarksBuffer } from './delivered-marks.buffer';
 import { OutboxRepository } from './outbox.repository';
 
 export interface DispatchableEvent {
@@ -22,13 +23,13 @@ export class DomainEventDispatcher {
   constructor(
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     private readonly outbox: OutboxRepository,
+    private readonly deliveredMarks: DeliveredMarksBuffer,
     @InjectEventEmitter() private readonly emitter: EventEmitter2,
   ) {}
 
   async dispatch(events: readonly DispatchableEvent[]): Promise<void> {
     const outcomes = await Promise.all(events.map(async (event) => ({ event, error: await this.emit(event) })));
-    const delivered = outcomes.filter((o) => o.error === null).map((o) => o.event.id);
-    await this.outbox.markDelivered(delivered);
+    this.deliveredMarks.add(outcomes.filter((o) => o.error === null).map((o) => o.event.id));
     for (const { event, error } of outcomes) {
       if (error === null) continue;
       this.logger.warn(`A listener of ${event.name} failed (domain event ${event.id}); it will be dispatched again: ${error}`);

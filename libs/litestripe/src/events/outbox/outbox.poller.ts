@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
 import { DomainEventCodec } from './domain-event.codec';
+import { DeliveredMarksBuffer } from './delivered-marks.buffer';
 import { DomainEventDispatcher } from './domain-event.dispatcher';
 import { OutboxRepository } from './outbox.repository';
 
@@ -23,6 +24,7 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly outbox: OutboxRepository,
     private readonly codec: DomainEventCodec,
     private readonly dispatcher: DomainEventDispatcher,
+    private readonly deliveredMarks: DeliveredMarksBuffer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,6 +58,7 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
         await this.dispatcher.dispatch(entries.map((entry) => ({ id: entry.id, name: entry.name, payload: this.codec.revive(entry.name, entry.payload) })));
         if (entries.length < batchSize) break;
       }
+      await this.deliveredMarks.flush();
       if (++this.polls % PURGE_EVERY_POLLS === 1) await this.outbox.purgeDelivered(retentionDays);
     } catch (error) {
       this.logger.warn(`Outbox poll failed; the next one retries: ${error instanceof Error ? error.message : String(error)}`);

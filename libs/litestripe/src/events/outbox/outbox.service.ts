@@ -23,7 +23,7 @@ export class OutboxService {
     return count;
   }
 
-  /** Dispatches due entries now instead of at the next poll. */
+  /** Dispatches due entries now instead of at the next poll, and writes the delivery marks taken so far. */
   dispatchDue(): Promise<void> {
     return this.poller.pollNow();
   }

@@ -9,7 +9,7 @@ import { subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
 import { OrphanedPaymentWriter } from '../orphaned-payment.writer';
 import { checkoutChanges } from '../subscription-changes';
-import { SubscriptionRowWriter } from '../subscription-row.writer';
+import { LockedRow, SubscriptionRowWriter } from '../subscription-row.writer';
 import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf } from '../stripe-payload';
 import { AccountReferenceResolver } from './account-reference.resolver';
 import { WebhookEventHandler } from './webhook-event-handler';
@@ -67,8 +67,12 @@ export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckou
     };
   }
 
-  async apply(manager: EntityManager, checkout: PreparedCheckout, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
-    const change = await this.writer.apply(manager, checkout.subscriptionId, (row) => checkoutChanges(row, checkout));
+  subscriptionIdOf(checkout: PreparedCheckout): string {
+    return checkout.subscriptionId;
+  }
+
+  async apply(manager: EntityManager, checkout: PreparedCheckout, stripeEvent: StripeEventRef, locked: LockedRow): Promise<PendingDomainEvent[]> {
+    const change = await this.writer.apply(manager, checkout.subscriptionId, (row) => checkoutChanges(row, checkout), locked);
     if (!change) return [];
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
     events.push({

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { domainEventId, PaymentEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
 import { PaymentFacts, paymentChanges } from '../subscription-changes';
-import { SubscriptionRowWriter } from '../subscription-row.writer';
+import { LockedRow, SubscriptionRowWriter } from '../subscription-row.writer';
 import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../stripe-payload';
 import { WebhookEventHandler } from './webhook-event-handler';
 
@@ -46,8 +46,12 @@ export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment>
     };
   }
 
-  async apply(manager: EntityManager, payment: PreparedPayment, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
-    const change = await this.writer.apply(manager, payment.subscriptionId, (row) => paymentChanges(row, payment, payment.created));
+  subscriptionIdOf(payment: PreparedPayment): string {
+    return payment.subscriptionId;
+  }
+
+  async apply(manager: EntityManager, payment: PreparedPayment, stripeEvent: StripeEventRef, locked: LockedRow): Promise<PendingDomainEvent[]> {
+    const change = await this.writer.apply(manager, payment.subscriptionId, (row) => paymentChanges(row, payment, payment.created), locked);
     if (!change) return [];
     const { previous, current } = change;
     // invoice.paid and invoice.payment_succeeded report the same payment: announce it once.

@@ -8,7 +8,7 @@ import { subscriptionEvent, subscriptionTransitions } from '../../events/subscri
 import { filterMetadata } from '../account-reference';
 import { isSameSecondConflict, snapshotChanges } from '../subscription-changes';
 import { SubscriptionRefetcher } from '../subscription-refetcher';
-import { SubscriptionRowWriter } from '../subscription-row.writer';
+import { LockedRow, SubscriptionRowWriter } from '../subscription-row.writer';
 import { readSubscription, SubscriptionSnapshot, TERMINAL_STATUSES, UnreadablePayloadError } from '../subscription-snapshot';
 import { StripePayload } from '../stripe-payload';
 import { AccountReferenceResolver } from './account-reference.resolver';
@@ -79,7 +79,11 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
     };
   }
 
-  async apply(manager: EntityManager, prepared: PreparedSubscription, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
+  subscriptionIdOf(prepared: PreparedSubscription): string {
+    return prepared.snapshot.id;
+  }
+
+  async apply(manager: EntityManager, prepared: PreparedSubscription, stripeEvent: StripeEventRef, locked: LockedRow): Promise<PendingDomainEvent[]> {
     const { snapshot, created, accountRef, metadata } = prepared;
     const change = await this.writer.apply(manager, snapshot.id, async (row) => {
       if (this.options.refetch === 'on-conflict' && isSameSecondConflict(row, snapshot, created)) {
@@ -91,7 +95,7 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
         }
       }
       return snapshotChanges(row, snapshot, created, accountRef, metadata);
-    });
+    }, locked);
     if (!change) return [];
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
     if (prepared.trialWillEnd) {

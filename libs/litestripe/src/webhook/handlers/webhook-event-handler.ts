@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
+import { LockedRow } from '../subscription-row.writer';
 
 /**
  * Handles some Stripe event types. `prepare` reads the payload and runs host hooks before the
@@ -10,5 +11,7 @@ import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-even
 export interface WebhookEventHandler<Prepared = unknown> {
   readonly eventTypes: readonly string[];
   prepare(event: Stripe.Event): Promise<Prepared | null>;
-  apply(manager: EntityManager, prepared: Prepared, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]>;
+  /** The subscription row `apply` will change: locked together with the event-log claim. */
+  subscriptionIdOf(prepared: Prepared): string;
+  apply(manager: EntityManager, prepared: Prepared, stripeEvent: StripeEventRef, locked: LockedRow): Promise<PendingDomainEvent[]>;
 }

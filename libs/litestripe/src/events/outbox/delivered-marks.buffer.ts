@@ -1,0 +1,48 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { OutboxRepository } from './outbox.repository';
+
+const FLUSH_AFTER_MS = 20;
+const FLUSH_AT = 200;
+
+/**
+ * Marks delivered outbox entries in batches, off the webhook's path: one UPDATE for many events
+ * instead of a second commit per event. Marks not yet flushed when the process dies only mean
+ * those entries are dispatched again once their lease runs out (delivery is at least once anyway).
+ */
+@Injectable()
+export class DeliveredMarksBuffer implements OnApplicationShutdown {
+  private readonly logger = new Logger('Litestripe');
+  private pending: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly outbox: OutboxRepository) {}
+
+  add(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.pending.push(...ids);
+    if (this.pending.length >= FLUSH_AT) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
+  }
+
+  /** Writes every mark taken so far; resolves when they are committed (or failed and logged). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ids = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(async () => {
+      if (ids.length === 0) return;
+      try {
+        await this.outbox.markDelivered(ids);
+      } catch (error) {
+        this.logger.warn(`Could not mark ${ids.length} domain events delivered; they will be dispatched again after their lease: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+    return this.flushing;
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.flush();
+  }
+}
