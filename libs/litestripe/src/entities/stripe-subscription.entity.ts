@@ -77,7 +77,7 @@ export class StripeSubscription {
   @Column('boolean', { default: false })
   livemode: boolean;
 
-  @Column('jsonb', { default: () => `'{}'::jsonb` })
+  @Column('jsonb', { default: () => "'{}'" })
   metadata: SubscriptionMetadata;
 
   /** Outcome of the latest invoice payment seen: `succeeded` or `failed`. */
