@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Controller,
   Headers,
   HttpCode,
@@ -56,6 +57,7 @@ export function createWebhookController(path: string): Type<unknown> {
       if (!sameSecret(uuid, this.options.webhookUuid)) throw new NotFoundException(`Cannot POST ${request.url}`);
       if (!JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeException('Stripe webhooks are application/json');
       const rawBody = request.rawBody;
+      if (!Buffer.isBuffer(rawBody) && !announcesBody(request.headers)) throw new BadRequestException('Empty body');
       if (!Buffer.isBuffer(rawBody)) {
         this.logger.error(RAW_BODY_HELP);
         throw new InternalServerErrorException(RAW_BODY_HELP);
@@ -66,6 +68,11 @@ export function createWebhookController(path: string): Type<unknown> {
     }
   }
   return LitestripeWebhookController;
+}
+
+/** Express keeps no raw body for a request without one, which is the client's fault, not the host's. */
+function announcesBody(headers: IncomingHttpHeaders): boolean {
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -3,6 +3,7 @@ import { OutboxRepository } from './outbox.repository';
 
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 200;
+const RETRY_AFTER_MS = 1000;
 
 /**
  * Marks delivered outbox entries in batches, off the webhook's path: one UPDATE for many events
@@ -25,6 +26,11 @@ export class DeliveredMarksBuffer implements OnApplicationShutdown {
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
   }
 
+  /** Ids delivered but not yet marked: a poll must not take them again. */
+  get unflushed(): readonly string[] {
+    return this.pending;
+  }
+
   /** Writes every mark taken so far; resolves when they are committed (or failed and logged). */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
@@ -36,7 +42,10 @@ export class DeliveredMarksBuffer implements OnApplicationShutdown {
       try {
         await this.outbox.markDelivered(ids);
       } catch (error) {
-        this.logger.warn(`Could not mark ${ids.length} domain events delivered; they will be dispatched again after their lease: ${error instanceof Error ? error.message : String(error)}`);
+        // Keep them for the next flush: dispatching them again is allowed, but needless.
+        this.pending.push(...ids);
+        this.timer ??= setTimeout(() => void this.flush(), RETRY_AFTER_MS);
+        this.logger.warn(`Could not mark ${ids.length} domain events delivered yet; retrying: ${error instanceof Error ? error.message : String(error)}`);
       }
     });
     return this.flushing;

@@ -52,8 +52,10 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
   private async poll(): Promise<void> {
     const { batchSize, leaseMs, retentionDays } = this.options.outbox;
     try {
+      // Marks first: an entry delivered a moment ago must not look due to a poll.
+      await this.deliveredMarks.flush();
       for (;;) {
-        const entries = await this.outbox.leaseDue(batchSize, leaseMs);
+        const entries = await this.outbox.leaseDue(batchSize, leaseMs, this.deliveredMarks.unflushed);
         if (entries.length === 0) break;
         await this.dispatcher.dispatch(entries.map((entry) => ({ id: entry.id, name: entry.name, payload: this.codec.revive(entry.name, entry.payload) })));
         if (entries.length < batchSize) break;

@@ -18,13 +18,13 @@ const MAX_ERROR_LENGTH = 2000;
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Records entries in the caller's transaction, leased to this instance for `leaseMs`. */
+  /** Records entries in the caller's transaction, leased to this instance for `leaseMs` from the moment they are written. */
   async insert(manager: EntityManager, records: readonly OutboxRecord[], leaseMs: number): Promise<void> {
     if (records.length === 0) return;
     await queryRows(
       manager,
       `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "available_at")
-       SELECT id, name, payload::jsonb, stripe_event_id, now() + make_interval(secs => $5::float8 / 1000)
+       SELECT id, name, payload::jsonb, stripe_event_id, clock_timestamp() + make_interval(secs => $5::float8 / 1000)
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, name, payload, stripe_event_id)
        ON CONFLICT ("id") DO NOTHING`,
       [records.map((r) => r.id), records.map((r) => r.name), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.stripeEventId), leaseMs],
@@ -32,16 +32,16 @@ export class OutboxRepository {
   }
 
   /** Leases up to `limit` due entries to this instance; rows another instance is taking are skipped. */
-  async leaseDue(limit: number, leaseMs: number): Promise<DomainEventOutboxEntry[]> {
+  async leaseDue(limit: number, leaseMs: number, skipIds: readonly string[] = []): Promise<DomainEventOutboxEntry[]> {
     const rows = await queryRows(
       this.dataSource,
       `UPDATE litestripe_outbox SET "available_at" = now() + make_interval(secs => $2::float8 / 1000)
        WHERE "id" IN (
          SELECT "id" FROM litestripe_outbox
-         WHERE "delivered_at" IS NULL AND "failed_at" IS NULL AND "available_at" <= now()
+         WHERE "delivered_at" IS NULL AND "failed_at" IS NULL AND "available_at" <= now() AND NOT ("id" = ANY($3::text[]))
          ORDER BY "available_at" LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING "id", "name", "payload", "stripe_event_id", "attempts"`,
-      [limit, leaseMs],
+      [limit, leaseMs, skipIds],
     );
     return rows.map((row) =>
       Object.assign(new DomainEventOutboxEntry(), { id: row.id, name: row.name, payload: row.payload, stripeEventId: row.stripe_event_id, attempts: row.attempts }),
