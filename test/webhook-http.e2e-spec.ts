@@ -83,6 +83,11 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
       expectNoneOf(res, SECRETS);
     });
 
+    it('answers a POST with no body at all 400, not a 5xx', async () => {
+      const res = await request(t.app.getHttpServer()).post(t.webhookUrl).set({ 'content-type': JSON_CONTENT_TYPE, 'stripe-signature': 't=1,v1=00' });
+      await expectRefused(res, 400);
+    });
+
     it('refuses a body signed with another secret', async () => {
       const body = subscriptionEventBody();
       const res = await postRaw(t, body, await signedHeaders(body, FOREIGN_SECRET));
