@@ -34,9 +34,10 @@ const STRIPE_AND_DATABASE_VARIABLES = [
   'STRIPE_WEBHOOK_UUID',
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_WEBHOOK_SECRET_FILE',
+  'LITESTRIPE_SANDBOX',
 ];
 
-describe('the demo app in sandbox mode over embedded PostgreSQL', () => {
+describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Stripe', () => {
   const savedEnv = Object.fromEntries(STRIPE_AND_DATABASE_VARIABLES.map((name) => [name, process.env[name]]));
   const logger = new CapturingLogger();
   let app: INestApplication;
@@ -67,64 +68,99 @@ describe('the demo app in sandbox mode over embedded PostgreSQL', () => {
     expect(process.env.STRIPE_WEBHOOK_UUID).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('leaves the subscription canceled and still linked to its account', async () => {
-    const row = await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ id: result.subscriptionId });
-    expect(row).toMatchObject({
-      accountRef: result.accountRef,
-      status: 'canceled',
-      cancelAtPeriodEnd: true,
-      priceId: 'price_demo_pro_monthly',
-      productId: 'prod_demo_pro',
-      latestPaymentStatus: 'succeeded',
+  it('lets the account in only while its subscription entitles, and keeps billing reachable when a payment failed', () => {
+    expect(result.statuses).toMatchObject({
+      pricing: 200,
+      premiumBefore: 403,
+      checkout: 303,
+      pay: 303,
+      success: 200,
+      premiumAfterCheckout: 200,
+      reports: 200,
+      export: 200,
+      premiumPastDue: 403,
+      portalPastDue: 303,
+      premiumRecovered: 200,
+      portalCancel: 303,
+      status: 200,
+      premiumCanceling: 200,
+      premiumAfterEnd: 403,
+      claim: 201,
+      premiumClaimed: 200,
     });
-    expect(row.endedAt).toEqual(row.currentPeriodEnd);
-    expect(row.currentPeriodEnd!.getTime() - row.currentPeriodStart!.getTime()).toBe(30 * 86_400_000);
   });
 
-  it('records the checkout without a reference as one orphan, with the payer email', async () => {
+  it('shows each decorator at work on a signed-in request', async () => {
+    const server = app.getHttpServer();
+    await request(server).get('/premium').expect(401);
+    await request(server).get('/premium').set('x-user', result.accountRef).expect(403);
+    const claimed = result.claimedAccountRef; // on the basic plan
+    await request(server).get('/premium/dashboard').set('x-user', claimed).expect(200);
+    await request(server).get('/premium/reports').set('x-user', claimed).expect(403);
+    await request(server).get('/premium/export').set('x-user', claimed).expect(403);
+    const pricing = await request(server).get('/pricing').expect(200);
+    expect(pricing.body.map((p: { plan: string }) => p.plan)).toEqual(['basic', 'pro']);
+  });
+
+  it('leaves the subscription canceled, linked to its account, on the pro plan', async () => {
+    const row = await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ id: result.subscriptionId });
+    expect(row).toMatchObject({ accountRef: result.accountRef, status: 'canceled', cancelAtPeriodEnd: true, lookupKey: 'demo_pro_monthly' });
+  });
+
+  it('records the payment without an account as one orphan, which support claimed', async () => {
     const dataSource = app.get(DataSource);
     const orphans = await dataSource.getRepository(OrphanedPayment).find();
     expect(orphans).toHaveLength(1);
-    expect(orphans[0]).toMatchObject({ email: 'stranger@example.com', reason: 'missing_reference', subscriptionId: result.orphanSubscriptionId, amount: 1900, currency: 'usd' });
-    expect(await dataSource.getRepository(StripeSubscription).findOneByOrFail({ id: result.orphanSubscriptionId })).toMatchObject({ accountRef: null });
+    expect(orphans[0]).toMatchObject({ id: result.orphanId, email: 'stranger@example.com', reason: 'missing_reference', subscriptionId: result.orphanSubscriptionId, amount: 900, currency: 'usd' });
+    expect(orphans[0].resolvedAt).toBeInstanceOf(Date);
+    expect(await dataSource.getRepository(StripeSubscription).findOneByOrFail({ id: result.orphanSubscriptionId })).toMatchObject({ accountRef: result.claimedAccountRef });
   });
 
-  it('lets the account into the premium route only while the subscription was active', async () => {
-    expect(result.premiumWhileActive).toBe(200);
-    expect(result.premiumAfterEnd).toBe(403);
-    await request(app.getHttpServer()).get(`/premium/${result.accountRef}`).expect(403);
-    expect(logger.of('Sandbox')).toEqual(expect.arrayContaining([`   GET /premium/${result.accountRef} → 200`, `   GET /premium/${result.accountRef} → 403`]));
-  });
-
-  it('logs one timeline line per domain event, in order', () => {
+  it('logs one timeline line per domain event, in order: the success page before the webhooks, nothing twice', () => {
     const billing = logger.of('Billing');
     expect(billing.map((line) => line.slice(0, 22).trim())).toEqual([
-      'checkout completed',
+      // success page: synced from Stripe
       'subscription created',
       'access granted',
+      // the webhooks: only what the sync could not know
       'payment succeeded',
+      'checkout completed',
+      // renewal fails
       'subscription updated',
+      'access revoked',
+      'payment failed',
+      // the retry succeeds
+      'subscription updated',
+      'access granted',
+      // canceled in the portal
       'subscription updated',
       'cancellation scheduled',
+      // the period ends
       'subscription updated',
       'access revoked',
       'subscription ended',
+      // a payment link without an account, then support's claim
+      'subscription created',
+      'payment succeeded',
+      'subscription updated',
       'checkout completed',
       'orphaned payment',
+      'subscription updated',
+      'access granted',
+      'orphan claimed',
     ]);
-    expect(billing[0]).toContain(`account ${result.accountRef}`);
-    expect(billing[2]).toBe(`access granted         account ${result.accountRef} may use premium`);
-    expect(billing[3]).toContain('19.00 USD');
-    expect(billing[8]).toBe(`access revoked         account ${result.accountRef} (active → canceled)`);
-    expect(billing[10]).toContain('no account');
-    expect(billing[11]).toContain('missing_reference');
+    expect(billing[1]).toBe(`access granted         account ${result.accountRef} may use premium`);
+    expect(billing[2]).toContain('19.00 USD');
+    expect(billing[3]).toContain(`account ${result.accountRef}`);
+    expect(billing[17]).toContain('no account');
+    expect(billing[18]).toContain('missing_reference');
+    expect(billing[21]).toBe(`orphan claimed         #${result.orphanId} → account ${result.claimedAccountRef} (${result.orphanSubscriptionId})`);
   });
 
-  it('prints the row after each step and logs no error', () => {
-    const rows = logger.of('Sandbox').filter((line) => line.startsWith('   row '));
-    expect(rows).toHaveLength(7);
-    expect(rows[1]).toContain('status=active');
-    expect(rows[5]).toMatch(/status=canceled .*cancel_at_period_end=true/);
+  it('logs the story and no error', () => {
+    const sandbox = logger.of('Sandbox');
+    expect(sandbox).toEqual(expect.arrayContaining([`   GET /billing/success → 200 {"checkout":"complete","entitled":true,"plan":"pro","reason":"active"}`]));
+    expect(sandbox.filter((line) => line.startsWith('── '))).toHaveLength(9);
     expect(logger.lines.filter((line) => line.level === 'error' || line.level === 'fatal')).toEqual([]);
   });
 });

@@ -1,27 +1,48 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LitestripeModule, litestripeOptionsFromEnv, StripeSubscription } from '@litestripe/nestjs';
+import { LitestripeModule, litestripeOptionsFromEnv } from '@litestripe/nestjs';
+import { SubscriptionGuard } from '@litestripe/nestjs';
+import type { FakeStripe } from '@litestripe/nestjs/testing';
+import { AdminController } from './admin.controller';
+import { BillingController } from './billing.controller';
 import { BillingEventsListener } from './billing-events.listener';
 import { databaseOptions } from './database.config';
+import { DemoAuthGuard } from './demo-auth.guard';
+import { DEMO_PLANS } from './demo-plans';
 import { PremiumController } from './premium.controller';
-import { PremiumGuard } from './premium.guard';
+import { PricingController } from './pricing.controller';
+import { SANDBOX_STRIPE, SandboxStripeModule } from './sandbox/sandbox-stripe.module';
 
 @Module({
   imports: [
     // First: it loads .env into process.env, which databaseOptions() below reads.
     ConfigModule.forRoot(),
     TypeOrmModule.forRoot(databaseOptions()),
-    TypeOrmModule.forFeature([StripeSubscription]),
     EventEmitterModule.forRoot({ wildcard: true }),
+    SandboxStripeModule,
     LitestripeModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => litestripeOptionsFromEnv(config),
+      imports: [ConfigModule, SandboxStripeModule],
+      inject: [ConfigService, SANDBOX_STRIPE],
+      useFactory: (config: ConfigService, sandbox: FakeStripe | null) =>
+        litestripeOptionsFromEnv(config, {
+          plans: DEMO_PLANS,
+          subscribeUrl: '/pricing',
+          manageBillingUrl: '/billing/portal',
+          // In sandbox mode the Stripe client talks to the in-process fake Stripe.
+          ...(sandbox ? { stripe: sandbox.clientConfig() } : {}),
+        }),
     }),
   ],
-  controllers: [PremiumController],
-  providers: [BillingEventsListener, PremiumGuard],
+  controllers: [PricingController, BillingController, PremiumController, AdminController],
+  providers: [
+    BillingEventsListener,
+    // Guards run in this order: authentication first, then the subscription check on every route
+    // (@SkipSubscriptionCheck() routes and the webhook excepted).
+    { provide: APP_GUARD, useClass: DemoAuthGuard },
+    { provide: APP_GUARD, useClass: SubscriptionGuard },
+  ],
 })
 export class AppModule {}

@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import {
   CheckoutCompletedEvent,
   LitestripeEvents,
+  OrphanClaimedEvent,
   PaymentEvent,
   PaymentOrphanedEvent,
   StripeSubscription,
@@ -79,6 +80,11 @@ export class BillingEventsListener {
   @OnEvent(LitestripeEvents.PaymentOrphaned)
   orphaned(e: PaymentOrphanedEvent) {
     this.line('orphaned payment', `#${e.orphanedPaymentId} from checkout ${e.checkoutSessionId} (${e.reason}): support must link it`);
+  }
+
+  @OnEvent(LitestripeEvents.OrphanClaimed)
+  orphanClaimed(e: OrphanClaimedEvent) {
+    this.line('orphan claimed', `#${e.orphanedPaymentId} → account ${e.accountRef} (${e.subscriptionId})`);
   }
 
   private line(what: string, details: string): void {

@@ -29,9 +29,10 @@ async function bootstrap() {
   const logger = new Logger('Demo');
   logger.log(`Database: ${describeDatabase()}`);
   logger.log(`Stripe webhook endpoint: http://localhost:${port}/ls/hook/${process.env.STRIPE_WEBHOOK_UUID}`);
-  logger.log(`Premium route: http://localhost:${port}/premium/<accountRef>`);
+  logger.log(`Pricing: http://localhost:${port}/pricing; premium routes (send x-user: <account>): /premium, /premium/reports (pro plan), /premium/export (export feature)`);
+  logger.log(`Billing (open to every signed-in account, even past_due): /billing/checkout?plan=pro, /billing/success, /billing/portal, /billing/status`);
   if (sandbox) {
-    logger.log('Sandbox mode: playing a scripted lifecycle, signed with the local webhook secret');
+    logger.log('Sandbox mode: Stripe is an in-process fake; playing a customer\'s story over HTTP, webhooks signed with the local secret');
     // A broken script should not take the server down with it: log and keep serving.
     await runSandboxLifecycle(app, sandbox).catch((error: unknown) => logger.error(`Sandbox lifecycle failed: ${describeError(error)}`));
   } else {

@@ -1,11 +1,35 @@
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { PremiumGuard } from './premium.guard';
+import { Controller, Get } from '@nestjs/common';
+import { CurrentEntitlement, RequiresFeature, RequiresPlan, RequiresSubscription } from '@litestripe/nestjs';
+import type { Entitlement } from '@litestripe/nestjs';
 
+/**
+ * Premium content. The global SubscriptionGuard (app.module.ts) already requires an entitling
+ * subscription on every route; the decorators narrow it down per route.
+ */
 @Controller('premium')
 export class PremiumController {
-  @Get(':accountRef')
-  @UseGuards(PremiumGuard)
-  content(@Param('accountRef') accountRef: string) {
-    return { account: accountRef, premium: true, content: 'The premium feature, unlocked by an active subscription.' };
+  /** Any entitling subscription (the global guard's default). */
+  @Get()
+  content(@CurrentEntitlement() entitlement: Entitlement) {
+    return { premium: true, plan: entitlement.plan, limits: entitlement.limits };
+  }
+
+  /** The same, said explicitly: what a route needs when the guard is not global. */
+  @RequiresSubscription()
+  @Get('dashboard')
+  dashboard(@CurrentEntitlement() entitlement: Entitlement) {
+    return { dashboard: true, until: entitlement.until };
+  }
+
+  @RequiresPlan('pro')
+  @Get('reports')
+  reports() {
+    return { reports: ['revenue', 'churn'] };
+  }
+
+  @RequiresFeature('export')
+  @Get('export')
+  export() {
+    return { export: 'csv' };
   }
 }

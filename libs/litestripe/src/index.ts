@@ -22,3 +22,6 @@ export { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 export { StripeRateLimitExceededError } from './stripe/stripe-rate-limit-exceeded.error';
 export { StripeRateLimiterClosedError } from './stripe/stripe-rate-limiter-closed.error';
 export type { LitestripeClientOptions } from './stripe/stripe-client-options.interface';
+export { SubscriptionSyncService, runLitestripeSync, SYNC_EXIT } from './sync';
+export type { SyncSummary, BackfillOptions, ReplayOptions, SyncProgress, SyncRunOptions, RunLitestripeSyncOptions, SyncCommand, OutputStream } from './sync';
+export * from './subscriptions';

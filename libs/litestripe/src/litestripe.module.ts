@@ -9,6 +9,8 @@ import { LITESTRIPE_STRIPE_CLIENT } from './stripe/stripe-client.decorator';
 import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 import { outboxProviders, resolvedOptionsProvider, webhookProviders } from './litestripe.providers';
 import { subscriptionExports, subscriptionProviders } from './subscriptions/subscriptions.providers';
+import { SubscriptionSyncService } from './sync/subscription-sync.service';
+import { syncProviders } from './sync/sync.providers';
 import { StripeStateApplier } from './webhook/stripe-state.applier';
 import { WebhookEventProcessor } from './webhook/webhook-event.processor';
 import { createWebhookController } from './webhook/webhook.controller';
@@ -34,7 +36,7 @@ function withWebhook(definition: DynamicModule, webhookPath = DEFAULT_WEBHOOK_PA
     ...definition,
     imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(LITESTRIPE_ENTITIES)],
     controllers: [createWebhookController(webhookPath)],
-    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...createStripeClientProviders(), ...webhookProviders, ...outboxProviders, ...subscriptionProviders],
-    exports: [LITESTRIPE_OPTIONS, LITESTRIPE_STRIPE_CLIENT, StripeRateLimiter, TypeOrmModule, WebhookEventProcessor, StripeStateApplier, OutboxService, ...subscriptionExports],
+    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...createStripeClientProviders(), ...webhookProviders, ...outboxProviders, ...subscriptionProviders, ...syncProviders],
+    exports: [LITESTRIPE_OPTIONS, LITESTRIPE_STRIPE_CLIENT, StripeRateLimiter, TypeOrmModule, WebhookEventProcessor, StripeStateApplier, OutboxService, SubscriptionSyncService, ...subscriptionExports],
   };
 }

@@ -17,9 +17,11 @@ export function sandboxEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 /**
  * Fills in the Stripe settings the sandbox lacks with local, throw-away values, before the module
  * reads them through `litestripeOptionsFromEnv`. Values already set are kept. The placeholder API
- * key is never used: the sandbox only receives webhooks.
+ * key only ever reaches the in-process fake Stripe (sandbox/sandbox-stripe.module.ts).
  */
 export function prepareSandboxEnv(env: NodeJS.ProcessEnv = process.env): SandboxKeys {
+  // Keeps sandbox mode on once the placeholder key below is set (sandboxEnabled() would say no).
+  env.LITESTRIPE_SANDBOX = '1';
   if (!env.STRIPE_SECRET_KEY?.trim()) env.STRIPE_SECRET_KEY = `sk_test_sandbox${randomBytes(12).toString('hex')}`;
   if (!env.STRIPE_WEBHOOK_SECRET?.trim()) env.STRIPE_WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('hex')}`;
   if (!env.STRIPE_WEBHOOK_UUID?.trim()) env.STRIPE_WEBHOOK_UUID = randomUUID();

@@ -1,93 +1,143 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { OrphanedPayment, StripeSubscription } from '@litestripe/nestjs';
-import { buildStripeEvent, signedDelivery } from '@litestripe/nestjs/testing';
+import { getStripeClientToken, StripeSubscription } from '@litestripe/nestjs';
+import type { FakeStripe } from '@litestripe/nestjs/testing';
 import { SandboxKeys } from './sandbox-env';
-import { checkoutSession, newCustomer, paidInvoice, subscription } from './stripe-objects';
+import { SANDBOX_STRIPE } from './sandbox-stripe.module';
 
 const DAY = 86_400;
 
 export interface SandboxResult {
   accountRef: string;
   subscriptionId: string;
+  /** The account support linked the orphaned payment to. */
+  claimedAccountRef: string;
+  orphanId: number;
   orphanSubscriptionId: string;
-  /** Status codes of `GET /premium/:accountRef` while the subscription was active, and after it ended. */
-  premiumWhileActive: number;
-  premiumAfterEnd: number;
+  /** Status codes of the story's requests, by step. */
+  statuses: Record<string, number>;
 }
 
 /**
- * Plays one subscription's life, and one checkout that matches no account, against the app's own
- * webhook endpoint: real HTTP, signed as Stripe signs. The story starts 60 days ago so that the
- * renewal and the end fall on past dates.
+ * One customer's story, over real HTTP against the demo and its in-process fake Stripe: pricing,
+ * checkout (redirect, pay on the hosted page, back to the success page before any webhook), the
+ * guarded routes, a failed renewal (premium locked, billing portal still open), recovery,
+ * cancellation from the portal, the end of the period; then a payment that matched no account,
+ * claimed by support. Stripe's events are delivered, signed, at the points the story says, so the
+ * timeline is the same on every run; Stripe's clock moves, the app's does not need to.
  */
 export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKeys, logger = new Logger('Sandbox')): Promise<SandboxResult> {
+  const fake = app.get<FakeStripe | null>(SANDBOX_STRIPE);
+  if (!fake) throw new Error('The sandbox lifecycle needs sandbox mode (no STRIPE_SECRET_KEY, or LITESTRIPE_SANDBOX=1)');
+  const stripe = app.get<Stripe>(getStripeClientToken());
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
-  const dataSource = app.get(DataSource);
+  const endpoint = { url: `${baseUrl}/ls/hook/${keys.webhookUuid}`, secret: keys.webhookSecret };
+  const statuses: Record<string, number> = {};
   let step = 0;
 
-  const deliver = async (title: string, type: string, object: Record<string, unknown>, created: number) => {
-    logger.log(`── ${++step}. ${title} (${type})`);
-    const { body, headers } = await signedDelivery(buildStripeEvent(type, object, { created }), keys.webhookSecret);
-    const response = await fetch(`${baseUrl}/ls/hook/${keys.webhookUuid}`, { method: 'POST', headers, body });
-    if (!response.ok) throw new Error(`The webhook answered ${type} with ${response.status}: ${await response.text()}`);
+  const title = (text: string) => logger.log(`── ${++step}. ${text}`);
+  const delivered = new Set<string>();
+  /** Stripe's events since the last call, signed and posted to the webhook in order. */
+  const deliverWebhooks = async () => {
+    for (const event of fake.events.all()) {
+      if (delivered.has(event.id)) continue;
+      delivered.add(event.id);
+      const result = await fake.deliver(event, endpoint);
+      if (!result.ok) throw new Error(`The webhook answered ${event.type} with ${result.status}`);
+    }
   };
-  const showRow = async (id: string) => {
-    const row = await dataSource.getRepository(StripeSubscription).findOneByOrFail({ id });
-    logger.log(`   row ${describeRow(row)}`);
+  const request = async (key: string, path: string, user: string | null, init: RequestInit = {}) => {
+    const response = await fetch(path.startsWith('http') ? path : `${baseUrl}${path}`, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(user ? { 'x-user': user } : {}), ...(init.headers as Record<string, string>) },
+    });
+    statuses[key] = response.status;
+    const text = await response.text();
+    const body = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null;
+    const location = response.headers.get('location');
+    const shown = body ? ` ${JSON.stringify(body).slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
+    logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''} → ${response.status}${shown}`);
+    return { status: response.status, body, location };
   };
-  const premium = async (accountRef: string) => {
-    const response = await fetch(`${baseUrl}/premium/${accountRef}`);
-    logger.log(`   GET /premium/${accountRef} → ${response.status}`);
-    return response.status;
+  const form = (fields: Record<string, string>): RequestInit => ({
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const row = async (id: string) => {
+    const r = await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ id });
+    logger.log(`   row ${r.id} account=${r.accountRef} status=${r.status} plan=${r.lookupKey} cancel_at_period_end=${r.cancelAtPeriodEnd}`);
+    return r;
   };
 
-  const start = Math.floor(Date.now() / 1000) - 60 * DAY;
-  const firstPeriod = { periodStart: start, periodEnd: start + 30 * DAY };
-  const renewedPeriod = { periodStart: start + 30 * DAY, periodEnd: start + 60 * DAY };
   const accountRef = `user_${randomBytes(3).toString('hex')}`;
-  const customer = newCustomer(start);
-  logger.log(`Sandbox: playing a subscription of account ${accountRef} against ${baseUrl}/ls/hook/${keys.webhookUuid}`);
+  logger.log(`Sandbox: account ${accountRef} subscribes, against the fake Stripe at ${fake.url}`);
 
-  await deliver(`checkout completed, client_reference_id ${accountRef}`, 'checkout.session.completed', checkoutSession(customer, accountRef, 'subscriber@example.com'), start);
-  await showRow(customer.subscriptionId);
-  await deliver('subscription created, active', 'customer.subscription.created', subscription(customer, { status: 'active', ...firstPeriod }), start);
-  await showRow(customer.subscriptionId);
-  const premiumWhileActive = await premium(accountRef);
-  await deliver('first invoice paid', 'invoice.paid', paidInvoice(customer, start + 1, firstPeriod.periodStart, firstPeriod.periodEnd), start + 1);
-  await showRow(customer.subscriptionId);
-  await deliver('renewed for a second month', 'customer.subscription.updated', subscription(customer, { status: 'active', ...renewedPeriod }), renewedPeriod.periodStart);
-  await showRow(customer.subscriptionId);
-  await deliver('canceled at period end', 'customer.subscription.updated', subscription(customer, { status: 'active', ...renewedPeriod, cancelAtPeriodEnd: true }), renewedPeriod.periodStart + 5 * DAY);
-  await showRow(customer.subscriptionId);
-  const end = renewedPeriod.periodEnd;
-  await deliver('period over, subscription deleted', 'customer.subscription.deleted', subscription(customer, { status: 'canceled', ...renewedPeriod, cancelAtPeriodEnd: true, endedAt: end }), end);
-  await showRow(customer.subscriptionId);
-  const premiumAfterEnd = await premium(accountRef);
+  title('the pricing page lists the plans with their Stripe prices');
+  await request('pricing', '/pricing', null);
+  await request('premiumBefore', '/premium', accountRef);
 
-  const stranger = newCustomer(start + 2 * DAY);
-  await deliver('checkout completed without client_reference_id', 'checkout.session.completed', checkoutSession(stranger, null, 'stranger@example.com'), stranger.since);
-  await showRow(stranger.subscriptionId);
-  const orphan = await dataSource.getRepository(OrphanedPayment).findOneByOrFail({ subscriptionId: stranger.subscriptionId });
-  logger.log(`   orphan #${orphan.id}: ${orphan.email}, ${orphan.reason}, ${((orphan.amount ?? 0) / 100).toFixed(2)} ${orphan.currency?.toUpperCase()}, checkout ${orphan.checkoutSessionId}`);
+  title('checkout: the app redirects to Stripe, the customer pays on the hosted page');
+  const checkout = await request('checkout', '/billing/checkout?plan=pro', accountRef);
+  const paid = await request('pay', `${checkout.location}/pay`, null, form({ email: 'subscriber@example.com' }));
 
-  logger.log(`Sandbox done. Still serving: curl ${baseUrl}/premium/${accountRef} (now 403)`);
-  return { accountRef, subscriptionId: customer.subscriptionId, orphanSubscriptionId: stranger.subscriptionId, premiumWhileActive, premiumAfterEnd };
-}
+  title('back on the success page before any webhook: it syncs the session from Stripe');
+  await request('success', paid.location!, null);
+  await request('premiumAfterCheckout', '/premium', accountRef);
 
-function describeRow(row: StripeSubscription): string {
-  const day = (date: Date | null) => (date ? date.toISOString().slice(0, 10) : '-');
-  const payment = row.latestPaymentStatus ? `${row.latestPaymentStatus} (${row.latestInvoiceId})` : '-';
-  return [
-    row.id,
-    `account=${row.accountRef ?? '-'}`,
-    `status=${row.status ?? '-'}`,
-    `period=${day(row.currentPeriodStart)}..${day(row.currentPeriodEnd)}`,
-    `cancel_at_period_end=${row.cancelAtPeriodEnd}`,
-    `ended=${day(row.endedAt)}`,
-    `payment=${payment}`,
-  ].join(' ');
+  title("Stripe's webhooks arrive: nothing left to change, no event repeated");
+  await deliverWebhooks();
+  const subscriptionId = (await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ accountRef })).id;
+  await row(subscriptionId);
+  await request('reports', '/premium/reports', accountRef);
+  await request('export', '/premium/export', accountRef);
+
+  title('a month later the renewal payment fails: premium locks, the billing portal stays open');
+  const customer = fake.subscriptions.get(subscriptionId)!.customer as string;
+  fake.failPayments(customer);
+  fake.advanceClock(31 * DAY);
+  await deliverWebhooks();
+  await request('premiumPastDue', '/premium', accountRef);
+  await request('portalPastDue', '/billing/portal', accountRef);
+
+  title('the customer fixes the card; the retry succeeds');
+  fake.failPayments(customer, false);
+  fake.advanceClock(2);
+  fake.updateSubscription(subscriptionId, { status: 'active' });
+  await deliverWebhooks();
+  await request('premiumRecovered', '/premium', accountRef);
+
+  title('the customer cancels in the billing portal: access lasts until the period ends');
+  const portal = await request('portal', '/billing/portal', accountRef);
+  fake.advanceClock(2);
+  await request('portalCancel', `${portal.location}/subscriptions/${subscriptionId}`, null, form({ cancel_at_period_end: 'true' }));
+  await deliverWebhooks();
+  await request('status', '/billing/status', accountRef);
+  await request('premiumCanceling', '/premium', accountRef);
+
+  title('the period ends: Stripe ends the subscription');
+  fake.advanceClock(31 * DAY);
+  await deliverWebhooks();
+  await row(subscriptionId);
+  await request('premiumAfterEnd', '/premium', accountRef);
+
+  title('a payment that matched no account (a payment link), claimed by support');
+  const [basic] = (await stripe.prices.list({ lookup_keys: ['demo_basic_monthly'] })).data;
+  const stranger = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: basic.id, quantity: 1 }], success_url: `${baseUrl}/pricing` });
+  await request('strangerPays', `${stranger.url}/pay`, null, form({ email: 'stranger@example.com' }));
+  await deliverWebhooks();
+  const orphans = await request('orphans', '/admin/orphans', null);
+  const orphan = (orphans.body as { id: number; subscriptionId: string }[])[0];
+  const claimedAccountRef = `user_${randomBytes(3).toString('hex')}`;
+  await request('claim', `/admin/orphans/${orphan.id}/claim`, null, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountRef: claimedAccountRef }) });
+  await deliverWebhooks();
+  await request('premiumClaimed', '/premium', claimedAccountRef);
+
+  logger.log(`Sandbox done. Still serving: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/premium (200), or ${baseUrl}/pricing`);
+  return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, statuses };
 }

@@ -42,6 +42,8 @@ describe('validateOptions', () => {
       stripe: {},
       domainEvents: 'durable',
       outbox: { pollIntervalMs: 5000, leaseMs: 30_000, maxAttempts: 10, retryBackoffMs: 1000, batchSize: 100, retentionDays: 7 },
+      refetch: 'on-conflict',
+      refetchTimeoutMs: 5000,
     });
     expect(resolved).not.toHaveProperty('webhookSecret');
   });

@@ -49,7 +49,8 @@ function cancellationScheduled(row: StripeSubscription | null): boolean {
   return !!row && row.status !== 'canceled' && row.status !== 'incomplete_expired' && (row.cancelAtPeriodEnd || row.cancelAt !== null);
 }
 
-function hasChanged(previous: StripeSubscription | null, current: StripeSubscription): boolean {
+/** Whether anything but bookkeeping and payment facts differs between two states of a row. */
+export function hasChanged(previous: StripeSubscription | null, current: StripeSubscription): boolean {
   if (!previous) return true;
   return (Object.keys(current) as (keyof StripeSubscription)[]).some((key) => !IGNORED_FIELDS.has(key) && !sameValue(previous[key], current[key]));
 }

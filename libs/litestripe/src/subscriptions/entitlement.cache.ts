@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { InjectEventEmitter } from '../events/event-emitter.provider';
 import { LitestripeEvents } from '../events/litestripe-events';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { SubscriptionRowsReader } from './subscription-rows.reader';
@@ -34,7 +35,7 @@ export class EntitlementCache implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
     private readonly reader: SubscriptionRowsReader,
-    private readonly emitter: EventEmitter2,
+    @InjectEventEmitter() private readonly emitter: EventEmitter2,
   ) {}
 
   get enabled(): boolean {
@@ -50,16 +51,21 @@ export class EntitlementCache implements OnModuleInit, OnModuleDestroy {
     this.entries.clear();
   }
 
+  /** The account's cached rows when fresh, synchronously (the guard's fast path); else undefined. */
+  peek(accountRef: string): StripeSubscription[] | undefined {
+    const entry = this.entries.get(accountRef);
+    if (!entry || entry.expiresAt <= Date.now()) return undefined;
+    this.entries.delete(accountRef); // keep the map in least-recently-used order
+    this.entries.set(accountRef, entry);
+    return entry.rows;
+  }
+
   /** The account's rows in the module's mode, from the cache when fresh. */
   rowsOf(accountRef: string): Promise<StripeSubscription[]> {
     const config = this.options.cache;
     if (!config) return this.reader.ofAccount(accountRef);
-    const entry = this.entries.get(accountRef);
-    if (entry && entry.expiresAt > Date.now()) {
-      this.entries.delete(accountRef); // keep the map in least-recently-used order
-      this.entries.set(accountRef, entry);
-      return Promise.resolve(entry.rows);
-    }
+    const cached = this.peek(accountRef);
+    if (cached) return Promise.resolve(cached);
     const pending = this.loading.get(accountRef);
     if (pending) return pending.rows;
     const load = { rows: this.reader.ofAccount(accountRef), invalidated: false };

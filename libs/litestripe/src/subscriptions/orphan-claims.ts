@@ -68,24 +68,25 @@ export class OrphanClaims {
       const locked = await queryRows<{ id: number }>(manager, 'SELECT "id" FROM litestripe_orphaned_payment WHERE "id" = $1 FOR UPDATE', [orphanId]);
       if (!locked.length) throw new NotFoundException(`No orphaned payment #${orphanId}.`);
       const orphan = await manager.getRepository(OrphanedPayment).findOneByOrFail({ id: orphanId });
-      if (!orphan.subscriptionId) throw new ConflictException(`Orphaned payment #${orphanId} has no subscription to link.`);
-      const current = await this.reader.byId(orphan.subscriptionId);
+      const subscriptionId = orphan.subscriptionId;
+      if (!subscriptionId) throw new ConflictException(`Orphaned payment #${orphanId} has no subscription to link.`);
+      const current = await this.reader.byId(subscriptionId, manager);
       const linkedTo = current?.accountRef ?? null;
       if (orphan.resolvedAt && linkedTo === account && current) return { orphan, subscription: current, alreadyClaimed: true };
       if (orphan.resolvedAt) throw new ConflictException(`Orphaned payment #${orphanId} was already claimed${linkedTo ? ` by account ${linkedTo}` : ''}.`);
       if (linkedTo && linkedTo !== account) {
-        throw new ConflictException(`Subscription ${orphan.subscriptionId} of orphaned payment #${orphanId} is already linked to account ${linkedTo}; the orphan is stale.`);
+        throw new ConflictException(`Subscription ${subscriptionId} of orphaned payment #${orphanId} is already linked to account ${linkedTo}; the orphan is stale.`);
       }
       const answer = await stripe.subscriptions.update(
-        orphan.subscriptionId,
+        subscriptionId,
         { metadata: { [this.options.accountReferenceMetadataKey]: account } },
         { idempotencyKey: `litestripe-claim-${orphanId}-${account}` },
       );
-      const result = await this.sync.applyIn(manager, answer, { operation: 'subscription.update', accountRef: account });
+      const result = await this.sync.applyIn(manager, answer, { operation: 'subscription.update', accountRef: account, observed: current });
       requestId = result.ref.id;
       await manager.getRepository(OrphanedPayment).update({ id: orphanId }, { resolvedAt: this.entitlementOptions.clock.now() });
       const name = LitestripeEvents.OrphanClaimed;
-      const claimed = new OrphanClaimedEvent(domainEventId(result.ref, name), orphanId, orphan.checkoutSessionId, orphan.subscriptionId, account, result.ref);
+      const claimed = new OrphanClaimedEvent(domainEventId(result.ref, name), orphanId, orphan.checkoutSessionId, subscriptionId, account, result.ref);
       events = [...result.events, { name, payload: claimed }];
       await this.publisher.record(manager, events, requestId);
       return { orphan: await manager.getRepository(OrphanedPayment).findOneByOrFail({ id: orphanId }), subscription: result.row, alreadyClaimed: false };

@@ -45,7 +45,7 @@ export class StaleRowRefresher {
   private async read(row: StripeSubscription): Promise<StripeSubscription | null> {
     try {
       const answer = await this.stripe!.subscriptions.retrieve(row.id);
-      const fresh = await this.sync.apply(answer, { operation: 'subscription.retrieve' });
+      const fresh = await this.sync.apply(answer, { operation: 'subscription.retrieve', observed: row });
       this.logger.log(`Subscription ${row.id} was stale (period ended ${row.currentPeriodEnd?.toISOString()}); refreshed from Stripe: ${fresh.status}. Check that the webhook receives customer.subscription.updated.`);
       return fresh;
     } catch (error) {

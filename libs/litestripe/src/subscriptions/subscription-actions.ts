@@ -39,14 +39,14 @@ export class SubscriptionActions {
       if (row.cancelAtPeriodEnd) return row;
       const params = { cancel_at_period_end: true };
       const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('cancel', row.id, params, row) });
-      return this.sync.apply(answer, { operation: 'subscription.update' });
+      return this.sync.apply(answer, { operation: 'subscription.update', observed: row });
     }
     // A DELETE is idempotent by nature; a second one is refused by Stripe as already canceled.
     const answer = await stripe.subscriptions.cancel(row.id).catch(async (error: unknown) => {
       if (isAlreadyCanceled(error)) return stripe.subscriptions.retrieve(row.id);
       throw error;
     });
-    return this.sync.apply(answer, { operation: 'subscription.cancel' });
+    return this.sync.apply(answer, { operation: 'subscription.cancel', observed: row });
   }
 
   /** Undoes a scheduled cancellation and a collection pause, or resumes a `paused` subscription. */
@@ -58,7 +58,7 @@ export class SubscriptionActions {
     }
     if (row.status === 'paused') {
       const answer = await stripe.subscriptions.resume(row.id, {}, { idempotencyKey: actionKey('resume', row.id, {}, row) });
-      return this.sync.apply(answer, { operation: 'subscription.resume' });
+      return this.sync.apply(answer, { operation: 'subscription.resume', observed: row });
     }
     const params: Stripe.SubscriptionUpdateParams = {};
     if (row.cancelAtPeriodEnd) params.cancel_at_period_end = false;
@@ -66,7 +66,7 @@ export class SubscriptionActions {
     if (row.collectionPaused) params.pause_collection = '';
     if (Object.keys(params).length === 0) return row;
     const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('resume', row.id, params, row) });
-    return this.sync.apply(answer, { operation: 'subscription.update' });
+    return this.sync.apply(answer, { operation: 'subscription.update', observed: row });
   }
 
   /** Moves the subscription to another plan's price (the one with the same billing interval, unless `price` is given). */
@@ -86,7 +86,7 @@ export class SubscriptionActions {
     if (item.price.id === price.id) return row;
     const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item.id, price: price.id }], proration_behavior: options.proration ?? 'create_prorations' };
     const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('change-plan', row.id, params, row) });
-    return this.sync.apply(answer, { operation: 'subscription.update' });
+    return this.sync.apply(answer, { operation: 'subscription.update', observed: row });
   }
 
   /** Sets the quantity (seats) of the subscription's item. */
@@ -99,7 +99,7 @@ export class SubscriptionActions {
     const item = (await stripe.subscriptions.retrieve(row.id)).items.data[0];
     const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item.id, quantity }], proration_behavior: options.proration ?? 'create_prorations' };
     const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('quantity', row.id, params, row) });
-    return this.sync.apply(answer, { operation: 'subscription.update' });
+    return this.sync.apply(answer, { operation: 'subscription.update', observed: row });
   }
 
   /** The row an action is for: the subscription named, or the account's most relevant one that has not ended. */

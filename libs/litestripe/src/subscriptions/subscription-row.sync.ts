@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
 import { subscriptionTransitions } from '../events/subscription-transitions';
 import { filterMetadata } from '../webhook/account-reference';
@@ -22,6 +22,13 @@ export interface SyncOptions {
   checkout?: CheckoutFacts;
   /** Links the account as well (an orphan claim). */
   accountRef?: string;
+  /**
+   * The row as read before the request was sent. The answer reflects everything
+   * that row did, so it is never dated before it, and wins a same-second tie with it as long as no
+   * other write has touched the row since (a later webhook of that second is settled by the write
+   * path's `refetch: 'on-conflict'`).
+   */
+  observed?: Pick<StripeSubscription, 'eventCreated' | 'updatedAt'> | null;
 }
 
 /**
@@ -31,7 +38,8 @@ export interface SyncOptions {
  * finds nothing left to change, and emits nothing twice).
  *
  * Ordering: the answer is dated by Stripe's `Date` response header, from the clock that also dates
- * Stripe's events: a webhook event of a later change still wins, an older one is still refused.
+ * Stripe's events (and at least a second after the row the caller saw before asking): a webhook
+ * event of a later change still wins, an older one is still refused.
  * The domain events' `stripeEvent` is the API request (`req_...`, type `api.<operation>`).
  */
 @Injectable()
@@ -67,7 +75,7 @@ export class SubscriptionRowSync {
   private async prepare(answer: Stripe.Subscription | Stripe.Response<Stripe.Subscription>, sync: SyncOptions): Promise<PreparedSync> {
     const snapshot = readSubscription(answer as unknown as StripePayload);
     const response = (answer as Partial<Stripe.Response<Stripe.Subscription>>).lastResponse;
-    const answeredAt = answerTime(response?.headers);
+    const answeredAt = Math.max(answerTime(response?.headers), sync.observed?.eventCreated ?? 0);
     const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}`, `api.${sync.operation}`, answeredAt, snapshot.livemode, null);
     const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
     const fromMetadata = candidate
@@ -82,7 +90,11 @@ export class SubscriptionRowSync {
     const accountRef = sync.accountRef ?? sync.checkout?.accountRef ?? fromMetadata.accountRef;
     const metadata = filterMetadata(snapshot.metadata, this.options.metadataKeys);
     const decide = (row: StripeSubscription | null): SubscriptionChanges | null => {
-      const changes = snapshotChanges(row, snapshot, answeredAt, accountRef, metadata);
+      const seen = sync.observed;
+      const unchangedSinceObserved = !!row && !!seen && row.updatedAt.getTime() === seen.updatedAt.getTime() && answeredAt === row.eventCreated;
+      // The row is exactly what was seen before asking: the answer is newer whatever the lifecycle stages.
+      const base = unchangedSinceObserved ? Object.assign(new StripeSubscription(), row, { statusRank: -1 }) : row;
+      const changes = snapshotChanges(base, snapshot, answeredAt, accountRef, metadata);
       const linked = sync.accountRef ? { accountRef: sync.accountRef } : {};
       if (!sync.checkout) return changes ? { ...changes, ...linked } : sync.accountRef ? linked : null;
       const checkout = checkoutChanges(row, sync.checkout);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
@@ -28,8 +28,9 @@ export class SubscriptionRowsReader {
     return rows.map((row) => this.toEntity(row));
   }
 
-  async byId(id: string): Promise<StripeSubscription | null> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT * FROM litestripe_subscription WHERE "id" = $1', [id]);
+  /** With `manager`, inside its transaction (a pool of one connection, as PGlite's, would wait forever otherwise). */
+  async byId(id: string, manager?: EntityManager): Promise<StripeSubscription | null> {
+    const rows: Record<string, unknown>[] = await (manager ?? this.dataSource).query('SELECT * FROM litestripe_subscription WHERE "id" = $1', [id]);
     return rows.length ? this.toEntity(rows[0]) : null;
   }
 

@@ -1,7 +1,52 @@
 import { Provider } from '@nestjs/common';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import type { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
+import { LITESTRIPE_RAW_OPTIONS } from '../litestripe.module-definition';
+import { CheckoutActions } from './checkout-actions';
+import { CustomerRegistry } from './customer.registry';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS } from './entitlement-options';
+import { resolveEntitlementOptions } from './entitlement-options.validator';
+import { EntitlementCache } from './entitlement.cache';
+import { OrphanClaims } from './orphan-claims';
+import { OrphanEmailRetention } from './orphan-email.retention';
+import { PlanPricingReader } from './plan-pricing';
+import { StaleRowRefresher } from './stale-row.refresher';
+import { SubscriptionActions } from './subscription-actions';
+import { SubscriptionRowSync } from './subscription-row.sync';
+import { SubscriptionRoutesInspector } from './subscription-routes.inspector';
+import { SubscriptionRowsReader } from './subscription-rows.reader';
+import { SubscriptionGuard } from './subscription.guard';
+import { SubscriptionService } from './subscription.service';
 
-/** The read path: entitlement, SubscriptionService, guard (filled in by issue 4). */
-export const subscriptionProviders: Provider[] = [];
+/** Validates the read path's options at start-up (after the base options). */
+export const entitlementOptionsProvider: Provider = {
+  provide: LITESTRIPE_ENTITLEMENT_OPTIONS,
+  useFactory: (raw: LitestripeModuleOptions, base: ResolvedLitestripeOptions) => resolveEntitlementOptions(raw, base),
+  inject: [LITESTRIPE_RAW_OPTIONS, LITESTRIPE_OPTIONS],
+};
 
-/** What the module exports of the read path. */
-export const subscriptionExports: Provider[] = [];
+/** The read path: entitlement rules, SubscriptionService and its actions, the guard. */
+export const subscriptionProviders: Provider[] = [
+  entitlementOptionsProvider,
+  SubscriptionRowsReader,
+  EntitlementCache,
+  SubscriptionRowSync,
+  StaleRowRefresher,
+  CustomerRegistry,
+  PlanPricingReader,
+  SubscriptionActions,
+  CheckoutActions,
+  OrphanClaims,
+  OrphanEmailRetention,
+  SubscriptionService,
+  SubscriptionRoutesInspector,
+  SubscriptionGuard,
+];
+
+/** What the module exports of the read path (the guard's dependencies included, so hosts can use it anywhere). */
+export const subscriptionExports: (Provider | symbol)[] = [
+  SubscriptionService,
+  SubscriptionGuard,
+  SubscriptionRoutesInspector,
+  LITESTRIPE_ENTITLEMENT_OPTIONS,
+];

@@ -4,24 +4,24 @@ import { DataSource } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
-import { subscriptionTransitions } from '../events/subscription-transitions';
+import { hasChanged, subscriptionTransitions } from '../events/subscription-transitions';
 import { filterMetadata } from './account-reference';
 import { DomainEventPublisher } from './domain-event.publisher';
 import { AccountReferenceResolver } from './handlers/account-reference.resolver';
 import { OrphanedPaymentWriter } from './orphaned-payment.writer';
-import { StripePayload } from './stripe-payload';
+import { numberOf, StripePayload } from './stripe-payload';
 import { snapshotChanges } from './subscription-changes';
 import { SubscriptionRowWriter } from './subscription-row.writer';
-import { readSubscription } from './subscription-snapshot';
+import { readSubscription, TERMINAL_STATUSES } from './subscription-snapshot';
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 
 export interface ApplyStateOptions {
   /** Unix seconds at which Stripe said so. @default now */
   asOf?: number;
-  /** Record an `OrphanedPayment` when the row ends with no account: the payer's email, if known. */
+  /** The payer's email for the `OrphanedPayment`, if known. */
   orphanEmail?: string | null;
-  /** Record an orphan for an unlinked subscription at all. @default false */
+  /** Record an `OrphanedPayment` when the row ends with no account and the subscription has not ended. @default false */
   recordOrphan?: boolean;
   /** Names the source in the domain events' `stripeEvent.type`. @default 'litestripe.sync' */
   source?: string;
@@ -69,7 +69,8 @@ export class StripeStateApplier {
       const current = change!.current;
       events = subscriptionTransitions(change!.previous, current, stripeEvent);
       let orphaned = false;
-      if (options.recordOrphan && !current.accountRef) {
+      // An ended subscription gives no access to fix: keeping its payer's email would serve no one.
+      if (options.recordOrphan && !current.accountRef && !TERMINAL_STATUSES.includes(snapshot.status)) {
         const orphanEvent = await this.orphans.record(
           manager,
           {
@@ -82,7 +83,7 @@ export class StripeStateApplier {
             reason: reference.problem ?? 'missing_reference',
             rejectedReference: reference.problem && reference.problem !== 'missing_reference' ? candidate : null,
             livemode: snapshot.livemode,
-            stripeCreated: asOf,
+            stripeCreated: numberOf((subscription as StripePayload).created) ?? asOf,
           },
           stripeEvent,
         );
@@ -90,7 +91,8 @@ export class StripeStateApplier {
         orphaned = orphanEvent !== null;
       }
       await this.publisher.record(manager, events, stripeEvent.id);
-      const outcome: ApplyOutcome = change!.previous?.status == null ? 'created' : change!.previous === current ? 'unchanged' : 'updated';
+      // A re-read of the same state only moves the row's as-of time: that is no update.
+      const outcome: ApplyOutcome = change!.previous?.status == null ? 'created' : hasChanged(change!.previous, current) ? 'updated' : 'unchanged';
       return { outcome, subscription: current, orphaned };
     });
     await this.publisher.publish(events, stripeEvent.id);

@@ -1,0 +1,17 @@
+// The read path's public API; re-exported by the package's index.
+export { SubscriptionService } from './subscription.service';
+export type { EntitlementRequirement } from './subscription.service';
+export { SubscriptionGuard } from './subscription.guard';
+export { RequiresSubscription, RequiresPlan, RequiresFeature, SkipSubscriptionCheck, CurrentEntitlement } from './subscription.decorators';
+export { SubscriptionRequiredException } from './subscription-required.exception';
+export type { MissingEntitlement } from './subscription-required.exception';
+export type { Entitlement, AccountSubscription } from './account-entitlement';
+export { decideAccess, ENTITLED_REASONS } from './entitlement-rules';
+export type { AccessDecision, AccessFacts, AccessPolicy, AccessReason } from './entitlement-rules';
+export type { PlanSummary } from './plan-catalog';
+export type { PlanPricing, PlanPrice } from './plan-pricing';
+export type { CheckoutSessionRequest, CheckoutSync } from './checkout-actions';
+export type { OrphanClaim } from './orphan-claims';
+export type { Proration } from './subscription-actions';
+export type { SubscriptionTarget } from './subscription-target';
+export type { LitestripePlan, LitestripeClock, LitestripeEntitlementOptions, AccountRequest } from '../interfaces/entitlement-options.interface';

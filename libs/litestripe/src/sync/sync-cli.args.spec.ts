@@ -1,0 +1,40 @@
+import { parseSyncArgs, SyncUsageError } from './sync-cli.args';
+
+describe('parseSyncArgs', () => {
+  it.each([
+    [['sync', 'backfill'], { mode: 'backfill', startingAfter: undefined, concurrency: undefined }],
+    [['backfill', '--starting-after', 'sub_1Abc', '--concurrency=8'], { mode: 'backfill', startingAfter: 'sub_1Abc', concurrency: 8 }],
+    [['sync', 'replay'], { mode: 'replay', days: 30 }],
+    [['sync', 'replay', '--days', '7'], { mode: 'replay', days: 7 }],
+    [['sync', 'subscription', 'sub_1MoG3CLkdIwHu7ixd86qvAfe'], { mode: 'subscription', id: 'sub_1MoG3CLkdIwHu7ixd86qvAfe' }],
+    [['customer', 'cus_NZOq6LNU39H6ZI'], { mode: 'customer', id: 'cus_NZOq6LNU39H6ZI' }],
+  ])('reads %j', (argv, command) => {
+    expect(parseSyncArgs(argv)).toEqual({ command, every: 100, verbose: false, help: false });
+  });
+
+  it('reads --every, --verbose and --help', () => {
+    expect(parseSyncArgs(['sync', 'backfill', '--every', '25', '--verbose'])).toMatchObject({ every: 25, verbose: true, help: false });
+    expect(parseSyncArgs(['sync', '--help'])).toEqual({ command: null, every: 100, verbose: false, help: true });
+    expect(parseSyncArgs(['-h', 'nonsense'])).toMatchObject({ command: null, help: true });
+  });
+
+  it.each([
+    [[], 'Name a command: backfill, replay, subscription <sub_...> or customer <cus_...>.'],
+    [['sync', 'refresh'], 'Unknown command refresh: use backfill, replay, subscription <sub_...> or customer <cus_...>.'],
+    [['sync', 'subscription'], 'subscription needs a Stripe subscription id (sub_...).'],
+    [['sync', 'customer', 'sub_123'], 'customer needs a Stripe customer id (cus_...), got sub_123.'],
+    [['sync', 'subscription', 'sub_1', 'sub_2'], 'subscription takes one id (got sub_1 sub_2).'],
+    [['sync', 'backfill', 'sub_1'], 'backfill takes no id (got sub_1).'],
+    [['sync', 'replay', '--days', '31'], '--days must be a whole number from 1 to 30 (got 31).'],
+    [['sync', 'replay', '--days', '1.5'], '--days must be a whole number from 1 to 30 (got 1.5).'],
+    [['sync', 'replay', '--days'], '--days needs a value.'],
+    [['sync', 'backfill', '--days', '3'], '--days applies to replay only.'],
+    [['sync', 'replay', '--concurrency', '3'], '--concurrency applies to backfill only.'],
+    [['sync', 'backfill', '--concurrency', '0'], '--concurrency must be a whole number from 1 to 32 (got 0).'],
+    [['sync', 'backfill', '--starting-after', 'cus_1'], '--starting-after needs a subscription id (sub_...), got cus_1.'],
+    [['sync', 'backfill', '--every', '0'], '--every must be a whole number from 1 up (got 0).'],
+    [['sync', 'backfill', '--force'], 'Unknown option --force.'],
+  ])('refuses %j, saying what to type instead', (argv, message) => {
+    expect(() => parseSyncArgs(argv)).toThrow(new SyncUsageError(message));
+  });
+});

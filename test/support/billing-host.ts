@@ -1,0 +1,152 @@
+import { DynamicModule, ForwardReference, Provider, Type } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type Stripe from 'stripe';
+import { LitestripeModule, LitestripeModuleOptions, StripeSubscription } from '@litestripe/nestjs';
+import { SubscriptionService } from '@litestripe/nestjs';
+import type { CheckoutSessionRequest, LitestripeClock } from '@litestripe/nestjs';
+import { CompletedCheckout, FakeStripe, signedDelivery, SubscriptionPatch } from '@litestripe/nestjs/testing';
+import { createHostApp, HostApp } from './module-boot';
+import { Adapter, Registration, WEBHOOK_SECRET } from './test-app';
+
+/** A clock the test moves by hand; starts at the real time. */
+export class MovableClock implements LitestripeClock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
+  }
+  reset(): void {
+    this.offsetMs = 0;
+  }
+}
+
+/** The prices every billing test sells, seeded in the fake Stripe. */
+export interface SeededPrices {
+  basic: Stripe.Price;
+  proMonthly: Stripe.Price;
+  proYearly: Stripe.Price;
+  enterprise: Stripe.Price;
+}
+
+export function seedPrices(fake: FakeStripe): SeededPrices {
+  return {
+    basic: fake.seedPrice({ nickname: 'Basic', lookupKey: 'basic_monthly', unitAmount: 900 }),
+    proMonthly: fake.seedPrice({ nickname: 'Pro monthly', lookupKey: 'pro_monthly', unitAmount: 2900 }),
+    proYearly: fake.seedPrice({ nickname: 'Pro yearly', lookupKey: 'pro_yearly', unitAmount: 29000, interval: 'year' }),
+    enterprise: fake.seedPrice({ nickname: 'Enterprise', lookupKey: 'enterprise_monthly', unitAmount: 9900 }),
+  };
+}
+
+/** basic and pro by price id (pro's first price is its yearly one), enterprise by lookup key. */
+export function plansFor(prices: SeededPrices): LitestripeModuleOptions['plans'] {
+  return {
+    basic: { name: 'Basic', prices: { test: prices.basic.id }, features: ['reports'], limits: { projects: 3 } },
+    pro: { name: 'Pro', prices: { test: [prices.proYearly.id, prices.proMonthly.id] }, features: ['reports', 'export', 'advanced_analytics'], limits: { projects: 50, seats: 10 } },
+    enterprise: { name: 'Enterprise', lookupKeys: 'enterprise_monthly', features: ['reports', 'export', 'advanced_analytics', 'sso'], limits: { projects: Infinity } },
+  };
+}
+
+type Import = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
+
+export interface BillingHostOptions {
+  adapter?: Adapter;
+  registration?: Registration;
+  options?: Partial<LitestripeModuleOptions>;
+  imports?: Import[];
+  providers?: Provider[];
+  /** Register the module globally (its guard then resolves in every module). */
+  isGlobal?: boolean;
+}
+
+export interface BillingHost extends HostApp {
+  fake: FakeStripe;
+  prices: SeededPrices;
+  clock: MovableClock;
+  service: SubscriptionService;
+  webhookUrl: string;
+  /** Posts events to the webhook, signed, in order; fails the test on a non-2xx answer. */
+  deliver(...events: Stripe.Event[]): Promise<void>;
+  /** The row as stored, or null. */
+  row(id: string): Promise<StripeSubscription | null>;
+  /** Empties the tables and the fake's customers and subscriptions (keeps its prices), resets the clock. */
+  reset(): Promise<void>;
+  http(): request.Agent;
+  /**
+   * Checkout as a user does it: a session through the module, paid on the fake Stripe. The events
+   * Stripe emitted are delivered to the webhook unless `deliver` is false.
+   */
+  /**
+   * A change Stripe makes on its own (portal, dunning), two seconds after the last one as in real
+   * life (events of one second cannot be ordered by their timestamps), delivered to the webhook.
+   */
+  stripeChanges(subscriptionId: string, patch: SubscriptionPatch, options?: { deliver?: boolean }): Promise<Stripe.Event[]>;
+  subscribe(accountRef: string, choice: Partial<Pick<CheckoutSessionRequest, 'plan' | 'price' | 'lookupKey' | 'trialDays' | 'quantity'>>, options?: { deliver?: boolean }): Promise<CompletedCheckout>;
+}
+
+/** A real app (Express or Fastify) over real PostgreSQL, its Stripe client talking to a fake Stripe server. */
+export async function startBillingHost(config: BillingHostOptions = {}): Promise<BillingHost> {
+  const fake = await FakeStripe.start();
+  const prices = seedPrices(fake);
+  const clock = new MovableClock();
+  const uuid = randomUUID();
+  const options: LitestripeModuleOptions = {
+    secretKey: 'sk_test_litestripe',
+    webhookUuid: uuid,
+    webhookSecret: WEBHOOK_SECRET,
+    stripe: fake.clientConfig(),
+    plans: plansFor(prices),
+    clock,
+    ...config.options,
+  };
+  const isGlobal = config.isGlobal ?? false;
+  const litestripe =
+    config.registration === 'forRootAsync' ? LitestripeModule.forRootAsync({ useFactory: async () => options, isGlobal }) : LitestripeModule.forRoot({ ...options, isGlobal });
+  const host = await createHostApp(litestripe, config.adapter ?? 'express', { imports: config.imports, providers: config.providers });
+  await host.dataSource.query('TRUNCATE litestripe_customer');
+  const webhookUrl = `/ls/hook/${uuid}`;
+  const server = host.app.getHttpServer();
+  const billing: BillingHost = {
+    ...host,
+    fake,
+    prices,
+    clock,
+    service: host.app.get(SubscriptionService),
+    webhookUrl,
+    async deliver(...events) {
+      for (const event of events) {
+        const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET);
+        const response = await request(server).post(webhookUrl).set(headers).send(body);
+        if (response.status >= 300) throw new Error(`The webhook answered ${event.type} with ${response.status}: ${response.text}`);
+      }
+    },
+    row: (id) => host.dataSource.getRepository(StripeSubscription).findOneBy({ id }),
+    async reset() {
+      await host.dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event, litestripe_outbox, litestripe_customer RESTART IDENTITY');
+      fake.reset({ keepCatalog: true });
+      clock.reset();
+      host.recorder.clear();
+    },
+    http: () => request.agent(server),
+    async stripeChanges(subscriptionId, patch, { deliver = true } = {}) {
+      fake.advanceClock(2);
+      const { events } = fake.updateSubscription(subscriptionId, patch);
+      if (deliver) await billing.deliver(...events);
+      return events;
+    },
+    async subscribe(accountRef, choice, { deliver = true } = {}) {
+      const service = host.app.get(SubscriptionService);
+      const session = await service.createCheckoutSession({ accountRef, successUrl: 'https://app.example/welcome?session_id={CHECKOUT_SESSION_ID}', cancelUrl: 'https://app.example/pricing', ...choice });
+      const completed = fake.completeCheckoutSession(session.id);
+      if (deliver) await billing.deliver(...completed.events);
+      return completed;
+    },
+    async close() {
+      await host.close();
+      await fake.stop();
+    },
+  };
+  return billing;
+}

@@ -1,0 +1,62 @@
+import Stripe from 'stripe';
+import { FakeStripe } from '@litestripe/nestjs/testing';
+import { resolveSyncService } from '../libs/litestripe/src/sync/sync-service.resolver';
+import { createTestApp, TestApp } from './support/test-app';
+
+const LIMIT = 2;
+const WINDOW_MS = 1000;
+
+/**
+ * Stripe's own HTTP client, noting when each request is handed to it: the rate-limited client
+ * does so right after the limiter granted a slot. (Arrival times at the fake lag behind by however
+ * long the shared event loop is busy writing rows, which says nothing about the limiter.)
+ */
+function recordingHttpClient(sentAt: number[]): Stripe.HttpClient {
+  const inner = Stripe.createNodeHttpClient();
+  return {
+    getClientName: () => inner.getClientName(),
+    makeRequest: (...args: Parameters<Stripe.HttpClient['makeRequest']>) => {
+      sentAt.push(Date.now());
+      return inner.makeRequest(...args);
+    },
+  } as Stripe.HttpClient;
+}
+
+/** Most of `times` within any `windowMs` that starts at one of them. */
+function busiestWindow(times: number[], windowMs: number): number {
+  return Math.max(...times.map((start) => times.filter((time) => time >= start && time < start + windowMs).length));
+}
+
+describe('SubscriptionSyncService: a backfill stays within the API rate limit', () => {
+  const sentAt: number[] = [];
+  let fake: FakeStripe;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    fake = await FakeStripe.start();
+    t = await createTestApp({
+      options: { stripe: { ...fake.clientConfig(), httpClient: recordingHttpClient(sentAt) }, maxRequestsPerMinute: LIMIT, rateLimitWindowMs: WINDOW_MS },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await fake.stop();
+  });
+
+  it(`never sends more than ${LIMIT} requests in any ${WINDOW_MS} ms, and uses the budget it has`, async () => {
+    fake.seedSubscriptions(750); // 8 pages
+    const startedAt = Date.now();
+    const summary = await resolveSyncService(t.app).backfill();
+    const elapsedMs = Date.now() - startedAt;
+
+    expect(summary).toMatchObject({ created: 750, failed: 0, complete: true });
+    expect(fake.requests).toHaveLength(8);
+    expect(sentAt).toHaveLength(8);
+    expect(busiestWindow(sentAt, WINDOW_MS)).toBe(LIMIT);
+    // 8 calls at 2 per window need 3 full windows of waiting (the limiter's store adds 3%, at least 50 ms, to each);
+    // writing a page overlaps with fetching the next, so not much more than that (the last page, a busy machine).
+    const lowerBoundMs = (Math.ceil(8 / LIMIT) - 1) * (WINDOW_MS + 50);
+    expect(elapsedMs).toBeGreaterThanOrEqual(lowerBoundMs);
+    expect(elapsedMs).toBeLessThan(lowerBoundMs + 2500);
+  }, 30_000);
+});
