@@ -17,6 +17,7 @@ import { InvoiceEventHandler } from './webhook/handlers/invoice-event.handler';
 import { SubscriptionEventHandler } from './webhook/handlers/subscription-event.handler';
 import { OrphanedPaymentWriter } from './webhook/orphaned-payment.writer';
 import { StripeStateApplier } from './webhook/stripe-state.applier';
+import { SubscriptionRowSync } from './webhook/subscription-row.sync';
 import { SubscriptionRefetcher } from './webhook/subscription-refetcher';
 import { SubscriptionRowWriter } from './webhook/subscription-row.writer';
 import { WebhookEventProcessor } from './webhook/webhook-event.processor';
@@ -43,6 +44,7 @@ export const webhookProviders: Provider[] = [
   InvoiceEventHandler,
   DomainEventPublisher,
   WebhookEventProcessor,
+  SubscriptionRowSync,
   StripeStateApplier,
 ];
 

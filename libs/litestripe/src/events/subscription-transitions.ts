@@ -50,7 +50,7 @@ function cancellationScheduled(row: StripeSubscription | null): boolean {
 }
 
 /** Whether anything but bookkeeping and payment facts differs between two states of a row. */
-export function hasChanged(previous: StripeSubscription | null, current: StripeSubscription): boolean {
+function hasChanged(previous: StripeSubscription | null, current: StripeSubscription): boolean {
   if (!previous) return true;
   return (Object.keys(current) as (keyof StripeSubscription)[]).some((key) => !IGNORED_FIELDS.has(key) && !sameValue(previous[key], current[key]));
 }

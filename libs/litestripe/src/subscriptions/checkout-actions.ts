@@ -10,7 +10,7 @@ import { CustomerRegistry } from './customer.registry';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { PlanPricingReader } from './plan-pricing';
 import { requireStripe } from './stripe-client.required';
-import { SubscriptionRowSync } from './subscription-row.sync';
+import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
 import { checkedAccountReference } from './subscription-target';
 
 /** What `createCheckoutSession` needs. Give exactly one of `plan`, `price` or `lookupKey`. */

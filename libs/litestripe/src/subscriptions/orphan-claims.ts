@@ -13,7 +13,7 @@ import { queryRows } from '../webhook/query-rows';
 import { CustomerRegistry } from './customer.registry';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { requireStripe } from './stripe-client.required';
-import { SubscriptionRowSync } from './subscription-row.sync';
+import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
 import { SubscriptionRowsReader } from './subscription-rows.reader';
 import { checkedAccountReference } from './subscription-target';
 

@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
-import { SubscriptionRowSync } from './subscription-row.sync';
+import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
 
 /** One retry a minute per subscription at most: a missed webhook must not spend the API budget per request. */
 const RETRY_AFTER_MS = 60_000;

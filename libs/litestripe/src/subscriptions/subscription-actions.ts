@@ -7,7 +7,7 @@ import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './en
 import { actionKey } from './idempotency-key';
 import { PlanPricingReader } from './plan-pricing';
 import { requireStripe } from './stripe-client.required';
-import { SubscriptionRowSync } from './subscription-row.sync';
+import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
 import { SubscriptionRowsReader } from './subscription-rows.reader';
 import { readTarget, SubscriptionTarget } from './subscription-target';
 

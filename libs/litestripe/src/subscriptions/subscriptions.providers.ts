@@ -12,7 +12,6 @@ import { OrphanEmailRetention } from './orphan-email.retention';
 import { PlanPricingReader } from './plan-pricing';
 import { StaleRowRefresher } from './stale-row.refresher';
 import { SubscriptionActions } from './subscription-actions';
-import { SubscriptionRowSync } from './subscription-row.sync';
 import { SubscriptionRoutesInspector } from './subscription-routes.inspector';
 import { SubscriptionRowsReader } from './subscription-rows.reader';
 import { SubscriptionGuard } from './subscription.guard';
@@ -30,7 +29,6 @@ export const subscriptionProviders: Provider[] = [
   entitlementOptionsProvider,
   SubscriptionRowsReader,
   EntitlementCache,
-  SubscriptionRowSync,
   StaleRowRefresher,
   CustomerRegistry,
   PlanPricingReader,

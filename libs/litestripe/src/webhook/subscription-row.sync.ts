@@ -6,13 +6,13 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolve
 import { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
 import { subscriptionTransitions } from '../events/subscription-transitions';
-import { filterMetadata } from '../webhook/account-reference';
-import { DomainEventPublisher } from '../webhook/domain-event.publisher';
-import { AccountReferenceResolver } from '../webhook/handlers/account-reference.resolver';
-import { StripePayload } from '../webhook/stripe-payload';
-import { CheckoutFacts, checkoutChanges, snapshotChanges } from '../webhook/subscription-changes';
-import { SubscriptionChanges, SubscriptionRowWriter } from '../webhook/subscription-row.writer';
-import { readSubscription } from '../webhook/subscription-snapshot';
+import { filterMetadata } from './account-reference';
+import { DomainEventPublisher } from './domain-event.publisher';
+import { AccountReferenceResolver } from './handlers/account-reference.resolver';
+import { StripePayload } from './stripe-payload';
+import { CheckoutFacts, checkoutChanges, snapshotChanges } from './subscription-changes';
+import { SubscriptionChanges, SubscriptionRowWriter } from './subscription-row.writer';
+import { readSubscription } from './subscription-snapshot';
 
 /** What to write besides the subscription itself. */
 export interface SyncOptions {
