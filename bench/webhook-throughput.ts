@@ -39,6 +39,8 @@ interface Options {
   duplicates: number;
   target: Target;
   domainEvents: 'durable' | 'in-process' | null;
+  /** A third side: the bench host with in-process domain events, beside the host with durable ones. */
+  compareDelivery: boolean;
   countQueries: boolean;
   profile: boolean;
   seed: number;
@@ -54,19 +56,20 @@ function parseOptions(argv: string[]): Options {
     if (!arg.startsWith('--')) throw new Error(`Unexpected argument ${arg}`);
     const [name, inline] = arg.slice(2).split('=', 2);
     if (inline !== undefined) flags.set(name, inline);
-    else if (name === 'count-queries' || name === 'profile' || name === 'help') flags.set(name, 'true');
+    else if (name === 'count-queries' || name === 'profile' || name === 'help' || name === 'compare-delivery') flags.set(name, 'true');
     else flags.set(name, argv[++i] ?? '');
   }
   if (flags.has('help')) {
     console.log(
       'Options (flag, or env): --events N (BENCH_EVENTS, 4000), --concurrency C (BENCH_CONCURRENCY, 32), ' +
         '--subscriptions S (BENCH_SUBSCRIPTIONS, 200), --warmup W (BENCH_WARMUP, 300), --rounds R (BENCH_ROUNDS, 4), --duplicates R (BENCH_DUPLICATES, 0.1), ' +
-        '--target demo|host (BENCH_TARGET, demo), --domain-events durable|in-process (host only; default: the module\'s), --count-queries (BENCH_COUNT_QUERIES=1), --profile (BENCH_PROFILE=1), --seed N (BENCH_SEED, 1), ' +
+        '--target demo|host (BENCH_TARGET, demo), --domain-events durable|in-process (host only; default: the module\'s), ' +
+        '--compare-delivery (bench host with durable and with in-process domain events, side by side), --count-queries (BENCH_COUNT_QUERIES=1), --profile (BENCH_PROFILE=1), --seed N (BENCH_SEED, 1), ' +
         '--database-url URL of the server (BENCH_DATABASE_URL, postgres://postgres@127.0.0.1:5432/postgres)',
     );
     process.exit(0);
   }
-  const known = ['events', 'concurrency', 'subscriptions', 'warmup', 'rounds', 'duplicates', 'target', 'domain-events', 'count-queries', 'profile', 'seed', 'database-url'];
+  const known = ['events', 'concurrency', 'subscriptions', 'warmup', 'rounds', 'duplicates', 'target', 'domain-events', 'compare-delivery', 'count-queries', 'profile', 'seed', 'database-url'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`Unknown flag --${name} (see --help)`);
   const pick = (flag: string, env: string, fallback: string) => flags.get(flag) ?? process.env[env] ?? fallback;
   const int = (flag: string, env: string, fallback: number, min: number) => {
@@ -74,7 +77,8 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(value) || value < min) throw new Error(`--${flag} must be a whole number >= ${min}`);
     return value;
   };
-  const target = pick('target', 'BENCH_TARGET', 'demo');
+  const compareDelivery = flags.has('compare-delivery');
+  const target = compareDelivery ? 'host' : pick('target', 'BENCH_TARGET', 'demo');
   if (target !== 'demo' && target !== 'host') throw new Error('--target must be demo or host');
   const domainEvents = pick('domain-events', 'BENCH_DOMAIN_EVENTS', '') || null;
   if (domainEvents !== null && domainEvents !== 'durable' && domainEvents !== 'in-process') throw new Error('--domain-events must be durable or in-process');
@@ -90,6 +94,7 @@ function parseOptions(argv: string[]): Options {
     duplicates,
     target,
     domainEvents,
+    compareDelivery,
     countQueries: flags.has('count-queries') || process.env.BENCH_COUNT_QUERIES === '1',
     profile: flags.has('profile') || process.env.BENCH_PROFILE === '1',
     seed: int('seed', 'BENCH_SEED', 1, 0),
@@ -408,8 +413,10 @@ interface SideResult {
 }
 
 interface Side {
-  name: 'baseline' | 'module';
+  name: 'baseline' | 'module' | 'module-in-process';
   label: string;
+  /** Overrides `--domain-events` for this side. */
+  domainEvents?: 'durable' | 'in-process';
   script: string;
   database: string;
   check(db: Client): Promise<string>;
@@ -451,7 +458,7 @@ async function startSide(side: Side, options: Options, warmup: EventPlan, measur
     STRIPE_WEBHOOK_UUID: uuid,
     LITESTRIPE_SANDBOX: '0',
     DEMO_QUIET: '1',
-    BENCH_DOMAIN_EVENTS: options.domainEvents ?? '',
+    BENCH_DOMAIN_EVENTS: side.domainEvents ?? options.domainEvents ?? '',
     BENCH_PROFILE_FILE: join(profileDir, `webhook-${side.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`),
   };
   const server = startServer(side.script, env, preloads);
@@ -582,6 +589,12 @@ async function main(): Promise<void> {
   const expectedEvents = measured.uniqueEvents + warmup.uniqueEvents;
   const expectedSubscriptions = measured.subscriptions + warmup.subscriptions;
   const suffix = `${process.pid}`;
+  const checkModule = async (db: Client) =>
+    [
+      expectation('litestripe_event', await countRows(db, 'litestripe_event'), expectedEvents),
+      expectation('litestripe_subscription', await countRows(db, 'litestripe_subscription'), expectedSubscriptions),
+      `orphans ${await countRows(db, 'litestripe_orphaned_payment')}`,
+    ].join(', ');
   const sides: Side[] = [
     {
       name: 'baseline',
@@ -595,14 +608,20 @@ async function main(): Promise<void> {
       label: `module (${options.target})`,
       script: options.target === 'demo' ? demoMain : join(__dirname, 'module-host.js'),
       database: `litestripe_bench_module_${suffix}`,
-      check: async (db) =>
-        [
-          expectation('litestripe_event', await countRows(db, 'litestripe_event'), expectedEvents),
-          expectation('litestripe_subscription', await countRows(db, 'litestripe_subscription'), expectedSubscriptions),
-          `orphans ${await countRows(db, 'litestripe_orphaned_payment')}`,
-        ].join(', '),
+      check: checkModule,
+      ...(options.compareDelivery ? { label: 'module (host, durable events)', domainEvents: 'durable' as const } : {}),
     },
   ];
+  if (options.compareDelivery) {
+    sides.push({
+      name: 'module-in-process',
+      label: 'module (host, in-process events)',
+      script: join(__dirname, 'module-host.js'),
+      database: `litestripe_bench_module_in_process_${suffix}`,
+      check: checkModule,
+      domainEvents: 'in-process',
+    });
+  }
 
   // Both servers stay up; the measured stream is posted in rounds, alternating which side goes
   // first, so that whatever else the machine does at the time weighs on both sides alike.
@@ -633,6 +652,14 @@ async function main(): Promise<void> {
     `ratio module/baseline: ${(module.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}× throughput, ` +
       `p50 ${(module.p50 / baseline.p50).toFixed(2)}×, p99 ${(module.p99 / baseline.p99).toFixed(2)}×`,
   );
+  const inProcess = results[2];
+  if (inProcess) {
+    console.log(
+      `ratio durable/in-process domain events: ${(module.eventsPerSecond / inProcess.eventsPerSecond).toFixed(2)}× throughput, ` +
+        `p50 ${(module.p50 / inProcess.p50).toFixed(2)}×, p99 ${(module.p99 / inProcess.p99).toFixed(2)}× ` +
+        `(in-process/baseline: ${(inProcess.eventsPerSecond / baseline.eventsPerSecond).toFixed(2)}×)`,
+    );
+  }
   const roundRatios = module.roundRates.map((rate, i) => (rate / baseline.roundRates[i]).toFixed(2));
   console.log(`  throughput ratio of each round: ${roundRatios.join(', ')} (a wide spread means the machine was busy with something else)`);
   console.log('');
