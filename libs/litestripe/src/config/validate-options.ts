@@ -17,7 +17,7 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
   if (options.publishableKey !== undefined) {
     requireMatch('publishableKey', options.publishableKey, PUBLISHABLE_KEY, 'a key like pk_test_... (env STRIPE_PUBLIC_KEY)');
   }
-  requireMatch('webhookUuid', options.webhookUuid, UUID, 'a UUID such as the output of `node -e "console.log(crypto.randomUUID())"` (env STRIPE_WEBHOOK_UUID)');
+  requireMatch('webhookUuid', options.webhookUuid, UUID, 'a UUID, e.g. one from crypto.randomUUID() (env STRIPE_WEBHOOK_UUID)');
 
   const webhookSecrets = (Array.isArray(options.webhookSecret) ? options.webhookSecret : [options.webhookSecret]).filter((s) => s !== '');
   if (webhookSecrets.length === 0 || webhookSecrets.some((s) => typeof s !== 'string')) {

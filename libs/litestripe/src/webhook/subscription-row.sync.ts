@@ -77,17 +77,8 @@ export class SubscriptionRowSync {
     const response = (answer as Partial<Stripe.Response<Stripe.Subscription>>).lastResponse;
     const answeredAt = Math.max(answerTime(response?.headers), sync.observed?.eventCreated ?? 0);
     const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}`, `api.${sync.operation}`, answeredAt, snapshot.livemode, null);
-    const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
-    const fromMetadata = candidate
-      ? await this.references.resolve(candidate, {
-          source: 'subscription_metadata',
-          checkoutSessionId: null,
-          subscriptionId: snapshot.id,
-          customerId: snapshot.customerId,
-          livemode: snapshot.livemode,
-        })
-      : { accountRef: null };
-    const accountRef = sync.accountRef ?? sync.checkout?.accountRef ?? fromMetadata.accountRef;
+    const fromMetadata = await this.references.fromSubscriptionMetadata(snapshot);
+    const accountRef = sync.accountRef ?? sync.checkout?.accountRef ?? fromMetadata;
     const metadata = filterMetadata(snapshot.metadata, this.options.metadataKeys);
     const decide = (row: StripeSubscription | null): SubscriptionChanges | null => {
       const seen = sync.observed;

@@ -3,6 +3,7 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/reso
 import { OrphanReason } from '../../entities/orphaned-payment.entity';
 import { ClientReferenceContext } from '../../interfaces/litestripe-options.interface';
 import { isWellFormedAccountReference } from '../account-reference';
+import { SubscriptionSnapshot } from '../subscription-snapshot';
 
 export type ResolvedReference = { accountRef: string; problem?: undefined } | { accountRef: null; problem: OrphanReason };
 
@@ -17,5 +18,13 @@ export class AccountReferenceResolver {
     const validate = this.options.validateClientReference;
     if (validate && !(await validate(candidate, context))) return { accountRef: null, problem: 'rejected_reference' };
     return { accountRef: candidate };
+  }
+
+  /** The account named in a subscription's metadata (`accountReferenceMetadataKey`), if usable; null otherwise. */
+  async fromSubscriptionMetadata(snapshot: SubscriptionSnapshot): Promise<string | null> {
+    const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
+    if (!candidate) return null;
+    const context = { source: 'subscription_metadata', checkoutSessionId: null, subscriptionId: snapshot.id, customerId: snapshot.customerId, livemode: snapshot.livemode } as const;
+    return (await this.resolve(candidate, context)).accountRef;
   }
 }

@@ -60,19 +60,10 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
       // Stripe's clock and ours differ: what was fetched is never older than the event that asked for it.
       if (fetched) ({ snapshot, created } = { snapshot: fetched.snapshot, created: Math.max(fetched.asOf, created) });
     }
-    const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
-    const reference = candidate
-      ? await this.references.resolve(candidate, {
-          source: 'subscription_metadata',
-          checkoutSessionId: null,
-          subscriptionId: snapshot.id,
-          customerId: snapshot.customerId,
-          livemode: snapshot.livemode,
-        })
-      : { accountRef: null };
+    const reference = await this.references.fromSubscriptionMetadata(snapshot);
     return {
       snapshot,
-      accountRef: reference.accountRef,
+      accountRef: reference,
       metadata: filterMetadata(snapshot.metadata, this.options.metadataKeys),
       created,
       trialWillEnd: event.type === 'customer.subscription.trial_will_end',
