@@ -3,12 +3,13 @@ import type Stripe from 'stripe';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { StripePayload } from './stripe-payload';
+import { answerTime } from './subscription-row.sync';
 import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot';
 
 /** What Stripe says a subscription is now, and when it said so. */
 export interface FetchedSubscription {
   snapshot: SubscriptionSnapshot;
-  /** Unix seconds at which the state was read: newer than every event created before it. */
+  /** Unix seconds (Stripe's clock) at which the state was read: newer than every event created before it. */
   asOf: number;
 }
 
@@ -26,14 +27,14 @@ export class SubscriptionRefetcher {
   ) {}
 
   async fetch(subscriptionId: string): Promise<FetchedSubscription | null> {
-    const asOf = Math.floor(Date.now() / 1000);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.options.refetchTimeoutMs} ms`)), this.options.refetchTimeoutMs);
     });
     try {
       const subscription = await Promise.race([this.stripe.subscriptions.retrieve(subscriptionId), timeout]);
-      return { snapshot: readSubscription(subscription as unknown as StripePayload), asOf };
+      // Dated by Stripe's clock (the one that dates its events), not ours.
+      return { snapshot: readSubscription(subscription as unknown as StripePayload), asOf: answerTime(subscription.lastResponse?.headers) };
     } catch (error) {
       this.logger.warn(`Could not refetch subscription ${subscriptionId} from Stripe; applying the event's payload in order instead: ${error instanceof Error ? error.message : String(error)}`);
       return null;

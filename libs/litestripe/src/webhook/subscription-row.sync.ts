@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
@@ -76,7 +77,8 @@ export class SubscriptionRowSync {
     const snapshot = readSubscription(answer as unknown as StripePayload);
     const response = (answer as Partial<Stripe.Response<Stripe.Subscription>>).lastResponse;
     const answeredAt = Math.max(answerTime(response?.headers), sync.observed?.eventCreated ?? 0);
-    const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}`, `api.${sync.operation}`, answeredAt, snapshot.livemode, null);
+    // Without a request id (an item of a list), a random part keeps two writes of one second apart in the outbox.
+    const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}_${randomBytes(4).toString('hex')}`, `api.${sync.operation}`, answeredAt, snapshot.livemode, null);
     const fromMetadata = await this.references.fromSubscriptionMetadata(snapshot);
     const accountRef = sync.accountRef ?? sync.checkout?.accountRef ?? fromMetadata;
     const metadata = filterMetadata(snapshot.metadata, this.options.metadataKeys);
@@ -115,7 +117,7 @@ export interface SyncResult {
 }
 
 /** Stripe's clock at the answer (unix seconds), from the `Date` header; the local clock without one. */
-function answerTime(headers: Record<string, string> | undefined): number {
+export function answerTime(headers: Record<string, string> | undefined): number {
   const date = headers?.date ?? headers?.Date;
   const parsed = date ? Date.parse(date) : NaN;
   return Math.floor((Number.isNaN(parsed) ? Date.now() : parsed) / 1000);

@@ -50,6 +50,8 @@ async function handle(deps: HttpEntryDeps, req: IncomingMessage, res: ServerResp
   record.replayed = answer.replayed ?? false;
   writeAnswer(res, answer, {
     'Request-Id': record.requestId,
+    // Stripe's answers are dated by the clock that dates its events: the fake's, moved by advanceClock().
+    Date: new Date(deps.ctx.clock.now() * 1000).toUTCString(),
     'Stripe-Version': header(req, 'stripe-version') ?? deps.apiVersion,
     'Cache-Control': 'no-cache, no-store',
     ...(record.idempotencyKey && method === 'POST' ? { 'Idempotency-Key': record.idempotencyKey } : {}),
