@@ -102,9 +102,9 @@ describe('runLitestripeSync: the reconcile command of a host app', () => {
     expect(await sync(['sync', 'backfill', '--every', '100'], out)).toBe(0);
 
     const lines = out.lines();
-    expect(lines[0]).toMatch(/^sync backfill: 100\/\?, [\d.]+\/s, ETA \?; created 100, orphaned 50$/);
-    // The total is known once the last page is read, after the second one is written.
-    expect(lines[1]).toMatch(/^sync backfill: 200\/\?, [\d.]+\/s, ETA \?; created 200, orphaned 50$/);
+    // The total comes first from Stripe's search (total_count), so every line has a percentage and an ETA.
+    expect(lines[0]).toMatch(/^sync backfill: 100\/250 \(40%\), [\d.]+\/s, ETA \d+:\d\d; created 100, orphaned 50$/);
+    expect(lines[1]).toMatch(/^sync backfill: 200\/250 \(80%\), [\d.]+\/s, ETA \d+:\d\d; created 200, orphaned 50$/);
     expect(lines[2]).toMatch(/^sync backfill: 250\/250 \(100%\), [\d.]+\/s, ETA 0:00; created 250, orphaned 50$/);
     expect(lines[3]).toMatch(/^sync backfill: complete, 250 items in [\d.]+ s$/);
     expect(lines.slice(4)).toEqual(['  created    250', '  updated      0', '  unchanged    0', '  orphaned    50', '  failed       0', '  replayed     0', '  duplicates   0']);

@@ -29,6 +29,7 @@ const EDITABLE_WHEN_ENDED = new Set(['metadata', 'cancellation_details', 'expand
 
 export const subscriptionRoutes: Route[] = [
   { method: 'POST', pattern: '/v1/subscriptions', handler: create },
+  { method: 'GET', pattern: '/v1/subscriptions/search', handler: search },
   { method: 'GET', pattern: '/v1/subscriptions/:id', handler: ({ pathParams }, ctx) => mustGet(ctx.store.subscriptions, pathParams.id) },
   { method: 'POST', pattern: '/v1/subscriptions/:id', handler: update },
   { method: 'DELETE', pattern: '/v1/subscriptions/:id', handler: cancel },
@@ -145,6 +146,31 @@ function list({ params }: ApiRequest, ctx: FakeStripeContext) {
     const item = sub.items.data[0];
     return !item || (inRange(item.current_period_end, periodEnd) && inRange(item.current_period_start, periodStart));
   });
+}
+
+/**
+ * Stripe's search, for the one query shape a sync uses to count: `created>N` (or `>=`). Newest
+ * first, `page` is an offset; `total_count` only when expanded, as Stripe does.
+ */
+function search({ params }: ApiRequest, ctx: FakeStripeContext) {
+  const query = requiredString(params, 'query');
+  const match = /^\s*created\s*(>=?)\s*(\d+)\s*$/.exec(query);
+  if (!match) throw invalidRequest(`The fake Stripe searches only \`created>N\` queries; got ${JSON.stringify(query)}.`, 'query');
+  const bound = Number(match[2]);
+  const found = [...ctx.store.subscriptions.values()].reverse().filter((sub) => (match[1] === '>=' ? sub.created >= bound : sub.created > bound));
+  const limit = Math.min(Math.max(Number(optionalString(params, 'limit') ?? 10), 1), 100);
+  const offset = Number(optionalString(params, 'page') ?? 0);
+  const data = found.slice(offset, offset + limit);
+  const hasMore = offset + limit < found.length;
+  const expand = Array.isArray(params.expand) ? params.expand : [];
+  return {
+    object: 'search_result',
+    url: '/v1/subscriptions/search',
+    data,
+    has_more: hasMore,
+    next_page: hasMore ? String(offset + limit) : null,
+    ...(expand.includes('total_count') ? { total_count: found.length } : {}),
+  };
 }
 
 function statusMatches(status: Stripe.Subscription.Status, filter: (typeof LIST_STATUSES)[number] | undefined): boolean {
