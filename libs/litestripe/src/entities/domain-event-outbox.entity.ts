@@ -15,7 +15,8 @@ export class DomainEventOutboxEntry {
   @Column('text')
   name: string;
 
-  @Column('jsonb')
+  /** `json`, not `jsonb`: written and read back whole, never queried into, so PostgreSQL need not parse it into a tree. */
+  @Column('json')
   payload: Record<string, unknown>;
 
   @Column('text', { name: 'stripe_event_id' })

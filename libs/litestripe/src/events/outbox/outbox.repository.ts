@@ -24,7 +24,7 @@ export class OutboxRepository {
     await queryRows(
       manager,
       `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "available_at")
-       SELECT id, name, payload::jsonb, stripe_event_id, clock_timestamp() + make_interval(secs => $5::float8 / 1000)
+       SELECT id, name, payload::json, stripe_event_id, clock_timestamp() + make_interval(secs => $5::float8 / 1000)
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, name, payload, stripe_event_id)
        ON CONFLICT ("id") DO NOTHING`,
       [records.map((r) => r.id), records.map((r) => r.name), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.stripeEventId), leaseMs],
