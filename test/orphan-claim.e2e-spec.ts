@@ -9,7 +9,7 @@ describe('claiming orphaned payments', () => {
   let t: BillingHost;
   let stripe: Stripe;
   beforeAll(async () => {
-    t = await startBillingHost({ options: { orphanEmailRetentionDays: 30 } });
+    t = await startBillingHost({ options: { orphanEmailRetentionDays: 30, validateClientReference: (reference) => !reference.startsWith('acct_unknown') } });
     stripe = t.app.get(getStripeClientToken());
   });
   afterAll(() => t.close());
@@ -111,6 +111,16 @@ describe('claiming orphaned payments', () => {
     await expect(t.service.claimOrphanedPayment(999_999, 'acct_1')).rejects.toBeInstanceOf(NotFoundException);
     const { orphan } = await orphanedPayment('payer@example.com');
     await expect(t.service.claimOrphanedPayment(orphan.id, 'someone@example.com')).rejects.toThrow(/letters, digits/);
+  });
+
+  it('refuses an account the host’s validateClientReference rejects, changing nothing in Stripe or the tables', async () => {
+    const { orphan, subscriptionId } = await orphanedPayment('payer@example.com');
+    t.fake.clearRequests();
+    await expect(t.service.claimOrphanedPayment(orphan.id, 'acct_unknown_1')).rejects.toThrow(/validateClientReference rejected account acct_unknown_1/);
+    expect(t.fake.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    expect(t.fake.subscriptions.get(subscriptionId)!.metadata).not.toHaveProperty('client_reference_id');
+    expect((await t.dataSource.getRepository(OrphanedPayment).findOneByOrFail({ id: orphan.id })).resolvedAt).toBeNull();
+    expect(await t.service.isEntitled('acct_unknown_1')).toBe(false);
   });
 
   it('erases the email of resolved orphans after the retention; open ones keep it', async () => {

@@ -5,9 +5,9 @@ import type { OutboxOptions } from './outbox-options.interface';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
-  /** Where the reference was found: a checkout's `client_reference_id`, or subscription metadata. */
-  source: 'checkout' | 'subscription_metadata';
-  /** Null when the reference came from subscription metadata. */
+  /** Where the reference came from: a checkout's `client_reference_id`, subscription metadata, or an orphan claim by support. */
+  source: 'checkout' | 'subscription_metadata' | 'orphan_claim';
+  /** Null when no checkout is involved (subscription metadata, a backfilled orphan). */
   checkoutSessionId: string | null;
   subscriptionId: string;
   customerId: string | null;
@@ -65,8 +65,9 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
   metadataKeys?: string[];
 
   /**
-   * Decides whether a checkout's `client_reference_id` names a real account of the host. A
-   * rejected reference is not linked: the payment becomes an `OrphanedPayment` for support to fix.
+   * Decides whether a checkout's `client_reference_id` (or the account in subscription metadata,
+   * or one support claims an orphan for) names a real account of the host. A rejected reference is
+   * not linked: a checkout's payment becomes an `OrphanedPayment` for support to fix, a claim is refused.
    * Throwing fails the event (Stripe retries it), so do not throw for "no such account".
    * @default undefined (every well-formed reference is accepted)
    */

@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, Optional, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, IsNull } from 'typeorm';
@@ -9,6 +9,7 @@ import { domainEventId, OrphanClaimedEvent, PendingDomainEvent } from '../events
 import { LitestripeEvents } from '../events/litestripe-events';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { DomainEventPublisher } from '../webhook/domain-event.publisher';
+import { AccountReferenceResolver } from '../webhook/handlers/account-reference.resolver';
 import { queryRows } from '../webhook/query-rows';
 import { CustomerRegistry } from './customer.registry';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
@@ -40,6 +41,7 @@ export class OrphanClaims {
     private readonly sync: SubscriptionRowSync,
     private readonly customers: CustomerRegistry,
     private readonly publisher: DomainEventPublisher,
+    private readonly references: AccountReferenceResolver,
     @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
   ) {}
 
@@ -77,6 +79,15 @@ export class OrphanClaims {
       if (linkedTo && linkedTo !== account) {
         throw new ConflictException(`Subscription ${subscriptionId} of orphaned payment #${orphanId} is already linked to account ${linkedTo}; the orphan is stale.`);
       }
+      // The same check as for a checkout's reference: support cannot link a payment to an account the host would refuse.
+      const verdict = await this.references.resolve(account, {
+        source: 'orphan_claim',
+        checkoutSessionId: orphan.checkoutSessionId,
+        subscriptionId,
+        customerId: orphan.customerId,
+        livemode: orphan.livemode,
+      });
+      if (!verdict.accountRef) throw new UnprocessableEntityException(`validateClientReference rejected account ${account}; orphaned payment #${orphanId} stays open.`);
       const answer = await stripe.subscriptions.update(
         subscriptionId,
         { metadata: { [this.options.accountReferenceMetadataKey]: account } },
