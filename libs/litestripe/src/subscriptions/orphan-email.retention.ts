@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
+import { errorMessage } from '../common/describe-error';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
 const DAY_MS = 86_400_000;
@@ -56,7 +57,7 @@ export class OrphanEmailRetention implements OnApplicationBootstrap, OnApplicati
       const erased = await this.eraseExpiredEmails();
       if (erased > 0) this.logger.log(`Erased the email of ${erased} resolved orphaned payment(s) past ${this.options.orphanEmailRetentionDays} days`);
     } catch (error) {
-      this.logger.warn(`Erasing expired orphan emails failed; the next sweep retries: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Erasing expired orphan emails failed; the next sweep retries: ${errorMessage(error)}`);
     }
   }
 }

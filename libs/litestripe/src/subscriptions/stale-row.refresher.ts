@@ -4,6 +4,7 @@ import type { StripeSubscription } from '../entities/stripe-subscription.entity'
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
+import { errorMessage } from '../common/describe-error';
 
 /** One retry a minute per subscription at most: a missed webhook must not spend the API budget per request. */
 const RETRY_AFTER_MS = 60_000;
@@ -49,7 +50,7 @@ export class StaleRowRefresher {
       this.logger.log(`Subscription ${row.id} was stale (period ended ${row.currentPeriodEnd?.toISOString()}); refreshed from Stripe: ${fresh.status}. Check that the webhook receives customer.subscription.updated.`);
       return fresh;
     } catch (error) {
-      this.logger.warn(`Subscription ${row.id} is stale and could not be refreshed from Stripe; it does not entitle until it is: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Subscription ${row.id} is stale and could not be refreshed from Stripe; it does not entitle until it is: ${errorMessage(error)}`);
       return null;
     }
   }

@@ -7,6 +7,7 @@ import { ABORTED, settle, type Settled, untilAborted } from './sync-abort';
 import type { BackfillOptions, ReplayOptions, SyncRunOptions } from './sync-options.interface';
 import { SyncRun } from './sync-run';
 import type { SyncSummary } from './sync-summary';
+import { describeError } from '../common/describe-error';
 
 /** Stripe's largest page. */
 const PAGE_SIZE = 100;
@@ -95,7 +96,7 @@ export class SubscriptionSyncService {
     try {
       subscription = await untilAborted(this.stripe.subscriptions.retrieve(id, { expand: ['customer'] }), run.signal);
     } catch (error) {
-      this.logger.error(`Could not fetch subscription ${id} from Stripe: ${describe(error)}`);
+      this.logger.error(`Could not fetch subscription ${id} from Stripe: ${describeError(error)}`);
       run.count('failed');
       return this.finish(`Sync of subscription ${id}`, run);
     }
@@ -142,7 +143,7 @@ export class SubscriptionSyncService {
     }
     if (settled.error !== undefined) {
       const resume = run.summary.lastId ? `; resume after ${run.summary.lastId}` : '';
-      this.logger.error(`Could not list from Stripe, stopping after ${run.handled} items${resume}: ${describe(settled.error)}`);
+      this.logger.error(`Could not list from Stripe, stopping after ${run.handled} items${resume}: ${describeError(settled.error)}`);
       run.stop('list-failed');
       return null;
     }
@@ -174,7 +175,7 @@ export class SubscriptionSyncService {
       outcome = result.outcome;
       orphaned = result.orphaned;
     } catch (error) {
-      this.logger.error(`Could not sync subscription ${subscription.id}; the others go on, re-run to retry it: ${describe(error)}`);
+      this.logger.error(`Could not sync subscription ${subscription.id}; the others go on, re-run to retry it: ${describeError(error)}`);
       outcome = 'failed';
     }
     run.count(outcome, orphaned);
@@ -186,7 +187,7 @@ export class SubscriptionSyncService {
     try {
       outcome = (await this.processor.process(event)) === 'duplicate' ? 'duplicates' : 'replayed';
     } catch (error) {
-      this.logger.warn(`Replay of Stripe event ${event.id} (${event.type}) failed; the others go on, re-run the replay to retry it: ${describe(error)}`);
+      this.logger.warn(`Replay of Stripe event ${event.id} (${event.type}) failed; the others go on, re-run the replay to retry it: ${describeError(error)}`);
       outcome = 'failed';
     }
     run.count(outcome);
@@ -198,7 +199,7 @@ export class SubscriptionSyncService {
       const result = await this.stripe.subscriptions.search({ query: 'created>0', limit: 1, expand: ['total_count'] });
       return typeof result.total_count === 'number' ? result.total_count : null;
     } catch (error) {
-      this.logger.debug(`No first count of subscriptions (Stripe's search API answered: ${describe(error)}); progress shows no total`);
+      this.logger.debug(`No first count of subscriptions (Stripe's search API answered: ${describeError(error)}); progress shows no total`);
       return null;
     }
   }
@@ -231,8 +232,4 @@ function checkDays(value: number): number {
     throw new RangeError(`days must be a whole number from 1 to ${MAX_REPLAY_DAYS} (got ${value}): Stripe lists events of the last 30 days only.`);
   }
   return value;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

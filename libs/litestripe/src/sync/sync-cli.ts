@@ -9,6 +9,7 @@ import { resolveSyncService } from './sync-service.resolver';
 import type { SubscriptionSyncService } from './subscription-sync.service';
 import type { SyncSummary } from './sync-summary';
 import { renderSyncSummary } from './sync-summary.table';
+import { errorMessage } from '../common/describe-error';
 
 /** Exit codes of {@link runLitestripeSync}. */
 export const SYNC_EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -65,7 +66,7 @@ export async function runLitestripeSync(appModule: Type<unknown> | DynamicModule
   try {
     app = await NestFactory.createApplicationContext(appModule, { logger: options.logger ?? cliLogger, abortOnError: false });
   } catch (error) {
-    stderr.write(`Could not start the application: ${describe(error)}\n`);
+    stderr.write(`Could not start the application: ${errorMessage(error)}\n`);
     return SYNC_EXIT.failed;
   }
 
@@ -99,7 +100,7 @@ export async function runLitestripeSync(appModule: Type<unknown> | DynamicModule
   } catch (error) {
     progress?.finish();
     cliLogger?.attach(undefined);
-    stderr.write(`${title(command)} failed: ${describe(error)}\n`);
+    stderr.write(`${title(command)} failed: ${errorMessage(error)}\n`);
     return SYNC_EXIT.failed;
   } finally {
     removeSignalListeners();
@@ -139,8 +140,4 @@ function resumeCommand(command: SyncCommand, summary: SyncSummary): string | und
 function exitCode(summary: SyncSummary): number {
   if (summary.stopReason === 'aborted') return SYNC_EXIT.interrupted;
   return summary.failed > 0 || summary.stopReason === 'list-failed' ? SYNC_EXIT.failed : SYNC_EXIT.ok;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,6 +6,7 @@ import { InjectEventEmitter } from '../events/event-emitter.provider';
 import { PendingDomainEvent } from '../events/litestripe-event.payloads';
 import { DomainEventDispatcher } from '../events/outbox/domain-event.dispatcher';
 import { OutboxRepository } from '../events/outbox/outbox.repository';
+import { errorMessage } from '../common/describe-error';
 
 /**
  * Hands domain events to listeners once their transaction has committed.
@@ -41,7 +42,7 @@ export class DomainEventPublisher {
     if (this.durable) {
       await this.dispatcher.dispatch(events.map(({ name, payload }) => ({ id: payload.id, name, payload }))).catch((error: unknown) => {
         // The entries stay in the outbox; the poller dispatches them once their lease runs out.
-        this.logger.warn(`Dispatch of the domain events of Stripe event ${stripeEventId} failed; they will be retried: ${describe(error)}`);
+        this.logger.warn(`Dispatch of the domain events of Stripe event ${stripeEventId} failed; they will be retried: ${errorMessage(error)}`);
       });
       return;
     }
@@ -49,12 +50,8 @@ export class DomainEventPublisher {
       try {
         this.emitter.emit(name, payload);
       } catch (error) {
-        this.logger.error(`A listener of ${name} threw while handling Stripe event ${stripeEventId}: ${describe(error)}`);
+        this.logger.error(`A listener of ${name} threw while handling Stripe event ${stripeEventId}: ${errorMessage(error)}`);
       }
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

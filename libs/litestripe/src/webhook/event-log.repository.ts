@@ -4,8 +4,8 @@ import type Stripe from 'stripe';
 import { EventOutcome } from '../entities/stripe-event-log.entity';
 import { queryRows } from './query-rows';
 import { LockedRow, subscriptionFromRow } from './subscription-row.writer';
+import { describeError, MAX_STORED_ERROR_LENGTH } from '../common/describe-error';
 
-const MAX_ERROR_LENGTH = 2000;
 const CLAIMED = '__litestripe_claimed';
 
 export interface Claim {
@@ -48,7 +48,7 @@ export class EventLogRepository {
 
   /** Records a failed attempt outside the rolled-back transaction, unless another delivery has since succeeded. */
   async recordFailure(dataSource: DataSource, event: Stripe.Event, error: unknown): Promise<void> {
-    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, MAX_ERROR_LENGTH);
+    const message = describeError(error).slice(0, MAX_STORED_ERROR_LENGTH);
     await dataSource.query(
       `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "last_error")
        VALUES ($1, $2, $3, $4, $5, to_timestamp($6), 'failed', $7)

@@ -5,6 +5,7 @@ import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { StripePayload } from './stripe-payload';
 import { answerTime } from './subscription-row.sync';
 import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot';
+import { errorMessage } from '../common/describe-error';
 
 /** What Stripe says a subscription is now, and when it said so. */
 export interface FetchedSubscription {
@@ -36,7 +37,7 @@ export class SubscriptionRefetcher {
       // Dated by Stripe's clock (the one that dates its events), not ours.
       return { snapshot: readSubscription(subscription as unknown as StripePayload), asOf: answerTime(subscription.lastResponse?.headers) };
     } catch (error) {
-      this.logger.warn(`Could not refetch subscription ${subscriptionId} from Stripe; applying the event's payload in order instead: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Could not refetch subscription ${subscriptionId} from Stripe; applying the event's payload in order instead: ${errorMessage(error)}`);
       return null;
     } finally {
       clearTimeout(timer);

@@ -10,6 +10,7 @@ import { CheckoutEventHandler } from './handlers/checkout-event.handler';
 import { InvoiceEventHandler } from './handlers/invoice-event.handler';
 import { SubscriptionEventHandler } from './handlers/subscription-event.handler';
 import { WebhookEventHandler } from './handlers/webhook-event-handler';
+import { describeError } from '../common/describe-error';
 
 /** What became of one delivery. */
 export type DeliveryOutcome = 'processed' | 'ignored' | 'duplicate';
@@ -75,17 +76,13 @@ export class WebhookEventProcessor {
     try {
       await this.eventLog.recordFailure(this.dataSource, event, error);
     } catch (recordError) {
-      this.logger.warn(`Could not record the failure of Stripe event ${event.id}: ${describe(recordError)}`);
+      this.logger.warn(`Could not record the failure of Stripe event ${event.id}: ${describeError(recordError)}`);
     }
     if (unavailable) {
       this.logger.warn(`Database unavailable while processing Stripe event ${event.id} (${event.type}); answering 503 so Stripe retries`);
       return new ServiceUnavailableException('Database unavailable; Stripe will retry this event');
     }
-    this.logger.error(`Processing Stripe event ${event.id} (${event.type}) failed; nothing was written and Stripe will retry: ${describe(error)}`);
+    this.logger.error(`Processing Stripe event ${event.id} (${event.type}) failed; nothing was written and Stripe will retry: ${describeError(error)}`);
     return new InternalServerErrorException('Processing failed; Stripe will retry this event');
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

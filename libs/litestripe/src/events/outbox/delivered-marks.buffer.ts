@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { OutboxRepository } from './outbox.repository';
+import { errorMessage } from '../../common/describe-error';
 
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 200;
@@ -45,7 +46,7 @@ export class DeliveredMarksBuffer implements OnApplicationShutdown {
         // Keep them for the next flush: dispatching them again is allowed, but needless.
         this.pending.push(...ids);
         this.timer ??= setTimeout(() => void this.flush(), RETRY_AFTER_MS);
-        this.logger.warn(`Could not mark ${ids.length} domain events delivered yet; retrying: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(`Could not mark ${ids.length} domain events delivered yet; retrying: ${errorMessage(error)}`);
       }
     });
     return this.flushing;

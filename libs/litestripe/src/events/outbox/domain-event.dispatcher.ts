@@ -4,6 +4,7 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/reso
 import { InjectEventEmitter } from '../event-emitter.provider';
 import { DeliveredMarksBuffer } from './delivered-marks.buffer';
 import { OutboxRepository } from './outbox.repository';
+import { describeError } from '../../common/describe-error';
 
 export interface DispatchableEvent {
   id: string;
@@ -43,7 +44,7 @@ export class DomainEventDispatcher {
       await this.emitter.emitAsync(event.name, event.payload);
       return null;
     } catch (error) {
-      return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return describeError(error);
     }
   }
 }

@@ -4,6 +4,7 @@ import { DomainEventCodec } from './domain-event.codec';
 import { DeliveredMarksBuffer } from './delivered-marks.buffer';
 import { DomainEventDispatcher } from './domain-event.dispatcher';
 import { OutboxRepository } from './outbox.repository';
+import { errorMessage } from '../../common/describe-error';
 
 const PURGE_EVERY_POLLS = 100;
 
@@ -63,7 +64,7 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
       await this.deliveredMarks.flush();
       if (++this.polls % PURGE_EVERY_POLLS === 1) await this.outbox.purgeDelivered(retentionDays);
     } catch (error) {
-      this.logger.warn(`Outbox poll failed; the next one retries: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Outbox poll failed; the next one retries: ${errorMessage(error)}`);
     }
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity';
 import { queryRows } from '../../webhook/query-rows';
+import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error';
 
 export interface OutboxRecord {
   id: string;
@@ -11,7 +12,6 @@ export interface OutboxRecord {
   stripeEventId: string;
 }
 
-const MAX_ERROR_LENGTH = 2000;
 
 /** The outbox table's SQL. Taking entries is an atomic lease, so one instance dispatches an entry at a time. */
 @Injectable()
@@ -65,7 +65,7 @@ export class OutboxRepository {
          "available_at" = now() + make_interval(secs => $4::float8 * power(2, "attempts") / 1000),
          "failed_at" = CASE WHEN "attempts" + 1 >= $3 THEN now() END
        WHERE "id" = $1`,
-      [id, error.slice(0, MAX_ERROR_LENGTH), maxAttempts, backoffMs],
+      [id, error.slice(0, MAX_STORED_ERROR_LENGTH), maxAttempts, backoffMs],
     );
   }
 
