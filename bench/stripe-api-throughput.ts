@@ -3,14 +3,13 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { Client } from 'pg';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { getStripeClientToken, LITESTRIPE_MIGRATIONS, LitestripeModule } from '../libs/litestripe/src';
 import { SubscriptionSyncService } from '../libs/litestripe/src/sync';
 import { FakeStripe } from '../libs/litestripe/src/testing';
+import { machineLine } from './machine-line';
 
 /**
  * bench/stripe-api-throughput: the module's rate-limited Stripe client against an in-process
@@ -180,16 +179,6 @@ async function measureBackfill(app: INestApplicationContext, fake: FakeStripe, s
   const storeWindowMs = windowMs + Math.max(Math.ceil(windowMs * 0.03), 50);
   const scheduleSeconds = ((Math.ceil(expectedCalls / limit) - 1) * storeWindowMs) / 1000;
   return { seconds, listCalls, boundSeconds, ratio: boundSeconds / seconds, scheduleSeconds, scheduleRatio: scheduleSeconds / seconds, rowsPerSecond: subscriptions / seconds };
-}
-
-function machineLine(): string {
-  let cpu = '';
-  try {
-    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
-  } catch {
-    // not Linux
-  }
-  return `node ${process.version}, ${availableParallelism()} cores${cpu ? ` (${cpu})` : ''}`;
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildStripeEvent, signedDelivery, stripeId } from '../libs/litestripe/src/testing';
+import { seededRandom, shuffle } from '../test/support/seeded-random';
 import { checkoutSessionObject, invoiceObject, subscriptionObject } from '../test/support/stripe-objects';
 
 /**
@@ -39,7 +40,7 @@ export interface PlanOptions {
 
 export function planEvents(options: PlanOptions): EventPlan {
   ensureFixtures();
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const duplicates = Math.round(options.deliveries * options.duplicateRatio);
   const unique = options.deliveries - duplicates;
 
@@ -139,23 +140,5 @@ export function findRepoRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'nest-cli.json'))) return dir;
     if (dirname(dir) === dir) throw new Error(`No nest-cli.json above ${from}`);
-  }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffle<T>(items: T[], random: () => number): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
   }
 }

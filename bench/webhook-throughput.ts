@@ -3,12 +3,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { QueryCountReport } from './count-queries';
 import type { ProfileSummary } from './cpu-profile';
 import { EventPlan, findRepoRoot, planEvents, SignedBody, signAll } from './webhook-events';
+import { machineLine } from './machine-line';
 
 /**
  * bench/webhook-throughput: signed Stripe events posted over keep-alive connections at a fixed
@@ -550,16 +550,6 @@ async function backgroundLoad(ms = 1000): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-function machineLine(): string {
-  let cpu = '';
-  try {
-    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
-  } catch {
-    // not Linux
-  }
-  return `node ${process.version}, ${availableParallelism()} cores${cpu ? ` (${cpu})` : ''}`;
 }
 
 async function main(): Promise<void> {

@@ -1,26 +1,10 @@
 import type Stripe from 'stripe';
 import { LitestripeModuleOptions, StripeSubscription } from '@litestripe/nestjs';
 import { buildStripeEvent, FakeStripe } from '@litestripe/nestjs/testing';
+import { seededRandom, shuffle } from './support/seeded-random';
 import { createTestApp, TestApp } from './support/test-app';
 
 type Mode = NonNullable<LitestripeModuleOptions['refetch']>;
-
-/** Deterministic shuffle (mulberry32), so a failure can be replayed. */
-function shuffled<T>(items: T[], seed: number): T[] {
-  let state = seed;
-  const random = () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j], copy[i]];
-  }
-  return copy;
-}
 
 describe('refetch: Stripe as the source of truth', () => {
   let fake: FakeStripe;
@@ -59,7 +43,7 @@ describe('refetch: Stripe as the source of truth', () => {
     for (const seed of [1, 2, 3]) {
       const { id, events } = historyInStripe(`acct_${mode.replace('-', '_')}_${seed}`);
       expect(events.length).toBeGreaterThanOrEqual(6);
-      const stream = shuffled([...events, ...events.filter((_, i) => i % 2 === 0)], seed);
+      const stream = shuffle([...events, ...events.filter((_, i) => i % 2 === 0)], seededRandom(seed));
       for (const event of stream) expect((await app.deliver(event)).status).toBe(200);
       expectStripeState(await app.dataSource.getRepository(StripeSubscription).findOneByOrFail({ id }), id);
     }
