@@ -3,6 +3,8 @@ import { BillingHost, startBillingHost } from './support/billing-host';
 import { Registration } from './support/test-app';
 
 const DAY = 86_400;
+/** The default `staleAfterSeconds`. */
+const STALE_AFTER = 3600;
 
 describe.each<Registration>(['forRoot', 'forRootAsync'])('SubscriptionService entitlement with %s', (registration) => {
   let t: BillingHost;
@@ -63,15 +65,19 @@ describe.each<Registration>(['forRoot', 'forRootAsync'])('SubscriptionService en
 
   it('a stale row (renewal webhook missed) is refreshed from Stripe before deciding', async () => {
     const { subscription } = await t.subscribe('acct_renewed', { plan: 'basic' });
-    const renewal = t.fake.advanceClock(31 * DAY); // Stripe renews; the webhook never arrives
+    const periodEnd = subscription!.items.data[0].current_period_end;
+    // Both clocks just past the stale tolerance after the period's end (a month of 28 to 31 days).
+    const staleAt = periodEnd + STALE_AFTER + 60;
+    const renewal = t.fake.advanceClock(staleAt - t.fake.now()); // Stripe renews; the webhook never arrives
     expect(renewal.events.map((e) => e.type)).toContain('customer.subscription.updated');
-    t.clock.advance(31 * DAY);
+    t.clock.advance(staleAt - t.clock.seconds());
     t.recorder.clear();
     t.fake.clearRequests();
 
     const entitlement = await t.service.getEntitlement('acct_renewed');
     expect(entitlement).toMatchObject({ entitled: true, reason: 'active' });
     const renewedEnd = t.fake.subscriptions.get(subscription!.id)!.items.data[0].current_period_end;
+    expect(renewedEnd).toBeGreaterThan(staleAt);
     expect(entitlement.currentPeriodEnd).toEqual(new Date(renewedEnd * 1000));
     expect(t.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/subscriptions/${subscription!.id}`]);
     expect(t.recorder.names()).toEqual([LitestripeEvents.SubscriptionUpdated]);
@@ -80,9 +86,10 @@ describe.each<Registration>(['forRoot', 'forRootAsync'])('SubscriptionService en
     expect(t.fake.requests).toHaveLength(1);
   });
 
-  it('a stale row that cannot be refreshed does not entitle, and Stripe is asked at most once a minute', async () => {
-    await t.subscribe('acct_dark', { plan: 'basic' });
-    t.clock.advance(32 * DAY);
+  it('a stale row that cannot be refreshed does not entitle, and Stripe is asked at most once a minute of the module clock', async () => {
+    const { subscription } = await t.subscribe('acct_dark', { plan: 'basic' });
+    t.clock.advance(subscription!.items.data[0].current_period_end + STALE_AFTER + 1 - t.clock.seconds());
+    const retrieve = `GET /v1/subscriptions/${subscription!.id}`;
     await t.fake.pause();
     try {
       expect(await t.service.getEntitlement('acct_dark')).toMatchObject({ entitled: false, reason: 'stale' });
@@ -90,8 +97,14 @@ describe.each<Registration>(['forRoot', 'forRootAsync'])('SubscriptionService en
       await t.fake.resume();
     }
     t.fake.clearRequests();
+    t.fake.failNext(1, { status: 500, shouldRetry: false, match: { path: `/v1/subscriptions/${subscription!.id}` } });
+    t.clock.advance(59);
     expect(await t.service.getEntitlement('acct_dark')).toMatchObject({ entitled: false, reason: 'stale' });
     expect(t.fake.requests).toHaveLength(0);
+
+    t.clock.advance(1); // a minute after the failed read: Stripe is asked again, and fails again
+    expect(await t.service.getEntitlement('acct_dark')).toMatchObject({ entitled: false, reason: 'stale' });
+    expect(t.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([retrieve]);
   });
 
   it('counts only subscriptions of the module’s mode: a live-mode row does not entitle with a test key', async () => {

@@ -58,6 +58,7 @@ describe.each(['forRoot', 'forRootAsync'] as Registration[])('start-up validatio
     ['a fractional webhookToleranceSeconds', { webhookToleranceSeconds: 1.5 }, 'webhookToleranceSeconds', /whole number/, []],
     ['a string webhookToleranceSeconds', { webhookToleranceSeconds: '300' }, 'webhookToleranceSeconds', /whole number/, []],
     ['a zero webhookToleranceSeconds (would disable replay protection)', { webhookToleranceSeconds: 0 }, 'webhookToleranceSeconds', /positive whole number/, []],
+    ['a clock whose now() returns epoch milliseconds', { clock: { now: () => 1_800_000_000_000 } }, 'clock', /now\(\) must return a valid Date/, []],
   ];
 
   it.each(cases)('refuses %s, naming the option and not echoing the value', async (_, options, option, problem, hidden) => {
@@ -95,8 +96,8 @@ describe.each([
 
   it('serves the webhook at /billing/stripe/<uuid> and not at /ls/hook/<uuid>', async () => {
     expect(t.webhookUrl).toBe(`/billing/stripe/${t.uuid}`);
-    const event = new SubscriptionScenario().subscription('created', { status: 'active' }, Math.floor(Date.now() / 1000));
-    const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET);
+    const event = new SubscriptionScenario().subscription('created', { status: 'active' }, t.clock.seconds());
+    const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET, t.clock.seconds());
 
     const old = await request(t.app.getHttpServer()).post(`/ls/hook/${t.uuid}`).set(headers).send(body);
     expect(old.status).toBe(404);

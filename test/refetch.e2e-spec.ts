@@ -3,6 +3,7 @@ import { LitestripeModuleOptions, StripeSubscription } from '@litestripe/nestjs'
 import { buildStripeEvent, FakeStripe } from '@litestripe/nestjs/testing';
 import { seededRandom, shuffle } from './support/seeded-random';
 import { createTestApp, TestApp } from './support/test-app';
+import { TestClock } from './support/test-clock';
 
 type Mode = NonNullable<LitestripeModuleOptions['refetch']>;
 
@@ -11,9 +12,10 @@ describe('refetch: Stripe as the source of truth', () => {
   const apps = new Map<Mode, TestApp>();
 
   beforeAll(async () => {
-    fake = await FakeStripe.start();
+    const clock = new TestClock();
+    fake = await FakeStripe.start({ now: clock.fakeStripeNow });
     for (const mode of ['never', 'on-conflict', 'always'] as Mode[]) {
-      apps.set(mode, await createTestApp({ options: { refetch: mode, refetchTimeoutMs: 2000, stripe: { ...fake.clientConfig(), maxNetworkRetries: 0 } }, keepData: apps.size > 0 }));
+      apps.set(mode, await createTestApp({ clock, options: { refetch: mode, refetchTimeoutMs: 2000, stripe: { ...fake.clientConfig(), maxNetworkRetries: 0 } }, keepData: apps.size > 0 }));
     }
   });
   afterAll(async () => {

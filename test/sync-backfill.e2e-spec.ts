@@ -4,6 +4,7 @@ import { FakeStripe } from '@litestripe/nestjs/testing';
 import { SubscriptionSyncService } from '../libs/litestripe/src/sync';
 import { resolveSyncService } from '../libs/litestripe/src/sync/sync-service.resolver';
 import { createTestApp, TestApp } from './support/test-app';
+import { TestClock } from './support/test-clock';
 import { truncateTables } from './support/test-database';
 
 const STATUSES: Stripe.Subscription.Status[] = ['active', 'trialing', 'past_due', 'canceled', 'unpaid', 'incomplete', 'paused', 'incomplete_expired'];
@@ -19,8 +20,10 @@ describe('SubscriptionSyncService: backfill and re-sync against a fake Stripe', 
   let sync: SubscriptionSyncService;
 
   beforeAll(async () => {
-    fake = await FakeStripe.start();
+    const clock = new TestClock();
+    fake = await FakeStripe.start({ now: clock.fakeStripeNow });
     t = await createTestApp({
+      clock,
       options: {
         stripe: { ...fake.clientConfig(), maxNetworkRetries: 2 },
         maxRequestsPerMinute: 6000,

@@ -4,6 +4,7 @@ import { FakeStripe } from '@litestripe/nestjs/testing';
 import { SubscriptionSyncService } from '../libs/litestripe/src/sync';
 import { resolveSyncService } from '../libs/litestripe/src/sync/sync-service.resolver';
 import { createTestApp, TestApp } from './support/test-app';
+import { TestClock } from './support/test-clock';
 import { truncateTables } from './support/test-database';
 
 const DAY = 86_400;
@@ -13,11 +14,13 @@ describe('SubscriptionSyncService: replay of the events Stripe failed to deliver
   let t: TestApp;
   let sync: SubscriptionSyncService;
   let directoryDown = false;
+  const clock = new TestClock();
 
   beforeAll(async () => {
-    // The fake's clock starts 40 days ago; each test moves it to the present.
-    fake = await FakeStripe.start({ now: () => Math.floor(Date.now() / 1000) - 40 * DAY });
+    // The fake's clock starts 40 days before the module's; each test moves it to the module's time.
+    fake = await FakeStripe.start({ now: () => clock.startSeconds - 40 * DAY });
     t = await createTestApp({
+      clock,
       options: {
         stripe: fake.clientConfig(),
         maxRequestsPerMinute: 6000,
@@ -93,7 +96,7 @@ describe('SubscriptionSyncService: replay of the events Stripe failed to deliver
     expect(call.params.types).toEqual(expect.arrayContaining(['customer.subscription.created', 'customer.subscription.updated', 'checkout.session.completed', 'invoice.paid']));
     expect(call.params.types).not.toContain('customer.created');
     const since = Number((call.params.created as Record<string, string>).gte);
-    expect(Math.abs(since - (Math.floor(Date.now() / 1000) - 30 * DAY))).toBeLessThan(5);
+    expect(since).toBe(clock.seconds() - 30 * DAY);
 
     const emitted = t.recorder.names();
     const second = await sync.replayUndelivered();

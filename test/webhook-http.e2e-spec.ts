@@ -3,8 +3,8 @@ import { buildStripeEvent, signStripePayload, stripeId } from '@litestripe/nestj
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { join } from 'node:path';
-import { expectNoneOf, expectNothingStored, JSON_CONTENT_TYPE, nowSeconds, postRaw, signedHeaders, storedCounts } from './support/raw-webhook';
-import { SubscriptionScenario } from './support/scenario';
+import { expectNoneOf, expectNothingStored, JSON_CONTENT_TYPE, postRaw, signedHeaders, storedCounts } from './support/raw-webhook';
+import { SubscriptionScenario, T0 } from './support/scenario';
 import { fixture } from './support/stripe-objects';
 import { Adapter, createTestApp, TestApp, WEBHOOK_SECRET } from './support/test-app';
 import { truncateTables } from './support/test-database';
@@ -30,13 +30,13 @@ const signatureFixture = (name: string) => readFileSync(join(SIGNATURE_FIXTURES,
 /** A delivery that would write a subscription row and emit events if it were accepted. */
 function subscriptionEventBody(): string {
   const s = new SubscriptionScenario();
-  return JSON.stringify(s.subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_1' } }, nowSeconds()), null, 2);
+  return JSON.stringify(s.subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_1' } }, T0), null, 2);
 }
 
 /** Stripe's `charge.succeeded` (a type the module does not handle), with a fresh id. */
 function chargeEvent(extra: Record<string, unknown> = {}) {
   const captured = fixture('ruby-mock-charge.succeeded.json');
-  return { ...captured, id: stripeId('evt'), created: nowSeconds(), data: { ...captured.data, object: { ...captured.data.object, ...extra } } };
+  return { ...captured, id: stripeId('evt'), created: T0, data: { ...captured.data, object: { ...captured.data.object, ...extra } } };
 }
 
 /** A signed `charge.succeeded` body of exactly `bytes` bytes. */
@@ -76,7 +76,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
   describe('signature', () => {
     it('accepts a delivery signed with the configured secret (control for the refusals below)', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET));
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds()));
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ received: true, outcome: 'processed' });
       expect(await storedCounts(t.dataSource)).toEqual({ events: 1, subscriptions: 1, orphans: 0 });
@@ -90,14 +90,14 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
 
     it('refuses a body signed with another secret', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, FOREIGN_SECRET));
+      const res = await postRaw(t, body, await signedHeaders(body, FOREIGN_SECRET, t.clock.seconds()));
       await expectRefused(res, 400);
       expect(res.body.message).toBe('No signature matches any configured webhook secret');
     });
 
     it('accepts the original capture with its own signature, and refuses its tampered and re-serialised copies under that signature', async () => {
       const original = signatureFixture('original_customer.subscription.updated.json');
-      const headers = await signedHeaders(original, OLD_SECRET);
+      const headers = await signedHeaders(original, OLD_SECRET, t.clock.seconds());
 
       for (const name of ['tampered_customer.subscription.updated.json', 'reserialized-compact_customer.subscription.updated.json']) {
         const copy = signatureFixture(name);
@@ -138,7 +138,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
   describe('timestamp tolerance (300 s)', () => {
     it('accepts a signature made 290 s ago', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, nowSeconds() - (TOLERANCE - 10)));
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds() - (TOLERANCE - 10)));
       expect(res.status).toBe(200);
     });
 
@@ -147,22 +147,33 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
       ['the second', NEW_SECRET],
     ])('refuses a replay older than the tolerance, signed with %s configured secret', async (_, secret) => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, secret, nowSeconds() - (TOLERANCE + 10)));
+      const res = await postRaw(t, body, await signedHeaders(body, secret, t.clock.seconds() - (TOLERANCE + 10)));
       await expectRefused(res, 400);
       expect(res.body.message).toBe('Signature timestamp outside the tolerance zone');
     });
 
     it('accepts a timestamp slightly ahead of the server clock (skew)', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, nowSeconds() + 60));
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds() + 60));
       expect(res.status).toBe(200);
     });
 
     it('refuses a timestamp further in the future than the tolerance', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, nowSeconds() + TOLERANCE + 3600));
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds() + TOLERANCE + 3600));
       await expectRefused(res, 400);
       expect(res.body.message).toBe('Signature timestamp outside the tolerance zone');
+    });
+
+    it.each([
+      [-TOLERANCE, 200],
+      [-TOLERANCE - 1, 400],
+      [TOLERANCE, 200],
+      [TOLERANCE + 1, 400],
+    ])('measures the window to the second on the module clock: signed at its time %+d s answers %d', async (offset, status) => {
+      const body = subscriptionEventBody();
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds() + offset));
+      expect(res.status).toBe(status);
     });
   });
 
@@ -170,7 +181,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
     it('accepts deliveries signed with either configured secret', async () => {
       for (const secret of [OLD_SECRET, NEW_SECRET]) {
         const body = subscriptionEventBody();
-        const res = await postRaw(t, body, await signedHeaders(body, secret));
+        const res = await postRaw(t, body, await signedHeaders(body, secret, t.clock.seconds()));
         expect(res.status).toBe(200);
         expect(res.body).toEqual({ received: true, outcome: 'processed' });
         expectNoneOf(res, SECRETS);
@@ -180,13 +191,13 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
 
     it('refuses a third secret', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, FOREIGN_SECRET));
+      const res = await postRaw(t, body, await signedHeaders(body, FOREIGN_SECRET, t.clock.seconds()));
       await expectRefused(res, 400);
     });
 
     it('accepts a header carrying several v1 signatures when one of them matches (Stripe rolling its own secret)', async () => {
       const body = subscriptionEventBody();
-      const timestamp = nowSeconds();
+      const timestamp = t.clock.seconds();
       const v1 = async (secret: string) => (await signStripePayload(body, secret, timestamp)).split(',').find((part) => part.startsWith('v1='))!;
       const header = `t=${timestamp},${await v1(FOREIGN_SECRET)},${await v1(NEW_SECRET)}`;
       const res = await postRaw(t, body, { 'content-type': JSON_CONTENT_TYPE, 'stripe-signature': header });
@@ -198,12 +209,12 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
   describe('body', () => {
     it('refuses malformed JSON even under a valid signature over those bytes', async () => {
       const body = '{"id": "evt_malformed", "object": "event", "type": "customer.subscription.created", "data": {';
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET));
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds()));
       await expectRefused(res, 400);
     });
 
     it('refuses an empty body, even under a signature over the empty string', async () => {
-      const res = await postRaw(t, '', await signedHeaders('', OLD_SECRET));
+      const res = await postRaw(t, '', await signedHeaders('', OLD_SECRET, t.clock.seconds()));
       await expectRefused(res, 400);
     });
 
@@ -214,20 +225,20 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
       ['an event without a type', JSON.stringify({ id: 'evt_1', object: 'event', created: 1764000000, data: { object: {} } })],
       ['an event whose data.object is null', JSON.stringify({ id: 'evt_1', object: 'event', type: 'charge.succeeded', created: 1764000000, data: { object: null } })],
     ])('refuses %s under a valid signature', async (_, body) => {
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET));
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds()));
       await expectRefused(res, 400);
       expect(res.body.message).toBe('Body is not a Stripe event');
     });
 
     it(`accepts a body of exactly maxWebhookBodyBytes (${MAX_BODY}) and answers 413 one byte over`, async () => {
       const atLimit = chargeBodyOfSize(MAX_BODY);
-      const accepted = await postRaw(t, atLimit, await signedHeaders(atLimit, OLD_SECRET));
+      const accepted = await postRaw(t, atLimit, await signedHeaders(atLimit, OLD_SECRET, t.clock.seconds()));
       expect(accepted.status).toBe(200);
       expect(accepted.body.outcome).toBe('ignored');
       await truncateTables(t.dataSource);
 
       const over = chargeBodyOfSize(MAX_BODY + 1);
-      const res = await postRaw(t, over, await signedHeaders(over, OLD_SECRET));
+      const res = await postRaw(t, over, await signedHeaders(over, OLD_SECRET, t.clock.seconds()));
       await expectRefused(res, 413);
     });
 
@@ -239,7 +250,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
 
     it.each(['text/plain', 'application/xml', 'application/json-patch+json', 'application/x-www-form-urlencoded'])('refuses a delivery with Content-Type %s with a 4xx, not a 5xx', async (contentType) => {
       const body = subscriptionEventBody();
-      const headers = await signedHeaders(body, OLD_SECRET);
+      const headers = await signedHeaders(body, OLD_SECRET, t.clock.seconds());
       const res = await postRaw(t, body, { ...headers, 'content-type': contentType });
       await expectRefused(res, '4xx');
     });
@@ -257,7 +268,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
       const wrongUuid = '00000000-0000-4000-8000-000000000000';
       const body = subscriptionEventBody();
       const path = `/ls/hook/${wrongUuid}`;
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET), path);
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds()), path);
       await expectRefused(res, 404);
       expect(res.text.toLowerCase()).not.toMatch(/uuid|secret|litestripe|stripe|signature/);
 
@@ -271,7 +282,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
     ])('answers 404 to %s', async (_, pathOf) => {
       const body = subscriptionEventBody();
       const path = pathOf(t.uuid);
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET), path);
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds()), path);
       expect(res.status).toBe(404);
       expectNoneOf(res, SECRETS);
       expect(res.text.toLowerCase()).not.toMatch(/secret|litestripe|signature/);
@@ -280,7 +291,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
 
     it('accepts the UUID in upper case (UUIDs are case-insensitive)', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET), `/ls/hook/${t.uuid.toUpperCase()}`);
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds()), `/ls/hook/${t.uuid.toUpperCase()}`);
       expect(res.status).toBe(200);
     });
 
@@ -290,7 +301,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
       ['another prefix', (uuid: string) => `/ls/${uuid}`],
     ])('answers 404 to a POST with %s', async (_, pathOf) => {
       const body = subscriptionEventBody();
-      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET), pathOf(t.uuid));
+      const res = await postRaw(t, body, await signedHeaders(body, OLD_SECRET, t.clock.seconds()), pathOf(t.uuid));
       expect(res.status).toBe(404);
       expectNoneOf(res, SECRETS);
       await expectNothingStored(t);
@@ -346,7 +357,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
 
     it('answers 500 with a message that says how to enable rawBody: true, and stores nothing', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(noRaw, body, await signedHeaders(body, OLD_SECRET));
+      const res = await postRaw(noRaw, body, await signedHeaders(body, OLD_SECRET, noRaw.clock.seconds()));
       expect(res.status).toBe(500);
       expect(res.body.message).toContain('rawBody: true');
       expect(res.body.message).toContain(adapter === 'fastify' ? 'FastifyAdapter' : 'NestFactory.create');
@@ -356,7 +367,7 @@ describe.each(['express', 'fastify'] as Adapter[])('webhook endpoint over HTTP (
 
     it('still answers 404 to a wrong UUID first', async () => {
       const body = subscriptionEventBody();
-      const res = await postRaw(noRaw, body, await signedHeaders(body, OLD_SECRET), '/ls/hook/00000000-0000-4000-8000-000000000000');
+      const res = await postRaw(noRaw, body, await signedHeaders(body, OLD_SECRET, noRaw.clock.seconds()), '/ls/hook/00000000-0000-4000-8000-000000000000');
       expect(res.status).toBe(404);
       await expectNothingStored(noRaw);
     });

@@ -4,24 +4,11 @@ import request from 'supertest';
 import type Stripe from 'stripe';
 import { LitestripeModule, LitestripeModuleOptions, StripeSubscription } from '@litestripe/nestjs';
 import { SubscriptionService } from '@litestripe/nestjs';
-import type { CheckoutSessionRequest, LitestripeClock } from '@litestripe/nestjs';
+import type { CheckoutSessionRequest } from '@litestripe/nestjs';
 import { CompletedCheckout, FakeStripe, signedDelivery, SubscriptionPatch } from '@litestripe/nestjs/testing';
 import { createHostApp, HostApp } from './module-boot';
 import { Adapter, Registration, WEBHOOK_SECRET } from './test-app';
-
-/** A clock the test moves by hand; starts at the real time. */
-export class MovableClock implements LitestripeClock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(seconds: number): void {
-    this.offsetMs += seconds * 1000;
-  }
-  reset(): void {
-    this.offsetMs = 0;
-  }
-}
+import { TestClock } from './test-clock';
 
 /** The prices every billing test sells, seeded in the fake Stripe. */
 export interface SeededPrices {
@@ -59,15 +46,18 @@ export interface BillingHostOptions {
   providers?: Provider[];
   /** Register the module globally (its guard then resolves in every module). */
   isGlobal?: boolean;
+  /** Unix seconds where the module's and the fake Stripe's clocks start. @default the current second */
+  clockStart?: number;
 }
 
 export interface BillingHost extends HostApp {
   fake: FakeStripe;
   prices: SeededPrices;
-  clock: MovableClock;
+  /** The module's clock; the fake Stripe's clock starts at the same second and moves on its own (`fake.advanceClock`). */
+  clock: TestClock;
   service: SubscriptionService;
   webhookUrl: string;
-  /** Posts events to the webhook, signed, in order; fails the test on a non-2xx answer. */
+  /** Posts events to the webhook, signed at the module clock's time, in order; fails the test on a non-2xx answer. */
   deliver(...events: Stripe.Event[]): Promise<void>;
   /** The row as stored, or null. */
   row(id: string): Promise<StripeSubscription | null>;
@@ -88,9 +78,9 @@ export interface BillingHost extends HostApp {
 
 /** A real app (Express or Fastify) over real PostgreSQL, its Stripe client talking to a fake Stripe server. */
 export async function startBillingHost(config: BillingHostOptions = {}): Promise<BillingHost> {
-  const fake = await FakeStripe.start();
+  const clock = new TestClock(config.clockStart);
+  const fake = await FakeStripe.start({ now: clock.fakeStripeNow });
   const prices = seedPrices(fake);
-  const clock = new MovableClock();
   const uuid = randomUUID();
   const options: LitestripeModuleOptions = {
     secretKey: 'sk_test_litestripe',
@@ -117,7 +107,7 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
     webhookUrl,
     async deliver(...events) {
       for (const event of events) {
-        const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET);
+        const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET, clock.seconds());
         const response = await request(server).post(webhookUrl).set(headers).send(body);
         if (response.status >= 300) throw new Error(`The webhook answered ${event.type} with ${response.status}: ${response.text}`);
       }

@@ -13,7 +13,7 @@ export function postRaw(t: TestApp, body: string | Buffer, headers: Record<strin
 }
 
 /** JSON headers with a `Stripe-Signature` over `signedBody` (the body sent may differ). */
-export async function signedHeaders(signedBody: string, secret: string, timestamp?: number): Promise<Record<string, string>> {
+export async function signedHeaders(signedBody: string, secret: string, timestamp: number): Promise<Record<string, string>> {
   return { 'content-type': JSON_CONTENT_TYPE, 'stripe-signature': await signStripePayload(signedBody, secret, timestamp) };
 }
 
@@ -42,8 +42,4 @@ export async function expectNothingStored(t: TestApp): Promise<void> {
 export function expectNoneOf(response: request.Response, secrets: readonly string[]): void {
   const text = `${JSON.stringify(response.headers)}\n${response.text ?? ''}`.toLowerCase();
   for (const secret of secrets) expect(text).not.toContain(secret.toLowerCase());
-}
-
-export function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
 }

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { LitestripeModule, LitestripeModuleOptions } from '@litestripe/nestjs';
 import { signedDelivery } from '@litestripe/nestjs/testing';
 import { EventRecorder } from './event-recorder';
+import { TestClock } from './test-clock';
 import { testDatabaseUrl, truncateTables, typeOrmOptions } from './test-database';
 
 export type Adapter = 'express' | 'fastify';
@@ -27,6 +28,8 @@ export interface TestAppOptions {
   keepData?: boolean;
   /** Rewrites the worker database's URL, e.g. to go through a proxy. */
   databaseUrl?: (url: string) => string;
+  /** The module's clock. @default a new TestClock, pinned at the current second */
+  clock?: TestClock;
 }
 
 export interface TestApp {
@@ -35,7 +38,9 @@ export interface TestApp {
   recorder: EventRecorder;
   uuid: string;
   webhookUrl: string;
-  /** Posts `event` signed with `secret` (default: the app's secret) and returns the response. */
+  /** The module's clock: a pinned TestClock unless the test gave its own `clock`. */
+  clock: TestClock;
+  /** Posts `event` signed with `secret` (default: the app's secret) at `timestamp` (default: the clock's time) and returns the response. */
   deliver(event: object, options?: { secret?: string; timestamp?: number }): Promise<request.Response>;
   close(): Promise<void>;
 }
@@ -44,12 +49,14 @@ export interface TestApp {
 export async function createTestApp(config: TestAppOptions = {}): Promise<TestApp> {
   const url = (config.databaseUrl ?? ((u: string) => u))(await testDatabaseUrl());
   const uuid = config.options?.webhookUuid ?? randomUUID();
+  const clock = config.clock ?? new TestClock();
   const options: LitestripeModuleOptions = {
     secretKey: 'sk_test_litestripe',
     webhookUuid: uuid,
     webhookSecret: WEBHOOK_SECRET,
     // Tests of the ordering rules must not reach for Stripe; the refetch tests turn it on against a fake Stripe.
     refetch: 'never',
+    clock,
     ...config.options,
   };
   const webhookPath = config.webhookPath;
@@ -89,8 +96,9 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
     recorder: app.get(EventRecorder),
     uuid,
     webhookUrl,
+    clock,
     async deliver(event, deliveryOptions = {}) {
-      const { body, headers } = await signedDelivery(event, deliveryOptions.secret ?? WEBHOOK_SECRET, deliveryOptions.timestamp);
+      const { body, headers } = await signedDelivery(event, deliveryOptions.secret ?? WEBHOOK_SECRET, deliveryOptions.timestamp ?? clock.seconds());
       return request(app.getHttpServer()).post(webhookUrl).set(headers).send(body);
     },
     close: () => app.close(),

@@ -1,5 +1,6 @@
 export { LitestripeModule } from './litestripe.module';
 export type { LitestripeModuleOptions, LitestripeModuleExtras, ClientReferenceContext } from './interfaces/litestripe-options.interface';
+export type { LitestripeClock } from './interfaces/litestripe-clock.interface';
 export { LitestripeConfigError } from './config/litestripe-config.error';
 export { LITESTRIPE_OPTIONS } from './config/resolved-options';
 export type { ResolvedLitestripeOptions } from './config/resolved-options';

@@ -57,7 +57,11 @@ export interface DeliveryCheck {
   doubledDetail: Map<string, string>;
   /** First delivery time of each doubled payload id (the database's clock). */
   firstDelivery: Map<string, Date>;
-  /** From the listener's first record to `delivered_at` on the outbox entry, ms: median and 99th percentile. */
+  /**
+   * From the listener's first record to `delivered_at` on the outbox entry, ms: median and 99th
+   * percentile. `delivered_at` is the module's clock (the system clock in these hosts), the listener's
+   * record PostgreSQL's: one machine, one clock here.
+   */
   markLagMs: { p50: number; p99: number };
 }
 

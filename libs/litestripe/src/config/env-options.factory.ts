@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { LitestripeConfigError } from './litestripe-config.error';
+import { monotonicMs } from '../common/clock';
 
 /** Anything with `get(name)`: `@nestjs/config`'s `ConfigService`, or `envSource(process.env)`. */
 export interface EnvSource {
@@ -65,18 +66,18 @@ const WEBHOOK_SECRET_IN_TEXT = /whsec_[A-Za-z0-9+/=]+/;
  * written yet, retrying until `timeoutMs` has passed.
  */
 export async function readWebhookSecretFile(path: string, timeoutMs: number, pollMs = 250): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = monotonicMs() + timeoutMs;
   for (;;) {
     const content = await readFile(path, 'utf8').catch(() => '');
     const match = WEBHOOK_SECRET_IN_TEXT.exec(content);
     if (match) return match[0];
-    if (Date.now() >= deadline) {
+    if (monotonicMs() >= deadline) {
       throw new LitestripeConfigError(
         'STRIPE_WEBHOOK_SECRET_FILE',
         `names ${path}, which held no whsec_... secret after ${Math.round(timeoutMs / 1000)} s`,
         'Check that the Stripe CLI container runs and writes `stripe listen --print-secret` there, or set STRIPE_WEBHOOK_SECRET.',
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - monotonicMs()))));
   }
 }

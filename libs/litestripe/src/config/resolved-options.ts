@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { ClientReferenceContext, LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { OutboxOptions } from '../interfaces/outbox-options.interface';
+import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
 
 /** The module options after validation, with every default filled in. */
 export interface ResolvedLitestripeOptions {
@@ -20,6 +21,7 @@ export interface ResolvedLitestripeOptions {
   outbox: Required<OutboxOptions>;
   refetch: 'never' | 'on-conflict' | 'always';
   refetchTimeoutMs: number;
+  clock: LitestripeClock;
 }
 
 export const DEFAULTS = {

@@ -1,6 +1,7 @@
 import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { LitestripeConfigError } from './litestripe-config.error';
 import { validateOptions } from './validate-options';
+import { systemClock } from '../common/clock';
 
 const VALID: LitestripeModuleOptions = {
   secretKey: 'sk_test_51UnitSecretKey0000000000',
@@ -44,6 +45,7 @@ describe('validateOptions', () => {
       outbox: { pollIntervalMs: 5000, leaseMs: 30_000, maxAttempts: 10, retryBackoffMs: 1000, batchSize: 100, retentionDays: 7 },
       refetch: 'on-conflict',
       refetchTimeoutMs: 5000,
+      clock: systemClock,
     });
     expect(resolved).not.toHaveProperty('webhookSecret');
   });
@@ -96,6 +98,21 @@ describe('validateOptions', () => {
 
   it.each([undefined, null, 'options'])('refuses options that are not an object (%p)', (options) => {
     expect(errorFor(options).option).toBe('options');
+  });
+
+  describe('clock', () => {
+    it('keeps the clock given, the same object', () => {
+      const clock = { now: () => new Date(Date.UTC(2031, 0, 31, 12)) };
+      expect(validateOptions({ ...VALID, clock }).clock).toBe(clock);
+    });
+    it.each([
+      ['an object without now()', {}, /must have a now\(\) method/],
+      ['a now that is not a function', { now: new Date() }, /must have a now\(\) method/],
+      ['a now() returning a number', { now: () => 1_800_000_000_000 }, /must return a valid Date \(got the number 1800000000000; wrap it in new Date/],
+      ['a now() returning a string', { now: () => '2027-01-31' }, /must return a valid Date \(got string\)/],
+      ['a now() returning an invalid Date', { now: () => new Date('not a date') }, /must return a valid Date \(got an invalid Date\)/],
+      ['a now() that throws', { now: () => { throw new Error('clock not started'); } }, /threw from now\(\) \(clock not started\)/],
+    ])('refuses %s', (_label, clock, problem) => expectRefused({ clock }, 'clock', problem));
   });
 
   describe('secretKey', () => {

@@ -2,6 +2,8 @@ import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interf
 import { LitestripeConfigError } from './litestripe-config.error';
 import { OutboxOptions } from '../interfaces/outbox-options.interface';
 import { DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options';
+import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
+import { systemClock } from '../common/clock';
 
 const SECRET_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
 const PUBLISHABLE_KEY = /^pk_(test|live)_[A-Za-z0-9]+$/;
@@ -44,6 +46,7 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     outbox: validateOutbox(options.outbox),
     refetch: oneOf('refetch', options.refetch, ['never', 'on-conflict', 'always'], DEFAULTS.refetch),
     refetchTimeoutMs: positiveInteger('refetchTimeoutMs', options.refetchTimeoutMs, DEFAULTS.refetchTimeoutMs),
+    clock: validateClock(options.clock),
   };
   delete (resolved as { webhookSecret?: unknown }).webhookSecret;
   if (options.metadataKeys !== undefined && (!Array.isArray(options.metadataKeys) || options.metadataKeys.some((k) => typeof k !== 'string' || k === ''))) {
@@ -65,6 +68,28 @@ function validateOutbox(outbox: OutboxOptions | undefined): Required<OutboxOptio
     resolved[key] = key === 'pollIntervalMs' && given[key] === 0 ? 0 : positiveInteger(`outbox.${key}`, given[key], OUTBOX_DEFAULTS[key]);
   }
   return resolved;
+}
+
+function validateClock(clock: LitestripeClock | undefined): LitestripeClock {
+  if (clock === undefined) return systemClock;
+  const remedy = 'Give { now: () => new Date(...) }, or leave it out for the system clock.';
+  if (typeof clock?.now !== 'function') throw new LitestripeConfigError('clock', 'must have a now() method returning a Date', remedy);
+  let now: unknown;
+  try {
+    now = clock.now();
+  } catch (error) {
+    throw new LitestripeConfigError('clock', `threw from now() (${error instanceof Error ? error.message : String(error)})`, remedy);
+  }
+  // Not instanceof: a Date made in another realm (a VM context, a worker's structured clone) is still a Date.
+  if (Object.prototype.toString.call(now) !== '[object Date]' || Number.isNaN((now as Date).getTime())) {
+    throw new LitestripeConfigError('clock', `now() must return a valid Date (got ${describe(now)})`, remedy);
+  }
+  return clock;
+}
+
+function describe(value: unknown): string {
+  if (Object.prototype.toString.call(value) === '[object Date]') return 'an invalid Date';
+  return typeof value === 'number' ? `the number ${value}; wrap it in new Date(...)` : typeof value;
 }
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {

@@ -35,11 +35,6 @@ export interface LitestripePlan {
   limits?: Record<string, number>;
 }
 
-/** Where time comes from. Inject a movable one in tests. */
-export interface LitestripeClock {
-  now(): Date;
-}
-
 /** The parts of an HTTP request the default account resolver reads (Express or Fastify). */
 export interface AccountRequest {
   user?: { id?: unknown } | null;
@@ -121,7 +116,4 @@ export interface LitestripeEntitlementOptions {
    * @default 30
    */
   orphanEmailRetentionDays?: number | null;
-
-  /** Source of the current time for entitlement decisions and retention. @default the system clock */
-  clock?: LitestripeClock;
 }

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { LitestripeClientOptions } from '../stripe/stripe-client-options.interface';
 import type { LitestripeEntitlementOptions } from './entitlement-options.interface';
+import type { LitestripeClock } from './litestripe-clock.interface';
 import type { OutboxOptions } from './outbox-options.interface';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
@@ -120,6 +121,18 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
 
   /** Extra configuration for the `stripe` client (API version, host, timeouts, retries). */
   stripe?: Partial<Stripe.StripeConfig>;
+
+  /**
+   * The one clock of every decision that depends on the date: entitlement (trial, grace and period
+   * ends), when a row is stale and when to refresh it again, the sync window, the webhook signature's
+   * timestamp checks, and retention (orphan emails, delivered outbox entries). Set it to move all of
+   * them together, e.g. in tests; webhook signatures must then be made at this clock's time.
+   * The module's timers (poll intervals, timeouts, backoff, the rate-limit window, cache lifetimes)
+   * measure real elapsed time instead, and the outbox's leases and backoff run on PostgreSQL's clock,
+   * which every instance shares.
+   * @default the system clock
+   */
+  clock?: LitestripeClock;
 }
 
 /** Options that shape the module itself; given to `forRoot` and `forRootAsync` alike. */

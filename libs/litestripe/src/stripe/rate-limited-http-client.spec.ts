@@ -62,6 +62,26 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
     expect(warning).toContain('retry 1 of 3 in 2000 ms (Retry-After)');
   });
 
+  it('counts a Retry-After date from the answer\'s own Date header, whatever the local clocks say', async () => {
+    // A year before the wall clock and the module clock: only Stripe's Date header puts the wait at 1 s.
+    const clock = { now: () => new Date('2031-06-01T00:00:00Z') };
+    stub.enqueue(tooManyRequests({ Date: 'Tue, 01 Jan 2030 00:00:00 GMT', 'Retry-After': 'Tue, 01 Jan 2030 00:00:01 GMT' }));
+
+    await client({ clock }).customers.retrieve('cus_dated');
+
+    expect(gapsBetweenAttempts()[0]).toBeGreaterThanOrEqual(990);
+    expect(logs.messages('warn')[0]).toContain('retry 1 of 3 in 1000 ms (Retry-After)');
+  });
+
+  it('counts a Retry-After date from the module clock when the answer has no Date header', async () => {
+    const clock = { now: () => new Date('2030-01-01T00:00:00.500Z') };
+    stub.enqueue({ ...tooManyRequests({ 'Retry-After': 'Tue, 01 Jan 2030 00:00:01 GMT' }), withoutDate: true });
+
+    await client({ clock }).customers.retrieve('cus_undated');
+
+    expect(logs.messages('warn')[0]).toContain('retry 1 of 3 in 500 ms (Retry-After)');
+  });
+
   it('backs off exponentially, with jitter, when a 429 has no Retry-After', async () => {
     stub.enqueue(tooManyRequests(), tooManyRequests());
 

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
+import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
+import { systemClock } from '../common/clock';
 import { StripeRateLimiter } from './stripe-rate-limiter';
 import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay';
 
@@ -10,6 +12,8 @@ export interface RateLimitedHttpClientOptions {
   maxRateLimitRetries: number;
   /** A 429 asking for a longer wait than this is not retried (`maxRateLimitWaitMs`). */
   maxRetryDelayMs: number;
+  /** Reads a `Retry-After` date against an answer that carries no `Date` header. @default the system clock */
+  clock?: LitestripeClock;
 }
 
 /**
@@ -66,7 +70,8 @@ export class RateLimitedHttpClient implements Stripe.HttpClient {
       this.logger.warn(`${prefix}; giving up after ${maxRateLimitRetries} retries.`);
       return undefined;
     }
-    const retryAfter = retryAfterMs(headerValue(headers, 'retry-after'));
+    const answeredAt = Date.parse(headerValue(headers, 'date') ?? '');
+    const retryAfter = retryAfterMs(headerValue(headers, 'retry-after'), Number.isNaN(answeredAt) ? (this.options.clock ?? systemClock).now().getTime() : answeredAt);
     const delayMs = retryAfter ?? backoffDelayMs(retry);
     if (delayMs > maxRetryDelayMs) {
       this.logger.warn(`${prefix}; not retrying: Retry-After ${delayMs} ms is beyond maxRateLimitWaitMs (${maxRetryDelayMs} ms).`);

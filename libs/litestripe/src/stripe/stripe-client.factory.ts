@@ -12,6 +12,7 @@ export type StripeClientFactoryOptions = Pick<
   ResolvedLitestripeOptions,
   'secretKey' | 'maxRequestsPerMinute' | 'rateLimitCacheKey' | 'stripe'
 > &
+  Partial<Pick<ResolvedLitestripeOptions, 'clock'>> &
   LitestripeClientOptions;
 
 /** Builds the API rate limiter from the module options, defaulting and checking the client's options. */
@@ -56,6 +57,7 @@ export function createStripeClient(options: StripeClientFactoryOptions, limiter:
     httpClient: new RateLimitedHttpClient(inner, limiter, {
       maxRateLimitRetries: option(options, 'maxRateLimitRetries', 0),
       maxRetryDelayMs: option(options, 'maxRateLimitWaitMs', 0),
+      clock: options.clock,
     }),
   });
 }

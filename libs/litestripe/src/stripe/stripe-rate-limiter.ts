@@ -3,6 +3,7 @@ import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants';
 import { StripeRateLimitExceededError } from './stripe-rate-limit-exceeded.error';
 import { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';
+import { monotonicMs } from '../common/clock';
 
 export interface StripeRateLimiterOptions {
   /** Where requests are counted; shared by every instance of the app when it is shared (e.g. Redis). */
@@ -197,7 +198,7 @@ export class StripeRateLimiter implements OnApplicationShutdown {
   }
 
   private warnStoreFailure(error: unknown): void {
-    const now = Date.now();
+    const now = monotonicMs();
     if (now - this.lastStoreWarningAt < this.options.windowMs) {
       return;
     }

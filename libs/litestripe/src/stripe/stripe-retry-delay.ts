@@ -16,8 +16,12 @@ export function headerValue(headers: ResponseHeaders, name: string): string | un
   return undefined;
 }
 
-/** `Retry-After` in milliseconds: delta-seconds or an HTTP date; `undefined` when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+/**
+ * `Retry-After` in milliseconds: delta-seconds, or an HTTP date counted from `now` (epoch ms; the
+ * answer's own `Date` header where it has one, so the two clocks never differ); `undefined` when
+ * absent or unreadable.
+ */
+export function retryAfterMs(value: string | undefined, now: number): number | undefined {
   if (value === undefined || value.trim() === '') {
     return undefined;
   }

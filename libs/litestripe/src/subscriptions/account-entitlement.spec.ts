@@ -12,7 +12,7 @@ const { catalog, policy } = resolveEntitlementOptions(
       addon: { prices: { test: 'price_addon' }, features: ['sso'], limits: { seats: 25 } },
     },
   },
-  { secretKey: 'sk_test_x', accountReferenceMetadataKey: 'client_reference_id' },
+  { secretKey: 'sk_test_x', accountReferenceMetadataKey: 'client_reference_id', clock: { now: () => NOW } },
 );
 
 function sub(id: string, fields: Partial<StripeSubscription>): StripeSubscription {

@@ -1,4 +1,5 @@
-import type { AccountRequest, LitestripeClock } from '../interfaces/entitlement-options.interface';
+import type { AccountRequest } from '../interfaces/entitlement-options.interface';
+import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
 import type { AccessPolicy } from './entitlement-rules';
 import type { PlanCatalog } from './plan-catalog';
 
@@ -17,6 +18,7 @@ export interface ResolvedEntitlementOptions {
   orphanEmailRetentionDays: number | null;
   /** Subscription metadata key that carries the account reference (module option `accountReferenceMetadataKey`). */
   accountReferenceMetadataKey: string;
+  /** The module's one clock (module option `clock`). */
   clock: LitestripeClock;
 }
 
@@ -33,8 +35,6 @@ export const ENTITLEMENT_DEFAULTS = {
 
 /** Injection token of {@link ResolvedEntitlementOptions}. */
 export const LITESTRIPE_ENTITLEMENT_OPTIONS = Symbol('LITESTRIPE_ENTITLEMENT_OPTIONS');
-
-export const systemClock: LitestripeClock = { now: () => new Date() };
 
 /** `request.user.id`, or on Fastify with Nest middleware, `request.raw.user.id`. */
 export function defaultAccountResolver(request: AccountRequest): unknown {

@@ -1,7 +1,7 @@
 import { LitestripeConfigError } from '../config/litestripe-config.error';
 import type { ResolvedLitestripeOptions } from '../config/resolved-options';
 import type { LitestripeEntitlementOptions, LitestripePlan } from '../interfaces/entitlement-options.interface';
-import { defaultAccountResolver, ENTITLEMENT_DEFAULTS, ResolvedEntitlementOptions, systemClock } from './entitlement-options';
+import { defaultAccountResolver, ENTITLEMENT_DEFAULTS, ResolvedEntitlementOptions } from './entitlement-options';
 import { PlanCatalog, PlanDefinition } from './plan-catalog';
 
 const PLAN_NAME = /^[A-Za-z0-9_-]{1,100}$/;
@@ -10,7 +10,7 @@ const PLAN_KEYS = new Set(['name', 'prices', 'lookupKeys', 'features', 'limits']
 /** Checks the read path's options and fills in defaults; the base options are already validated. */
 export function resolveEntitlementOptions(
   raw: LitestripeEntitlementOptions,
-  base: Pick<ResolvedLitestripeOptions, 'secretKey' | 'accountReferenceMetadataKey'>,
+  base: Pick<ResolvedLitestripeOptions, 'secretKey' | 'accountReferenceMetadataKey' | 'clock'>,
 ): ResolvedEntitlementOptions {
   const livemode = /^(sk|rk)_live_/.test(base.secretKey);
   const cache = raw.entitlementCache;
@@ -22,9 +22,6 @@ export function resolveEntitlementOptions(
   }
   if (raw.deniedStatus !== undefined && raw.deniedStatus !== 402 && raw.deniedStatus !== 403) {
     fail('deniedStatus', `must be 402 or 403 (got ${JSON.stringify(raw.deniedStatus)})`, 'Leave it out for 403.');
-  }
-  if (raw.clock !== undefined && typeof raw.clock?.now !== 'function') {
-    fail('clock', 'must have a now() method returning a Date', 'Leave it out for the system clock.');
   }
   for (const option of ['collectionPausedEntitles', 'refreshStaleRows'] as const) {
     if (raw[option] !== undefined && typeof raw[option] !== 'boolean') fail(option, 'must be true or false', 'Leave it out for the default.');
@@ -57,7 +54,7 @@ export function resolveEntitlementOptions(
     manageBillingUrl: raw.manageBillingUrl,
     orphanEmailRetentionDays: retention === undefined ? ENTITLEMENT_DEFAULTS.orphanEmailRetentionDays : retention,
     accountReferenceMetadataKey: base.accountReferenceMetadataKey,
-    clock: raw.clock ?? systemClock,
+    clock: base.clock,
   };
 }
 

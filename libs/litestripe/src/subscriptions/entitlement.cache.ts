@@ -5,6 +5,7 @@ import { InjectEventEmitter } from '../events/event-emitter.provider';
 import { LitestripeEvents } from '../events/litestripe-events';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { SubscriptionRowsReader } from './subscription-rows.reader';
+import { monotonicMs } from '../common/clock';
 
 interface Entry {
   rows: StripeSubscription[];
@@ -54,7 +55,7 @@ export class EntitlementCache implements OnModuleInit, OnModuleDestroy {
   /** The account's cached rows when fresh, synchronously (the guard's fast path); else undefined. */
   peek(accountRef: string): StripeSubscription[] | undefined {
     const entry = this.entries.get(accountRef);
-    if (!entry || entry.expiresAt <= Date.now()) return undefined;
+    if (!entry || entry.expiresAt <= monotonicMs()) return undefined;
     this.entries.delete(accountRef); // keep the map in least-recently-used order
     this.entries.set(accountRef, entry);
     return entry.rows;
@@ -98,7 +99,7 @@ export class EntitlementCache implements OnModuleInit, OnModuleDestroy {
   }
 
   private store(accountRef: string, rows: StripeSubscription[], ttlMs: number, maxEntries: number): void {
-    this.entries.set(accountRef, { rows, expiresAt: Date.now() + ttlMs });
+    this.entries.set(accountRef, { rows, expiresAt: monotonicMs() + ttlMs });
     while (this.entries.size > maxEntries) this.entries.delete(this.entries.keys().next().value as string);
   }
 

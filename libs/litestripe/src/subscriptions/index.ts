@@ -14,4 +14,4 @@ export type { CheckoutSessionRequest, CheckoutSync } from './checkout-actions';
 export type { OrphanClaim } from './orphan-claims';
 export type { Proration } from './subscription-actions';
 export type { SubscriptionTarget } from './subscription-target';
-export type { LitestripePlan, LitestripeClock, LitestripeEntitlementOptions, AccountRequest } from '../interfaces/entitlement-options.interface';
+export type { LitestripePlan, LitestripeEntitlementOptions, AccountRequest } from '../interfaces/entitlement-options.interface';

@@ -4,6 +4,7 @@ import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import type { PlanDefinition, PlanSummary } from './plan-catalog';
 import { requireStripe } from './stripe-client.required';
+import { monotonicMs } from '../common/clock';
 
 /** A price of a plan, as a pricing page shows it. */
 export interface PlanPrice {
@@ -49,9 +50,9 @@ export class PlanPricingReader {
   }
 
   private load(): Promise<Map<string, Stripe.Price[]>> {
-    if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.prices;
+    if (this.cached && monotonicMs() - this.cached.at < CACHE_MS) return this.cached.prices;
     const prices = this.fetch();
-    this.cached = { at: Date.now(), prices };
+    this.cached = { at: monotonicMs(), prices };
     prices.catch(() => (this.cached = null));
     return prices;
   }

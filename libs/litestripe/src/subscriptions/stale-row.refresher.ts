@@ -6,7 +6,7 @@ import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './en
 import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
 import { errorMessage } from '../common/describe-error';
 
-/** One retry a minute per subscription at most: a missed webhook must not spend the API budget per request. */
+/** One retry a minute (by the module's clock) per subscription at most: a missed webhook must not spend the API budget per request. */
 const RETRY_AFTER_MS = 60_000;
 
 /**
@@ -35,7 +35,7 @@ export class StaleRowRefresher {
     if (!this.enabled) return Promise.resolve(null);
     const pending = this.inFlight.get(row.id);
     if (pending) return pending;
-    const now = Date.now();
+    const now = this.options.clock.now().getTime();
     if (now - (this.attempted.get(row.id) ?? -Infinity) < RETRY_AFTER_MS) return Promise.resolve(null);
     this.remember(row.id, now);
     const read = this.read(row).finally(() => this.inFlight.delete(row.id));

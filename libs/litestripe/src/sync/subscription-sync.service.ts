@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
+import { unixSeconds } from '../common/clock';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { StripeStateApplier } from '../webhook/stripe-state.applier';
 import { WebhookEventProcessor } from '../webhook/webhook-event.processor';
@@ -33,6 +35,7 @@ export class SubscriptionSyncService {
   private readonly logger = new Logger('LitestripeSync');
 
   constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     @InjectStripeClient() private readonly stripe: Stripe,
     private readonly applier: StripeStateApplier,
     private readonly processor: WebhookEventProcessor,
@@ -63,7 +66,7 @@ export class SubscriptionSyncService {
     const handled = new Set(this.processor.handledEventTypes);
     const params: Stripe.EventListParams = {
       delivery_success: false,
-      created: { gte: Math.floor(Date.now() / 1000) - days * DAY_SECONDS },
+      created: { gte: unixSeconds(this.options.clock) - days * DAY_SECONDS },
       limit: PAGE_SIZE,
       // With more types than Stripe accepts, list them all and leave the others out here.
       ...(handled.size <= MAX_EVENT_TYPES ? { types: [...handled] } : {}),

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 
-/** A `Stripe-Signature` header for `payload`, made exactly as Stripe makes it. */
+/** A `Stripe-Signature` header for `payload`, made exactly as Stripe makes it, dated `timestamp` (unix seconds; default now). */
 export function signStripePayload(payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): Promise<string> {
   return Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret, timestamp });
 }

@@ -35,7 +35,7 @@ export class SubscriptionRefetcher {
     try {
       const subscription = await Promise.race([this.stripe.subscriptions.retrieve(subscriptionId), timeout]);
       // Dated by Stripe's clock (the one that dates its events), not ours.
-      return { snapshot: readSubscription(subscription as unknown as StripePayload), asOf: answerTime(subscription.lastResponse?.headers) };
+      return { snapshot: readSubscription(subscription as unknown as StripePayload), asOf: answerTime(subscription.lastResponse?.headers, this.options.clock) };
     } catch (error) {
       this.logger.warn(`Could not refetch subscription ${subscriptionId} from Stripe; applying the event's payload in order instead: ${errorMessage(error)}`);
       return null;

@@ -14,6 +14,8 @@ import { StripePayload } from './stripe-payload';
 import { CheckoutFacts, checkoutChanges, snapshotChanges } from './subscription-changes';
 import { SubscriptionChanges, SubscriptionRowWriter } from './subscription-row.writer';
 import { readSubscription } from './subscription-snapshot';
+import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
+import { unixSeconds } from '../common/clock';
 
 /** What to write besides the subscription itself. */
 export interface SyncOptions {
@@ -76,7 +78,7 @@ export class SubscriptionRowSync {
   private async prepare(answer: Stripe.Subscription | Stripe.Response<Stripe.Subscription>, sync: SyncOptions): Promise<PreparedSync> {
     const snapshot = readSubscription(answer as unknown as StripePayload);
     const response = (answer as Partial<Stripe.Response<Stripe.Subscription>>).lastResponse;
-    const answeredAt = Math.max(answerTime(response?.headers), sync.observed?.eventCreated ?? 0);
+    const answeredAt = Math.max(answerTime(response?.headers, this.options.clock), sync.observed?.eventCreated ?? 0);
     // Without a request id (an item of a list), a random part keeps two writes of one second apart in the outbox.
     const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}_${randomBytes(4).toString('hex')}`, `api.${sync.operation}`, answeredAt, snapshot.livemode, null);
     const fromMetadata = await this.references.fromSubscriptionMetadata(snapshot);
@@ -116,9 +118,9 @@ export interface SyncResult {
   ref: StripeEventRef;
 }
 
-/** Stripe's clock at the answer (unix seconds), from the `Date` header; the local clock without one. */
-export function answerTime(headers: Record<string, string> | undefined): number {
+/** Stripe's clock at the answer (unix seconds), from the `Date` header; the module's clock without one. */
+export function answerTime(headers: Record<string, string> | undefined, clock: LitestripeClock): number {
   const date = headers?.date ?? headers?.Date;
   const parsed = date ? Date.parse(date) : NaN;
-  return Math.floor((Number.isNaN(parsed) ? Date.now() : parsed) / 1000);
+  return Number.isNaN(parsed) ? unixSeconds(clock) : Math.floor(parsed / 1000);
 }

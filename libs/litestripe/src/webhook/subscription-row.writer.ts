@@ -44,6 +44,8 @@ export class SubscriptionRowWriter {
     if (changed.length === 0) return { previous, current: previous };
     const params = [id, ...changed.map((c) => toDatabase(c, changes as SubscriptionChanges))];
     const assignments = changed.map((c, i) => `"${c.databaseName}" = $${i + 2}`).join(', ');
+    // updated_at records the write on PostgreSQL's clock. It is only compared with itself, as a row
+    // version (SubscriptionRowSync's observed row, action idempotency keys), never with the module's clock.
     const rows = await queryRows(manager, `UPDATE ${TABLE} SET ${assignments}, "updated_at" = now() WHERE "id" = $1 RETURNING *`, params);
     return { previous, current: fromDatabase(columns, rows[0]) };
   }

@@ -15,15 +15,17 @@ export class WebhookSignatureVerifier {
     if (!header) throw new BadRequestException('Missing Stripe-Signature header');
     const timestamp = /(?:^|,)\s*t=(\d+)\s*(?:,|$)/.exec(header);
     if (!timestamp || !/(?:^|,)\s*v1=[0-9a-f]+/i.test(header)) throw new BadRequestException('Malformed Stripe-Signature header');
+    // Both bounds are checked against the module's clock: stripe-node reads the wall clock unless given `receivedAt`.
+    const receivedAtMs = this.options.clock.now().getTime();
     // Stripe's check only bounds the past; a timestamp far ahead would make a replayable delivery.
-    if (Number(timestamp[1]) - Date.now() / 1000 > this.options.webhookToleranceSeconds) {
+    if (Number(timestamp[1]) - receivedAtMs / 1000 > this.options.webhookToleranceSeconds) {
       throw new BadRequestException('Signature timestamp outside the tolerance zone');
     }
 
     let lastError: unknown;
     for (const secret of this.options.webhookSecrets) {
       try {
-        const event = await Stripe.webhooks.constructEventAsync(rawBody, header, secret, this.options.webhookToleranceSeconds);
+        const event = await Stripe.webhooks.constructEventAsync(rawBody, header, secret, this.options.webhookToleranceSeconds, undefined, receivedAtMs);
         return assertStripeEvent(event);
       } catch (error) {
         lastError = error;

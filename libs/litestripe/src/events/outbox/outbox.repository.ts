@@ -1,9 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity';
 import { queryRows } from '../../webhook/query-rows';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
+
+const DAY_MS = 86_400_000;
 
 export interface OutboxRecord {
   id: string;
@@ -12,11 +15,20 @@ export interface OutboxRecord {
   stripeEventId: string;
 }
 
-
-/** The outbox table's SQL. Taking entries is an atomic lease, so one instance dispatches an entry at a time. */
+/**
+ * The outbox table's SQL. Taking entries is an atomic lease, so one instance dispatches an entry at a time.
+ *
+ * Two clocks, each for its own purpose: leases and retry backoff (`available_at`) are durations
+ * measured on PostgreSQL's clock, the one every instance shares, and are only ever compared with it.
+ * Delivery times and retention are dates of the module's clock (option `clock`), so moving that
+ * clock moves retention with every other decision.
+ */
 @Injectable()
 export class OutboxRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+  ) {}
 
   /** Records entries in the caller's transaction, leased to this instance for `leaseMs` from the moment they are written. */
   async insert(manager: EntityManager, records: readonly OutboxRecord[], leaseMs: number): Promise<void> {
@@ -51,8 +63,8 @@ export class OutboxRepository {
   async markDelivered(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.dataSource.query(
-      `UPDATE litestripe_outbox SET "delivered_at" = now(), "attempts" = "attempts" + 1, "last_error" = NULL WHERE "id" = ANY($1::text[])`,
-      [ids],
+      `UPDATE litestripe_outbox SET "delivered_at" = $2, "attempts" = "attempts" + 1, "last_error" = NULL WHERE "id" = ANY($1::text[])`,
+      [ids, this.options.clock.now()],
     );
   }
 
@@ -84,7 +96,9 @@ export class OutboxRepository {
     return rows.length;
   }
 
+  /** Deletes entries delivered more than `retentionDays` ago. */
   async purgeDelivered(retentionDays: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < now() - make_interval(days => $1)`, [retentionDays]);
+    const cutoff = new Date(this.options.clock.now().getTime() - retentionDays * DAY_MS);
+    await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < $1`, [cutoff]);
   }
 }

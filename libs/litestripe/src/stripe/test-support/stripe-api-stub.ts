@@ -23,6 +23,8 @@ export interface StubReply {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Answer without a `Date` header (Node's server adds one otherwise). */
+  withoutDate?: boolean;
 }
 
 /** A 429 as Stripe sends it. */
@@ -101,6 +103,7 @@ export class StripeApiStub {
     request.on('end', () => {
       const reply = this.replies.shift() ?? this.customer(request);
       const body = JSON.stringify(reply.body ?? {});
+      response.sendDate = !reply.withoutDate;
       response.writeHead(reply.status, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
