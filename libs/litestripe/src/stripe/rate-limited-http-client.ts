@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
-import { systemClock } from '../common/clock';
+import { answeredAtMs, systemClock } from '../common/clock';
 import { StripeRateLimiter } from './stripe-rate-limiter';
 import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay';
 
@@ -70,8 +70,8 @@ export class RateLimitedHttpClient implements Stripe.HttpClient {
       this.logger.warn(`${prefix}; giving up after ${maxRateLimitRetries} retries.`);
       return undefined;
     }
-    const answeredAt = Date.parse(headerValue(headers, 'date') ?? '');
-    const retryAfter = retryAfterMs(headerValue(headers, 'retry-after'), Number.isNaN(answeredAt) ? (this.options.clock ?? systemClock).now().getTime() : answeredAt);
+    const answeredAt = answeredAtMs(headerValue(headers, 'date'), this.options.clock ?? systemClock);
+    const retryAfter = retryAfterMs(headerValue(headers, 'retry-after'), answeredAt);
     const delayMs = retryAfter ?? backoffDelayMs(retry);
     if (delayMs > maxRetryDelayMs) {
       this.logger.warn(`${prefix}; not retrying: Retry-After ${delayMs} ms is beyond maxRateLimitWaitMs (${maxRetryDelayMs} ms).`);

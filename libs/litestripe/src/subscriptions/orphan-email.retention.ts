@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { errorMessage } from '../common/describe-error';
+import { daysBefore } from '../common/clock';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
-const DAY_MS = 86_400_000;
 
 /**
  * Erases the email of orphaned payments resolved more than `orphanEmailRetentionDays` ago: at
@@ -40,7 +40,7 @@ export class OrphanEmailRetention implements OnApplicationBootstrap, OnApplicati
   async eraseExpiredEmails(): Promise<number> {
     const days = this.options.orphanEmailRetentionDays;
     if (days === null) return 0;
-    const cutoff = new Date(this.options.clock.now().getTime() - days * DAY_MS);
+    const cutoff = daysBefore(this.options.clock, days);
     const [, erased]: [unknown, number] = await this.dataSource.query(
       'UPDATE litestripe_orphaned_payment SET "email" = NULL WHERE "email" IS NOT NULL AND "resolved_at" IS NOT NULL AND "resolved_at" <= $1',
       [cutoff],

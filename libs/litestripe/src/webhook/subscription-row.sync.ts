@@ -15,7 +15,7 @@ import { CheckoutFacts, checkoutChanges, snapshotChanges } from './subscription-
 import { SubscriptionChanges, SubscriptionRowWriter } from './subscription-row.writer';
 import { readSubscription } from './subscription-snapshot';
 import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
-import { unixSeconds } from '../common/clock';
+import { answeredAtMs } from '../common/clock';
 
 /** What to write besides the subscription itself. */
 export interface SyncOptions {
@@ -120,7 +120,5 @@ export interface SyncResult {
 
 /** Stripe's clock at the answer (unix seconds), from the `Date` header; the module's clock without one. */
 export function answerTime(headers: Record<string, string> | undefined, clock: LitestripeClock): number {
-  const date = headers?.date ?? headers?.Date;
-  const parsed = date ? Date.parse(date) : NaN;
-  return Number.isNaN(parsed) ? unixSeconds(clock) : Math.floor(parsed / 1000);
+  return Math.floor(answeredAtMs(headers?.date ?? headers?.Date, clock) / 1000);
 }

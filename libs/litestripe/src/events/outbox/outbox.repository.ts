@@ -5,8 +5,7 @@ import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entit
 import { queryRows } from '../../webhook/query-rows';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
-
-const DAY_MS = 86_400_000;
+import { daysBefore } from '../../common/clock';
 
 export interface OutboxRecord {
   id: string;
@@ -98,7 +97,6 @@ export class OutboxRepository {
 
   /** Deletes entries delivered more than `retentionDays` ago. */
   async purgeDelivered(retentionDays: number): Promise<void> {
-    const cutoff = new Date(this.options.clock.now().getTime() - retentionDays * DAY_MS);
-    await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < $1`, [cutoff]);
+    await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < $1`, [daysBefore(this.options.clock, retentionDays)]);
   }
 }
