@@ -165,10 +165,13 @@ describe('the entitlement cache', () => {
     expect(results[0].entitled).toBe(true);
   });
 
-  it('drops the rows of the account a subscription is relinked away from', async () => {
+  it('drops the rows of the account a subscription is relinked away from (a metadata change alone moves nothing)', async () => {
     const { subscription } = await t.subscribe('acct_from', { plan: 'basic' });
     expect((await t.service.getEntitlement('acct_from')).entitled).toBe(true);
     await t.stripeChanges(subscription!.id, { metadata: { client_reference_id: 'acct_to' } });
+    expect((await t.service.getEntitlement('acct_to')).entitled).toBe(false);
+    expect((await t.service.getEntitlement('acct_from')).entitled).toBe(true);
+    await t.service.relinkSubscription(subscription!.id, 'acct_to');
     expect((await t.service.getEntitlement('acct_to')).entitled).toBe(true);
     expect((await t.service.getEntitlement('acct_from')).entitled).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { CanActivate, Controller, ExecutionContext, Get, Headers, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Headers, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { LitestripeConfigError, LitestripeModule } from '@litestripe/nestjs';
 import { CurrentEntitlement, RequiresFeature, RequiresPlan, RequiresSubscription, SkipSubscriptionCheck, SubscriptionGuard, SubscriptionService } from '@litestripe/nestjs';
@@ -6,17 +6,7 @@ import type { Entitlement } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
 import { closeOpenedDataSources, compileHost } from './support/module-boot';
 import { Adapter, WEBHOOK_SECRET } from './support/test-app';
-
-/** Stands in for the host's authentication: `x-user` becomes `request.user.id`. */
-@Injectable()
-class HeaderAuthGuard implements CanActivate {
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest();
-    const id = request.headers['x-user'];
-    if (id) request.user = { id };
-    return true;
-  }
-}
+import { HeaderAuthGuard } from './support/header-auth.guard';
 
 @Controller('reports')
 class ReportsController {

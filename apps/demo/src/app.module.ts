@@ -31,8 +31,10 @@ import { SANDBOX_STRIPE, SandboxStripeModule } from './sandbox/sandbox-stripe.mo
           plans: DEMO_PLANS,
           subscribeUrl: '/pricing',
           manageBillingUrl: '/billing/portal',
-          // In sandbox mode the Stripe client talks to the in-process fake Stripe.
-          ...(sandbox ? { stripe: sandbox.clientConfig() } : {}),
+          // In sandbox mode the Stripe client talks to the in-process fake Stripe, and the module
+          // reads the fake's clock: the sandbox moves Stripe's time forward, and events from the
+          // future are refused.
+          ...(sandbox ? { stripe: sandbox.clientConfig(), clock: { now: () => new Date(sandbox.now() * 1000) } } : {}),
         }),
     }),
   ],

@@ -12,6 +12,8 @@ export * from './events/litestripe-events';
 export * from './events/litestripe-event.payloads';
 export { WebhookEventProcessor } from './webhook/webhook-event.processor';
 export { OutboxService } from './events/outbox/outbox.service';
+export { RetentionJob } from './retention/retention.job';
+export type { RetentionSweep } from './retention/retention.job';
 export { StripeStateApplier } from './webhook/stripe-state.applier';
 export type { ApplyOutcome, ApplyStateOptions, ApplyStateResult } from './webhook/stripe-state.applier';
 export type { OutboxOptions } from './interfaces/outbox-options.interface';

@@ -7,7 +7,8 @@ import { OutboxService } from './events/outbox/outbox.service';
 import { createStripeClientProviders } from './stripe/stripe-client.providers';
 import { LITESTRIPE_STRIPE_CLIENT } from './stripe/stripe-client.decorator';
 import { StripeRateLimiter } from './stripe/stripe-rate-limiter';
-import { outboxProviders, resolvedOptionsProvider, webhookProviders } from './litestripe.providers';
+import { outboxProviders, resolvedOptionsProvider, retentionProviders, webhookProviders } from './litestripe.providers';
+import { RetentionJob } from './retention/retention.job';
 import { subscriptionExports, subscriptionProviders } from './subscriptions/subscriptions.providers';
 import { SubscriptionSyncService } from './sync/subscription-sync.service';
 import { syncProviders } from './sync/sync.providers';
@@ -36,7 +37,7 @@ function withWebhook(definition: DynamicModule, webhookPath = DEFAULT_WEBHOOK_PA
     ...definition,
     imports: [...(definition.imports ?? []), TypeOrmModule.forFeature(LITESTRIPE_ENTITIES)],
     controllers: [createWebhookController(webhookPath)],
-    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...createStripeClientProviders(), ...webhookProviders, ...outboxProviders, ...subscriptionProviders, ...syncProviders],
-    exports: [LITESTRIPE_OPTIONS, LITESTRIPE_STRIPE_CLIENT, StripeRateLimiter, TypeOrmModule, WebhookEventProcessor, StripeStateApplier, OutboxService, SubscriptionSyncService, ...subscriptionExports],
+    providers: [...(definition.providers ?? []), resolvedOptionsProvider, ...createStripeClientProviders(), ...webhookProviders, ...outboxProviders, ...subscriptionProviders, ...syncProviders, ...retentionProviders],
+    exports: [LITESTRIPE_OPTIONS, LITESTRIPE_STRIPE_CLIENT, StripeRateLimiter, TypeOrmModule, WebhookEventProcessor, StripeStateApplier, OutboxService, SubscriptionSyncService, RetentionJob, ...subscriptionExports],
   };
 }

@@ -9,6 +9,7 @@ import { DomainEventDispatcher } from './events/outbox/domain-event.dispatcher';
 import { OutboxPoller } from './events/outbox/outbox.poller';
 import { OutboxRepository } from './events/outbox/outbox.repository';
 import { OutboxService } from './events/outbox/outbox.service';
+import { RetentionJob } from './retention/retention.job';
 import { DomainEventPublisher } from './webhook/domain-event.publisher';
 import { EventLogRepository } from './webhook/event-log.repository';
 import { AccountReferenceResolver } from './webhook/handlers/account-reference.resolver';
@@ -50,3 +51,6 @@ export const webhookProviders: Provider[] = [
 
 /** Durable delivery of domain events through the outbox table. */
 export const outboxProviders: Provider[] = [OutboxRepository, DeliveredMarksBuffer, DomainEventCodec, DomainEventDispatcher, OutboxPoller, OutboxService];
+
+/** Retention of the event log, the outbox and orphan emails: one job at start-up and hourly. */
+export const retentionProviders: Provider[] = [RetentionJob];

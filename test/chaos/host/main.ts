@@ -43,6 +43,8 @@ function env(name: string): string {
       domainEvents: 'durable',
       outbox: { pollIntervalMs: 200, leaseMs: Number(process.env.CHAOS_LEASE_MS ?? 2000), retryBackoffMs: 100 },
       refetch: 'never',
+      // The suite replays years of Stripe time in minutes: keep every event it sends, even across a restart's sweep.
+      eventLogRetentionDays: 36_500,
     }),
   ],
   providers: [DeliveryRecorder],

@@ -13,6 +13,11 @@ import { SubscriptionState } from '../../support/stripe-objects';
  */
 
 const MONTH = 30 * 86_400;
+/**
+ * Histories span up to two years of Stripe time: they start three years before T0, so every event
+ * lies in the past of the hosts' system clock (the webhook refuses events dated ahead of it).
+ */
+const ORIGIN = T0 - 36 * MONTH;
 
 export interface ExpectedRow {
   id: string;
@@ -59,7 +64,7 @@ export function buildModel(options: ModelOptions): Model {
 
 function subscriptionHistory(index: number, target: number, orphan: boolean, random: () => number): ModelSubscription {
   const s = new SubscriptionScenario('current');
-  const t0 = T0 + index * 97;
+  const t0 = ORIGIN + index * 97;
   const accountRef = orphan ? null : `acct_chaos_${index}`;
   const email = orphan ? `orphan-${index}@example.com` : `buyer-${index}@example.com`;
   const events: Stripe.Event[] = [];

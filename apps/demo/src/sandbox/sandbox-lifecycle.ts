@@ -27,7 +27,7 @@ export interface SandboxResult {
  * guarded routes, a failed renewal (premium locked, billing portal still open), recovery,
  * cancellation from the portal, the end of the period; then a payment that matched no account,
  * claimed by support. Stripe's events are delivered, signed, at the points the story says, so the
- * timeline is the same on every run; Stripe's clock moves, the app's does not need to.
+ * timeline is the same on every run. Stripe's clock moves, and the module reads it (app.module.ts).
  */
 export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKeys, logger = new Logger('Sandbox')): Promise<SandboxResult> {
   const fake = app.get<FakeStripe | null>(SANDBOX_STRIPE);

@@ -22,6 +22,11 @@ export interface ResolvedLitestripeOptions {
   refetch: 'never' | 'on-conflict' | 'always';
   refetchTimeoutMs: number;
   clock: LitestripeClock;
+  /** From the secret key: `sk_live_`/`rk_live_` keys act on live-mode objects only. */
+  livemode: boolean;
+  connectedAccounts: 'ignore' | 'record';
+  allowUnlistedPrices: boolean;
+  eventLogRetentionDays: number;
 }
 
 export const DEFAULTS = {
@@ -33,6 +38,9 @@ export const DEFAULTS = {
   domainEvents: 'durable',
   refetch: 'on-conflict',
   refetchTimeoutMs: 5000,
+  connectedAccounts: 'ignore',
+  allowUnlistedPrices: false,
+  eventLogRetentionDays: 30,
 } as const satisfies Partial<LitestripeModuleOptions>;
 
 export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {

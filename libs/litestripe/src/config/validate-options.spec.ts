@@ -46,6 +46,10 @@ describe('validateOptions', () => {
       refetch: 'on-conflict',
       refetchTimeoutMs: 5000,
       clock: systemClock,
+      livemode: false,
+      connectedAccounts: 'ignore',
+      allowUnlistedPrices: false,
+      eventLogRetentionDays: 30,
     });
     expect(resolved).not.toHaveProperty('webhookSecret');
   });
@@ -171,6 +175,27 @@ describe('validateOptions', () => {
 
   describe.each(['accountReferenceMetadataKey', 'rateLimitCacheKey'])('%s', (option) => {
     it.each(['', '   ', 7, null])('refuses %p', (value) => expectRefused({ [option]: value }, option, /must be a non-empty string/));
+  });
+
+  describe('eventLogRetentionDays', () => {
+    it('defaults to 30 days', () => expect(validateOptions(VALID).eventLogRetentionDays).toBe(30));
+    it('accepts 4 days, the shortest over Stripe’s three days of retries', () => expect(validateOptions({ ...VALID, eventLogRetentionDays: 4 }).eventLogRetentionDays).toBe(4));
+    it('refuses 3 days, saying why', () => expectRefused({ eventLogRetentionDays: 3 }, 'eventLogRetentionDays', /Stripe retries a delivery for 3 days/));
+    it.each([0, -1, 4.5, '30', Number.NaN, Number.POSITIVE_INFINITY, null])('refuses %p', (eventLogRetentionDays) =>
+      expectRefused({ eventLogRetentionDays }, 'eventLogRetentionDays', /must be a whole number of days over 3/),
+    );
+  });
+
+  describe('connectedAccounts', () => {
+    it.each(['ignore', 'record'] as const)('accepts %p', (connectedAccounts) => expect(validateOptions({ ...VALID, connectedAccounts }).connectedAccounts).toBe(connectedAccounts));
+    it.each(['apply', 'Ignore', '', true, null])('refuses %p', (connectedAccounts) =>
+      expectRefused({ connectedAccounts }, 'connectedAccounts', /must be one of 'ignore', 'record'/),
+    );
+  });
+
+  describe('allowUnlistedPrices', () => {
+    it.each([true, false])('accepts %p', (allowUnlistedPrices) => expect(validateOptions({ ...VALID, allowUnlistedPrices }).allowUnlistedPrices).toBe(allowUnlistedPrices));
+    it.each(['true', 1, 0, null])('refuses %p', (allowUnlistedPrices) => expectRefused({ allowUnlistedPrices }, 'allowUnlistedPrices', /must be true or false/));
   });
 
   it('keeps metadataKeys given as a list of non-empty strings', () => {

@@ -47,6 +47,10 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     refetch: oneOf('refetch', options.refetch, ['never', 'on-conflict', 'always'], DEFAULTS.refetch),
     refetchTimeoutMs: positiveInteger('refetchTimeoutMs', options.refetchTimeoutMs, DEFAULTS.refetchTimeoutMs),
     clock: validateClock(options.clock),
+    livemode: /^(sk|rk)_live_/.test(options.secretKey),
+    connectedAccounts: oneOf('connectedAccounts', options.connectedAccounts, ['ignore', 'record'], DEFAULTS.connectedAccounts),
+    allowUnlistedPrices: booleanOption('allowUnlistedPrices', options.allowUnlistedPrices, DEFAULTS.allowUnlistedPrices),
+    eventLogRetentionDays: retentionDays(options.eventLogRetentionDays),
   };
   delete (resolved as { webhookSecret?: unknown }).webhookSecret;
   if (options.metadataKeys !== undefined && (!Array.isArray(options.metadataKeys) || options.metadataKeys.some((k) => typeof k !== 'string' || k === ''))) {
@@ -90,6 +94,27 @@ function validateClock(clock: LitestripeClock | undefined): LitestripeClock {
 function describe(value: unknown): string {
   if (Object.prototype.toString.call(value) === '[object Date]') return 'an invalid Date';
   return typeof value === 'number' ? `the number ${value}; wrap it in new Date(...)` : typeof value;
+}
+
+/** Stripe retries a failed delivery for up to three days: a shorter log would apply a late redelivery twice. */
+const STRIPE_RETRY_DAYS = 3;
+
+function retentionDays(value: unknown): number {
+  if (value === undefined) return DEFAULTS.eventLogRetentionDays;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= STRIPE_RETRY_DAYS) {
+    throw new LitestripeConfigError(
+      'eventLogRetentionDays',
+      `must be a whole number of days over ${STRIPE_RETRY_DAYS} (got ${JSON.stringify(value)})`,
+      `Stripe retries a delivery for ${STRIPE_RETRY_DAYS} days, and the log is what makes a redelivery a duplicate. Leave it out for ${DEFAULTS.eventLogRetentionDays}.`,
+    );
+  }
+  return value;
+}
+
+function booleanOption(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new LitestripeConfigError(option, `must be true or false (got ${JSON.stringify(value)})`, `Leave it out for ${fallback}.`);
+  return value;
 }
 
 function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {

@@ -1,7 +1,15 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** What became of a verified Stripe event. */
-export type EventOutcome = 'processed' | 'ignored' | 'failed';
+/**
+ * What became of a verified Stripe event:
+ * - `processed`: applied;
+ * - `link_conflict`: applied, but it named another account than the subscription is linked to, and the link did not move;
+ * - `ignored`: not a type or object the module handles;
+ * - `wrong_mode`: of the other mode than the API key's (a test endpoint's secret in a live app, or the reverse); not applied;
+ * - `connected_account`: of a Connect account (`account` set); not applied;
+ * - `failed`: applying it failed; Stripe retries it, and the next attempt may claim it.
+ */
+export type EventOutcome = 'processed' | 'link_conflict' | 'ignored' | 'wrong_mode' | 'connected_account' | 'failed';
 
 /** Every verified Stripe event, recorded once: the key that makes redelivery harmless. */
 @Entity('litestripe_event')
@@ -24,6 +32,7 @@ export class StripeEventLog {
   account: string | null;
 
   /** When Stripe created the event. */
+  @Index('litestripe_event_stripe_created_idx')
   @Column('timestamptz', { name: 'stripe_created' })
   stripeCreated: Date;
 

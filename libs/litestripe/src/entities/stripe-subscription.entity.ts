@@ -102,6 +102,17 @@ export class StripeSubscription {
   @Column('bigint', { name: 'payment_event_created', nullable: true, transformer: bigintNumber })
   paymentEventCreated: number | null;
 
+  /**
+   * An account link being moved by an orphan claim or a relink: set when the claim is decided, before
+   * Stripe is called, and cleared when it is applied. Another claim meanwhile is refused.
+   */
+  @Column('text', { name: 'link_pending_ref', nullable: true })
+  linkPendingRef: string | null;
+
+  /** When `linkPendingRef` was set, by the module's clock; a claim that never finished expires. */
+  @Column('timestamptz', { name: 'link_pending_at', nullable: true })
+  linkPendingAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -24,6 +24,33 @@ export class SubscriptionChangedEvent {
     /** Status before this Stripe event (null when the row is new or had no status yet). */
     readonly previousStatus: SubscriptionStatus | null,
     readonly stripeEvent: StripeEventRef,
+    /**
+     * Set only when this change moved the account link (an orphan claim or a relink): the account
+     * before (null when the subscription had none). `subscription.accountRef` is the account now.
+     */
+    readonly previousAccountRef?: string | null,
+  ) {}
+}
+
+/**
+ * Payload of `litestripe.subscription.link_conflict`: an event (or an answer from Stripe) names an
+ * account other than the one the subscription is linked to. The link did not move; relink on
+ * purpose (`SubscriptionService.relinkSubscription`) if the new account is right, or relink to the
+ * current one to write it back into the subscription's metadata.
+ */
+export class SubscriptionLinkConflictEvent {
+  constructor(
+    /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
+    readonly id: string,
+    readonly subscription: StripeSubscription,
+    /** The account the subscription stays linked to. */
+    readonly accountRef: string,
+    /** The account the event named. */
+    readonly claimedAccountRef: string,
+    /** Where the other account was named: a checkout's `client_reference_id` or the subscription's metadata. */
+    readonly source: 'checkout' | 'subscription_metadata',
+    readonly checkoutSessionId: string | null,
+    readonly stripeEvent: StripeEventRef,
   ) {}
 }
 
@@ -88,7 +115,7 @@ export class OrphanClaimedEvent {
   ) {}
 }
 
-export type LitestripeEventPayload = SubscriptionChangedEvent | CheckoutCompletedEvent | PaymentEvent | PaymentOrphanedEvent | OrphanClaimedEvent;
+export type LitestripeEventPayload = SubscriptionChangedEvent | SubscriptionLinkConflictEvent | CheckoutCompletedEvent | PaymentEvent | PaymentOrphanedEvent | OrphanClaimedEvent;
 
 /** The id of the domain event `name` caused by a Stripe event: the same however often it is dispatched. */
 export function domainEventId(stripeEvent: StripeEventRef, name: string): string {

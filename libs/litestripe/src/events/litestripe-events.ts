@@ -8,9 +8,9 @@ export const LitestripeEvents = {
   SubscriptionCreated: 'litestripe.subscription.created',
   /** Any stored field of a known subscription changed. */
   SubscriptionUpdated: 'litestripe.subscription.updated',
-  /** The account gained entitlement (status became `active`/`trialing` with an account linked). */
+  /** The account gained entitlement (status became `active`/`trialing` with an account linked, or a relink moved such a subscription to it). */
   SubscriptionActivated: 'litestripe.subscription.activated',
-  /** The account lost entitlement. */
+  /** The account lost entitlement (for a relink: the previous account, named by `previousAccountRef`). */
   SubscriptionDeactivated: 'litestripe.subscription.deactivated',
   /** A cancellation was scheduled (`cancel_at_period_end` or `cancel_at` set); access continues until it takes effect. */
   SubscriptionCanceled: 'litestripe.subscription.canceled',
@@ -22,6 +22,11 @@ export const LitestripeEvents = {
   SubscriptionResumed: 'litestripe.subscription.resumed',
   /** Stripe's three-day warning before a trial ends (`customer.subscription.trial_will_end`). */
   SubscriptionTrialWillEnd: 'litestripe.subscription.trial_will_end',
+  /**
+   * An event named another account than the one the subscription is linked to; the link did not
+   * move (the first link wins). Relink on purpose if the new account is right.
+   */
+  SubscriptionLinkConflict: 'litestripe.subscription.link_conflict',
   /** A subscription-mode Checkout Session completed. */
   CheckoutCompleted: 'litestripe.checkout.completed',
   /** An invoice of a subscription was paid (once per invoice, however many Stripe events say so). */

@@ -1,7 +1,7 @@
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { grantsAccess } from '../subscriptions/entitlement-status';
 import { sameValue } from '../webhook/subscription-row.writer';
-import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent } from './litestripe-event.payloads';
+import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from './litestripe-event.payloads';
 import { LitestripeEvents } from './litestripe-events';
 
 // Bookkeeping, and payment facts, which have events of their own.
@@ -14,6 +14,8 @@ const IGNORED_FIELDS = new Set<keyof StripeSubscription>([
   'latestInvoiceId',
   'latestPaymentStatus',
   'latestPaymentAt',
+  'linkPendingRef',
+  'linkPendingAt',
 ]);
 
 /**
@@ -30,19 +32,41 @@ export function subscriptionTransitions(previous: StripeSubscription | null, cur
 
   const hadAccess = grantsAccess(previous);
   const hasAccess = grantsAccess(current);
-  if (!hadAccess && hasAccess) names.push(LitestripeEvents.SubscriptionActivated);
-  if (hadAccess && !hasAccess) names.push(LitestripeEvents.SubscriptionDeactivated);
+  // A relink moves access from one account to another: the old one loses it, the new one gains it.
+  const moved = !!previous && previous.accountRef !== current.accountRef;
+  if (hadAccess && (!hasAccess || moved)) names.push(LitestripeEvents.SubscriptionDeactivated);
+  if (hasAccess && (!hadAccess || moved)) names.push(LitestripeEvents.SubscriptionActivated);
 
   if (!cancellationScheduled(previous) && cancellationScheduled(current)) names.push(LitestripeEvents.SubscriptionCanceled);
   if (previousStatus !== 'canceled' && current.status === 'canceled') names.push(LitestripeEvents.SubscriptionDeleted);
   if (previousStatus !== 'paused' && current.status === 'paused') names.push(LitestripeEvents.SubscriptionPaused);
   if (previousStatus === 'paused' && current.status !== 'paused') names.push(LitestripeEvents.SubscriptionResumed);
 
-  return names.map((name) => subscriptionEvent(name, current, previousStatus, stripeEvent));
+  const previousAccountRef = moved ? previous?.accountRef : undefined;
+  return names.map((name) => subscriptionEvent(name, current, previousStatus, stripeEvent, previousAccountRef));
 }
 
-export function subscriptionEvent(name: string, subscription: StripeSubscription, previousStatus: StripeSubscription['status'], stripeEvent: StripeEventRef): PendingDomainEvent {
-  return { name, payload: new SubscriptionChangedEvent(domainEventId(stripeEvent, name), subscription, previousStatus, stripeEvent) };
+export function subscriptionEvent(
+  name: string,
+  subscription: StripeSubscription,
+  previousStatus: StripeSubscription['status'],
+  stripeEvent: StripeEventRef,
+  previousAccountRef?: string | null,
+): PendingDomainEvent {
+  return { name, payload: new SubscriptionChangedEvent(domainEventId(stripeEvent, name), subscription, previousStatus, stripeEvent, previousAccountRef) };
+}
+
+/** `litestripe.subscription.link_conflict`, when `claimed` names another account than the row is linked to; null otherwise. */
+export function linkConflictEvent(
+  row: StripeSubscription | null,
+  claimed: string | null,
+  source: SubscriptionLinkConflictEvent['source'],
+  checkoutSessionId: string | null,
+  stripeEvent: StripeEventRef,
+): PendingDomainEvent | null {
+  if (!row?.accountRef || !claimed || claimed === row.accountRef) return null;
+  const name = LitestripeEvents.SubscriptionLinkConflict;
+  return { name, payload: new SubscriptionLinkConflictEvent(domainEventId(stripeEvent, name), row, row.accountRef, claimed, source, checkoutSessionId, stripeEvent) };
 }
 
 function cancellationScheduled(row: StripeSubscription | null): boolean {

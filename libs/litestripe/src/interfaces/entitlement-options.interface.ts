@@ -50,10 +50,20 @@ export interface LitestripeEntitlementOptions {
   /**
    * Named plans (`pro`, `enterprise`...). Plan names are letters, digits, `_` and `-`. A price id
    * or lookup key may belong to one plan only, and every plan needs at least one price or lookup key.
-   * A subscription whose price is in no plan still entitles (`@RequiresSubscription()`), with no plan or feature.
+   * Once plans are configured they are the catalogue: a subscription whose price is in no plan does
+   * not entitle, and `createCheckoutSession` sells only the plans' prices (see `allowUnlistedPrices`).
    * @default {}
    */
   plans?: Record<string, LitestripePlan>;
+
+  /**
+   * With `plans` configured: let a subscription whose price is in no plan entitle (to
+   * `@RequiresSubscription()`, with no plan or feature), and let `createCheckoutSession` sell any price.
+   * Off, such a subscription is decided `unlisted_price` (logged once per price, so you can add it to a plan).
+   * Without plans every price entitles, whatever this says.
+   * @default false
+   */
+  allowUnlistedPrices?: boolean;
 
   /**
    * How long a `past_due` subscription keeps entitling, counted from the start of its current

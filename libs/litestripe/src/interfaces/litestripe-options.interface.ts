@@ -7,12 +7,17 @@ import type { OutboxOptions } from './outbox-options.interface';
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
   /** Where the reference came from: a checkout's `client_reference_id`, subscription metadata, or an orphan claim by support. */
-  source: 'checkout' | 'subscription_metadata' | 'orphan_claim';
+  source: 'checkout' | 'subscription_metadata' | 'orphan_claim' | 'relink';
   /** Null when no checkout is involved (subscription metadata, a backfilled orphan). */
   checkoutSessionId: string | null;
   subscriptionId: string;
   customerId: string | null;
   livemode: boolean;
+  /**
+   * The account the subscription is linked to now (null: none yet). A webhook never moves an
+   * existing link: a reference naming another account is recorded as a link conflict.
+   */
+  currentAccountRef: string | null;
 }
 
 /**
@@ -133,6 +138,25 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
    * @default the system clock
    */
   clock?: LitestripeClock;
+
+  /**
+   * What to do with an event of a connected account (one that carries `account`, sent to a Connect
+   * endpoint). Neither applies it: full Connect support comes later.
+   * - `'ignore'`: record it in the event log as `connected_account`, and warn once that a Connect
+   *   endpoint points here (an event of another account must never grant access to this platform's accounts);
+   * - `'record'`: record it the same way, without the warning (you meant to send Connect events here).
+   * @default 'ignore'
+   */
+  connectedAccounts?: 'ignore' | 'record';
+
+  /**
+   * Days the event log keeps processed and ignored events (failed ones stay until they succeed).
+   * An event's id in the log is what makes its redelivery harmless, so this must exceed Stripe's
+   * three days of retries; keep it at least as long as the `sync replay` window (30 days) to replay without
+   * re-applying. Purged hourly by each instance, together with delivered outbox entries.
+   * @default 30
+   */
+  eventLogRetentionDays?: number;
 }
 
 /** Options that shape the module itself; given to `forRoot` and `forRootAsync` alike. */

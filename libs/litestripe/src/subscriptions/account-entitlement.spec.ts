@@ -59,7 +59,19 @@ describe('entitlementOf', () => {
     expect(e).toMatchObject({ entitled: false, reason: 'past_due', plan: 'pro', plans: [], features: [] });
   });
 
-  it('entitles with no plan when the price is in no plan', () => {
-    expect(entitlementOf('acct_1', [sub('sub_x', { priceId: 'price_unknown' })], NOW, policy, catalog)).toMatchObject({ entitled: true, plan: null, plans: [], features: [] });
+  it('does not entitle on a price no plan lists: the plans are the catalogue', () => {
+    const tipJar = sub('sub_x', { priceId: 'price_tip_jar' });
+    expect(entitlementOf('acct_1', [tipJar], NOW, policy, catalog)).toMatchObject({ entitled: false, reason: 'unlisted_price', plan: null, until: null });
+    // Beside a listed plan it changes nothing: the listed subscription decides.
+    expect(entitlementOf('acct_1', [tipJar, sub('sub_b', { priceId: 'price_basic' })], NOW, policy, catalog)).toMatchObject({ entitled: true, plan: 'basic', plans: ['basic'] });
+  });
+
+  it('entitles with no plan on an unlisted price when allowUnlistedPrices is set, or when no plan is configured', () => {
+    const tipJar = [sub('sub_x', { priceId: 'price_tip_jar' })];
+    const base = { secretKey: 'sk_test_x', accountReferenceMetadataKey: 'client_reference_id', clock: { now: () => NOW } };
+    const allowing = resolveEntitlementOptions({ plans: { basic: { prices: { test: 'price_basic' } } } }, { ...base, allowUnlistedPrices: true });
+    expect(entitlementOf('acct_1', tipJar, NOW, allowing.policy, allowing.catalog)).toMatchObject({ entitled: true, reason: 'active', plan: null, plans: [], features: [] });
+    const noPlans = resolveEntitlementOptions({}, base);
+    expect(entitlementOf('acct_1', tipJar, NOW, noPlans.policy, noPlans.catalog)).toMatchObject({ entitled: true, reason: 'active', plan: null });
   });
 });

@@ -45,9 +45,15 @@ const FINAL_REASONS: ReadonlySet<AccessReason> = new Set(['canceled', 'incomplet
 
 /** Applies the rules to each subscription of an account. */
 export function accountSubscriptions(rows: readonly StripeSubscription[], now: Date, policy: AccessPolicy, catalog: PlanCatalog): AccountSubscription[] {
-  return rows
-    .map((subscription) => ({ subscription, plan: catalog.planOf(subscription)?.id ?? null, access: decideAccess(subscription, now, policy) }))
-    .sort(byRelevance);
+  return rows.map((subscription) => decideSubscription(subscription, now, policy, catalog)).sort(byRelevance);
+}
+
+/** The rules, then the catalogue: with plans configured, a price no plan lists (a tip jar, a one-off) opens nothing. */
+function decideSubscription(subscription: StripeSubscription, now: Date, policy: AccessPolicy, catalog: PlanCatalog): AccountSubscription {
+  const plan = catalog.planOf(subscription)?.id ?? null;
+  const access = decideAccess(subscription, now, policy);
+  if (!access.entitled || plan !== null || catalog.unlistedPricesEntitle) return { subscription, plan, access };
+  return { subscription, plan, access: { ...access, entitled: false, reason: 'unlisted_price', until: null } };
 }
 
 /** The account's entitlement from its subscriptions: pure, so it is decided at `now` even from cached rows. */

@@ -117,7 +117,7 @@ export class CheckoutActions {
       customerId,
       livemode: session.livemode,
     });
-    if (reference.accountRef && customerId) await this.customers.remember(reference.accountRef, customerId);
+    // No customer link from here: a checkout this module created already used the account's customer.
     const row = await this.sync.apply(answer, {
       operation: 'checkout.session.retrieve',
       checkout: { customerId, accountRef: reference.accountRef, livemode: session.livemode, metadata: filterMetadata(session.metadata ?? {}, this.base.metadataKeys) },
@@ -139,15 +139,33 @@ export class CheckoutActions {
   private async priceFor(request: CheckoutSessionRequest): Promise<string> {
     const given = [request.plan, request.price, request.lookupKey].filter((v) => v !== undefined);
     if (given.length !== 1) throw new BadRequestException('Give exactly one of plan, price or lookupKey.');
-    if (request.price !== undefined) return request.price;
+    if (request.price !== undefined) return this.listed(request.price, `Price ${JSON.stringify(request.price)}`);
     if (request.lookupKey !== undefined) {
       const found = await requireStripe(this.stripe).prices.list({ lookup_keys: [request.lookupKey], active: true, limit: 1 });
       if (!found.data[0]) throw new BadRequestException(`No active Stripe price has the lookup key "${request.lookupKey}".`);
-      return found.data[0].id;
+      const listedKey = this.options.catalog.plans.some((plan) => plan.lookupKeys.includes(request.lookupKey!));
+      return listedKey ? found.data[0].id : this.listed(found.data[0].id, `Lookup key ${JSON.stringify(request.lookupKey)} (price ${found.data[0].id})`);
     }
     const plan = this.options.catalog.get(request.plan!);
-    if (!plan) throw new BadRequestException(`Unknown plan "${request.plan}"; configured plans: ${this.options.catalog.plans.map((p) => p.id).join(', ') || 'none'}.`);
+    if (!plan) throw new BadRequestException(`Unknown plan "${request.plan}"; configured plans: ${this.planNames()}.`);
     const ids = this.options.catalog.pricesOf(plan);
     return ids[0] ?? (await this.pricing.pricesOf(plan))[0].id;
+  }
+
+  /**
+   * With plans configured, they are the catalogue: a price no plan lists would not entitle, so it is
+   * not sold either. A price id is checked before any call to Stripe; a lookup key no plan lists is
+   * first resolved to its price.
+   */
+  private listed(price: string, what: string): string {
+    const { catalog } = this.options;
+    if (this.base.allowUnlistedPrices || catalog.unlistedPricesEntitle || catalog.plans.some((plan) => catalog.pricesOf(plan).includes(price))) return price;
+    throw new BadRequestException(
+      `${what} is in no configured plan (${this.planNames()}) of ${catalog.livemode ? 'live' : 'test'} mode, so it would not entitle. Sell a plan ({ plan: 'name' }) or one of its prices or lookup keys, add it to a plan, or set allowUnlistedPrices: true.`,
+    );
+  }
+
+  private planNames(): string {
+    return this.options.catalog.plans.map((p) => p.id).join(', ') || 'none';
   }
 }

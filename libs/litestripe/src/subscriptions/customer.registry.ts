@@ -20,20 +20,19 @@ export class CustomerRegistry {
     @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
   ) {}
 
-  /** The account's customer: from the mapping, else from its subscriptions (linked by webhooks), else null. */
+  /**
+   * The account's customer, from the mapping only. A link is made by the module itself (a customer
+   * it created for the account, for checkout) or by an explicit action (an orphan claim, a relink),
+   * never inferred from a webhook: anyone can pay through a payment link naming any account as
+   * `client_reference_id`, and that must not open the account's checkout or billing portal on the
+   * payer's customer.
+   */
   async find(accountRef: string): Promise<string | null> {
     const mapped: { customer_id: string }[] = await this.dataSource.query(
       'SELECT "customer_id" FROM litestripe_customer WHERE "account_ref" = $1 AND "livemode" = $2',
       [accountRef, this.options.livemode],
     );
-    if (mapped.length) return mapped[0].customer_id;
-    const linked: { customer_id: string }[] = await this.dataSource.query(
-      `SELECT "customer_id" FROM litestripe_subscription WHERE "account_ref" = $1 AND "livemode" = $2 AND "customer_id" IS NOT NULL
-       ORDER BY "created_at" DESC LIMIT 1`,
-      [accountRef, this.options.livemode],
-    );
-    if (!linked.length) return null;
-    return this.remember(accountRef, linked[0].customer_id);
+    return mapped[0]?.customer_id ?? null;
   }
 
   async findOrCreate(accountRef: string): Promise<string> {

@@ -10,7 +10,7 @@ const PLAN_KEYS = new Set(['name', 'prices', 'lookupKeys', 'features', 'limits']
 /** Checks the read path's options and fills in defaults; the base options are already validated. */
 export function resolveEntitlementOptions(
   raw: LitestripeEntitlementOptions,
-  base: Pick<ResolvedLitestripeOptions, 'secretKey' | 'accountReferenceMetadataKey' | 'clock'>,
+  base: Pick<ResolvedLitestripeOptions, 'secretKey' | 'accountReferenceMetadataKey' | 'clock'> & Partial<Pick<ResolvedLitestripeOptions, 'allowUnlistedPrices'>>,
 ): ResolvedEntitlementOptions {
   const livemode = /^(sk|rk)_live_/.test(base.secretKey);
   const cache = raw.entitlementCache;
@@ -35,7 +35,7 @@ export function resolveEntitlementOptions(
   }
   return {
     livemode,
-    catalog: new PlanCatalog(readPlans(raw.plans, livemode), livemode),
+    catalog: new PlanCatalog(readPlans(raw.plans, livemode), livemode, base.allowUnlistedPrices ?? false),
     policy: {
       pastDueGraceSeconds: wholeNumber('pastDueGraceSeconds', raw.pastDueGraceSeconds, ENTITLEMENT_DEFAULTS.pastDueGraceSeconds, 0),
       collectionPausedEntitles: raw.collectionPausedEntitles ?? ENTITLEMENT_DEFAULTS.collectionPausedEntitles,

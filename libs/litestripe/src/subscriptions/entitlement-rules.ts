@@ -11,7 +11,9 @@ import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-
  * or the scheduled cancellation has passed, even if the status has not caught up), `past_due`
  * (no grace, or grace over), `collection_paused` (`pause_collection` set and
  * `collectionPausedEntitles` false), `stale` (an `active`/`trialing` row whose period or trial
- * ended over `staleAfterSeconds` ago: a renewal webhook was missed).
+ * ended over `staleAfterSeconds` ago: a renewal webhook was missed), `unlisted_price` (with plans
+ * configured, a subscription whose price no plan lists, unless `allowUnlistedPrices`; decided by
+ * `accountSubscriptions`, which knows the plans).
  */
 export type AccessReason =
   | 'active'
@@ -27,7 +29,8 @@ export type AccessReason =
   | 'ended'
   | 'past_due'
   | 'collection_paused'
-  | 'stale';
+  | 'stale'
+  | 'unlisted_price';
 
 export const ENTITLED_REASONS: readonly AccessReason[] = ['active', 'trialing', 'canceling', 'past_due_grace'];
 

@@ -12,6 +12,7 @@ export type { PlanSummary } from './plan-catalog';
 export type { PlanPricing, PlanPrice } from './plan-pricing';
 export type { CheckoutSessionRequest, CheckoutSync } from './checkout-actions';
 export type { OrphanClaim } from './orphan-claims';
+export type { Relink } from './account-links';
 export type { Proration } from './subscription-actions';
 export type { SubscriptionTarget } from './subscription-target';
 export type { LitestripePlan, LitestripeEntitlementOptions, AccountRequest } from '../interfaces/entitlement-options.interface';

@@ -1,40 +1,21 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
-import { errorMessage } from '../common/describe-error';
 import { daysBefore } from '../common/clock';
 
-const SWEEP_EVERY_MS = 60 * 60_000;
-
 /**
- * Erases the email of orphaned payments resolved more than `orphanEmailRetentionDays` ago: at
- * start-up, then hourly on each instance (the UPDATE is idempotent, so instances may overlap).
- * Open orphans keep their email: support still needs it to find the payer.
+ * Erases the email of orphaned payments resolved more than `orphanEmailRetentionDays` ago; the
+ * retention job (`retention/retention.job.ts`) runs it at start-up and hourly on each instance (the
+ * UPDATE is idempotent, so instances may overlap). Open orphans keep their email: support still
+ * needs it to find the payer.
  */
 @Injectable()
-export class OrphanEmailRetention implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('Litestripe');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
+export class OrphanEmailRetention {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
   ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.options.orphanEmailRetentionDays === null) return;
-    this.sweepInBackground();
-    this.timer = setInterval(() => this.sweepInBackground(), SWEEP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
 
   /** Erases what is due now; returns how many emails were erased. */
   async eraseExpiredEmails(): Promise<number> {
@@ -46,18 +27,5 @@ export class OrphanEmailRetention implements OnApplicationBootstrap, OnApplicati
       [cutoff],
     );
     return erased;
-  }
-
-  private sweepInBackground(): void {
-    this.running ??= this.sweep().finally(() => (this.running = null));
-  }
-
-  private async sweep(): Promise<void> {
-    try {
-      const erased = await this.eraseExpiredEmails();
-      if (erased > 0) this.logger.log(`Erased the email of ${erased} resolved orphaned payment(s) past ${this.options.orphanEmailRetentionDays} days`);
-    } catch (error) {
-      this.logger.warn(`Erasing expired orphan emails failed; the next sweep retries: ${errorMessage(error)}`);
-    }
   }
 }

@@ -33,6 +33,8 @@ export class PlanCatalog {
   constructor(
     readonly plans: readonly PlanDefinition[],
     readonly livemode: boolean,
+    /** Module option `allowUnlistedPrices`. */
+    readonly allowUnlistedPrices = false,
   ) {
     for (const plan of plans) {
       this.byId.set(plan.id, plan);
@@ -53,6 +55,11 @@ export class PlanCatalog {
   /** The plan a subscription row is on: by its price id first, then by its price's lookup key. */
   planOf(row: Pick<StripeSubscription, 'priceId' | 'lookupKey'>): PlanDefinition | null {
     return (row.priceId ? this.byPrice.get(row.priceId) : undefined) ?? (row.lookupKey ? this.byLookupKey.get(row.lookupKey) : undefined) ?? null;
+  }
+
+  /** Whether a subscription on a price no plan lists may entitle: when there is no catalogue, or the host allows it. */
+  get unlistedPricesEntitle(): boolean {
+    return this.allowUnlistedPrices || this.plans.length === 0;
   }
 
   /** Price ids of a plan in the module's mode. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { OrphanedPayment } from '../entities/orphaned-payment.entity';
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
@@ -12,7 +12,9 @@ import type { PlanSummary } from './plan-catalog';
 import { PlanPricing, PlanPricingReader } from './plan-pricing';
 import { StaleRowRefresher } from './stale-row.refresher';
 import { Proration, SubscriptionActions } from './subscription-actions';
-import { SubscriptionTarget } from './subscription-target';
+import { checkedAccountReference, SubscriptionTarget } from './subscription-target';
+import { AccountLinks, Relink } from './account-links';
+import { UnlistedPriceLog } from './unlisted-price.log';
 
 /** What `isEntitled` checks besides an entitling subscription: any of the plans, and all of the features. */
 export interface EntitlementRequirement {
@@ -30,6 +32,8 @@ export interface EntitlementRequirement {
  */
 @Injectable()
 export class SubscriptionService {
+  private readonly unlistedPrices = new UnlistedPriceLog();
+
   constructor(
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
     private readonly cache: EntitlementCache,
@@ -37,6 +41,7 @@ export class SubscriptionService {
     private readonly actions: SubscriptionActions,
     private readonly checkouts: CheckoutActions,
     private readonly orphans: OrphanClaims,
+    private readonly links: AccountLinks,
     private readonly retention: OrphanEmailRetention,
     private readonly pricing: PlanPricingReader,
   ) {}
@@ -60,6 +65,7 @@ export class SubscriptionService {
     const now = this.options.clock.now();
     const decided = accountSubscriptions(rows, now, policy, catalog);
     if (this.refresher.enabled && decided.some((s) => s.access.reason === 'stale')) return undefined;
+    this.unlistedPrices.note(decided);
     return summarizeEntitlement(accountRef, decided, now, catalog);
   }
 
@@ -122,12 +128,25 @@ export class SubscriptionService {
     return this.actions.setQuantity(target, quantity, options);
   }
 
-  listOrphanedPayments(options?: { includeResolved?: boolean; limit?: number }): Promise<OrphanedPayment[]> {
+  /** Open orphans, newest first; `rejectedReference` finds those whose checkout carried that reference (an email too). */
+  listOrphanedPayments(options?: { includeResolved?: boolean; limit?: number; rejectedReference?: string }): Promise<OrphanedPayment[]> {
     return this.orphans.list(options);
   }
 
   claimOrphanedPayment(orphanId: number, accountRef: string): Promise<OrphanClaim> {
     return this.orphans.claim(orphanId, accountRef);
+  }
+
+  /**
+   * Moves a subscription to another account on purpose, or confirms its current one: the only way,
+   * with an orphan claim, that a link moves (a webhook never does; it reports a link conflict).
+   * Writes the account into the subscription's Stripe metadata, emits `deactivated` for the old
+   * account and `activated` for the new one (when it entitles), links the subscription's customer
+   * to the account if it has none, and resolves an open orphan of the subscription.
+   */
+  async relinkSubscription(subscriptionId: string, accountRef: string): Promise<Relink> {
+    if (typeof subscriptionId !== 'string' || !/^sub_[A-Za-z0-9_]+$/.test(subscriptionId)) throw new BadRequestException(`Not a subscription id: ${JSON.stringify(subscriptionId)}.`);
+    return this.links.relink(subscriptionId, checkedAccountReference(accountRef));
   }
 
   /** Erases emails of orphans resolved longer ago than `orphanEmailRetentionDays` (also run hourly). */
@@ -139,12 +158,17 @@ export class SubscriptionService {
     const { catalog, policy } = this.options;
     const decided = accountSubscriptions(await this.cache.rowsOf(accountRef), now, policy, catalog);
     const stale = decided.filter((s) => s.access.reason === 'stale');
-    if (stale.length === 0 || !this.refresher.enabled) return decided;
+    if (stale.length === 0 || !this.refresher.enabled) return this.noted(decided);
     const refreshed = (await Promise.all(stale.map((s) => this.refresher.refresh(s.subscription)))).filter((row) => row !== null);
-    if (refreshed.length === 0) return decided;
+    if (refreshed.length === 0) return this.noted(decided);
     const fresh = new Map(refreshed.map((row) => [row.id, row]));
     const rows = decided.map((s) => fresh.get(s.subscription.id) ?? s.subscription).filter((row) => row.accountRef === accountRef);
-    return accountSubscriptions(rows, now, policy, catalog);
+    return this.noted(accountSubscriptions(rows, now, policy, catalog));
+  }
+
+  private noted(decided: AccountSubscription[]): AccountSubscription[] {
+    this.unlistedPrices.note(decided);
+    return decided;
   }
 }
 

@@ -2,6 +2,7 @@ import { Provider } from '@nestjs/common';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import type { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { LITESTRIPE_RAW_OPTIONS } from '../litestripe.module-definition';
+import { AccountLinks } from './account-links';
 import { CheckoutActions } from './checkout-actions';
 import { CustomerRegistry } from './customer.registry';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS } from './entitlement-options';
@@ -34,6 +35,7 @@ export const subscriptionProviders: Provider[] = [
   PlanPricingReader,
   SubscriptionActions,
   CheckoutActions,
+  AccountLinks,
   OrphanClaims,
   OrphanEmailRetention,
   SubscriptionService,

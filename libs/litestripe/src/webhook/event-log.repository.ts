@@ -7,6 +7,7 @@ import { LockedRow, subscriptionFromRow } from './subscription-row.writer';
 import { describeError, MAX_STORED_ERROR_LENGTH } from '../common/describe-error';
 
 const CLAIMED = '__litestripe_claimed';
+const PURGE_BATCH = 5000;
 
 export interface Claim {
   claimed: boolean;
@@ -46,6 +47,11 @@ export class EventLogRepository {
     return { claimed, locked: { row: result.id === null ? null : subscriptionFromRow(manager, result) } };
   }
 
+  /** Corrects the outcome claimed in this transaction, once applying the event showed it. */
+  async setOutcome(manager: EntityManager, eventId: string, outcome: Exclude<EventOutcome, 'failed'>): Promise<void> {
+    await queryRows(manager, 'UPDATE litestripe_event SET "outcome" = $2 WHERE "id" = $1', [eventId, outcome]);
+  }
+
   /** Records a failed attempt outside the rolled-back transaction, unless another delivery has since succeeded. */
   async recordFailure(dataSource: DataSource, event: Stripe.Event, error: unknown): Promise<void> {
     const message = describeError(error).slice(0, MAX_STORED_ERROR_LENGTH);
@@ -56,5 +62,23 @@ export class EventLogRepository {
        WHERE e."outcome" = 'failed'`,
       [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, message],
     );
+  }
+
+  /**
+   * Deletes the events Stripe created before `cutoff`, except failed ones (they stay until an
+   * attempt succeeds); returns how many. In batches, so a large log is never locked for long;
+   * rows another sweep or a delivery holds are skipped and left for the next sweep.
+   */
+  async purgeBefore(dataSource: DataSource, cutoff: Date): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const [, deleted]: [unknown, number] = await dataSource.query(
+        `DELETE FROM litestripe_event WHERE "id" IN (
+           SELECT "id" FROM litestripe_event WHERE "stripe_created" < $1 AND "outcome" <> 'failed' LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+        [cutoff, PURGE_BATCH],
+      );
+      purged += deleted;
+      if (deleted < PURGE_BATCH) return purged;
+    }
   }
 }

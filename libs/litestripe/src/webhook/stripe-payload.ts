@@ -4,6 +4,12 @@
  */
 export type StripePayload = Record<string, unknown>;
 
+/**
+ * A signed payload carries a number no real Stripe object has (a timestamp past year 9999, an
+ * amount beyond a safe integer, a non-finite value): the delivery is answered 400 and writes nothing.
+ */
+export class PayloadRangeError extends Error {}
+
 export function idOf(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (value && typeof value === 'object' && typeof (value as StripePayload).id === 'string') return (value as StripePayload).id as string;
@@ -18,13 +24,25 @@ export function stringOf(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-export function numberOf(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+/** The last second of year 9999: later than any Stripe timestamp, and within what PostgreSQL stores. */
+const MAX_TIMESTAMP = 253402300799;
+
+/** A number, or null for anything else; `field` names it when it is out of range. */
+export function numberOf(value: unknown, field = 'a number'): number | null {
+  if (typeof value !== 'number') return null;
+  if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) throw new PayloadRangeError(`${field} is out of range (${value})`);
+  return value;
 }
 
 /** Stripe timestamps are unix seconds. */
-export function dateOf(value: unknown): Date | null {
-  const seconds = numberOf(value);
+export function timestampOf(value: unknown, field = 'a timestamp'): number | null {
+  const seconds = numberOf(value, field);
+  if (seconds !== null && (seconds < 0 || seconds > MAX_TIMESTAMP)) throw new PayloadRangeError(`${field} is out of range (${seconds})`);
+  return seconds;
+}
+
+export function dateOf(value: unknown, field = 'a timestamp'): Date | null {
+  const seconds = timestampOf(value, field);
   return seconds === null ? null : new Date(seconds * 1000);
 }
 

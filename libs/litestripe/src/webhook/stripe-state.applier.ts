@@ -6,7 +6,7 @@ import { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { LitestripeEvents } from '../events/litestripe-events';
 import { DomainEventPublisher } from './domain-event.publisher';
 import { OrphanedPaymentWriter } from './orphaned-payment.writer';
-import { numberOf, StripePayload } from './stripe-payload';
+import { StripePayload, timestampOf } from './stripe-payload';
 import { SubscriptionRowSync } from './subscription-row.sync';
 import { TERMINAL_STATUSES } from './subscription-snapshot';
 
@@ -60,7 +60,7 @@ export class StripeStateApplier {
                 reason: 'missing_reference',
                 rejectedReference: null,
                 livemode: row.livemode,
-                stripeCreated: numberOf((subscription as unknown as StripePayload).created) ?? ref.created,
+                stripeCreated: timestampOf((subscription as unknown as StripePayload).created, 'created') ?? ref.created,
               },
               ref,
             )

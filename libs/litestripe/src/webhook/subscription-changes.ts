@@ -6,7 +6,15 @@ import { STATUS_RANK, SubscriptionSnapshot, TERMINAL_STATUSES } from './subscrip
  * Pure decisions: what one event may change on a row, given the row as it stands. Each event
  * writes only the fields it carries, so the checkout and subscription events never erase each
  * other, whichever arrives first.
+ *
+ * The account link is the exception to "the newest event wins": the first link wins, and only an
+ * explicit claim or relink moves it. An event naming another account is a link conflict (reported
+ * by the caller), never a move.
  */
+
+export function linkedAccount(row: StripeSubscription | null, named: string | null): string | null {
+  return row?.accountRef ?? named;
+}
 
 /** Whether a subscription snapshot from an event created at `created` (unix s) may replace the row's. */
 export function isNewerSnapshot(row: StripeSubscription | null, snapshot: SubscriptionSnapshot, created: number): boolean {
@@ -45,7 +53,7 @@ export function snapshotChanges(
   if (!isNewerSnapshot(row, snapshot, created)) return null;
   return {
     customerId: snapshot.customerId ?? row?.customerId ?? null,
-    accountRef: accountRef ?? row?.accountRef ?? null,
+    accountRef: linkedAccount(row, accountRef),
     status: snapshot.status,
     priceId: snapshot.priceId,
     productId: snapshot.productId,
@@ -77,7 +85,7 @@ export interface CheckoutFacts {
 export function checkoutChanges(row: StripeSubscription | null, checkout: CheckoutFacts): SubscriptionChanges {
   return {
     customerId: row?.customerId ?? checkout.customerId,
-    accountRef: checkout.accountRef ?? row?.accountRef ?? null,
+    accountRef: linkedAccount(row, checkout.accountRef),
     livemode: checkout.livemode,
     metadata: { ...row?.metadata, checkout: checkout.metadata },
   };

@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
-import { subscriptionTransitions } from '../events/subscription-transitions';
+import { linkConflictEvent, subscriptionTransitions } from '../events/subscription-transitions';
 import { filterMetadata } from './account-reference';
 import { DomainEventPublisher } from './domain-event.publisher';
 import { AccountReferenceResolver } from './handlers/account-reference.resolver';
@@ -81,8 +81,10 @@ export class SubscriptionRowSync {
     const answeredAt = Math.max(answerTime(response?.headers, this.options.clock), sync.observed?.eventCreated ?? 0);
     // Without a request id (an item of a list), a random part keeps two writes of one second apart in the outbox.
     const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}_${randomBytes(4).toString('hex')}`, `api.${sync.operation}`, answeredAt, snapshot.livemode, null);
-    const fromMetadata = await this.references.fromSubscriptionMetadata(snapshot);
-    const accountRef = sync.accountRef ?? sync.checkout?.accountRef ?? fromMetadata;
+    // An explicit link needs no reference from the payload: the host's hook has already been asked.
+    const fromCheckout = sync.checkout?.accountRef ?? null;
+    const named = sync.accountRef ? null : (fromCheckout ?? (await this.references.fromSubscriptionMetadata(snapshot)));
+    const accountRef = sync.accountRef ?? named;
     const metadata = filterMetadata(snapshot.metadata, this.options.metadataKeys);
     const decide = (row: StripeSubscription | null): SubscriptionChanges | null => {
       const seen = sync.observed;
@@ -95,13 +97,18 @@ export class SubscriptionRowSync {
       const checkout = checkoutChanges(row, sync.checkout);
       return { ...changes, ...checkout, metadata: { ...row?.metadata, ...changes?.metadata, checkout: sync.checkout.metadata } };
     };
-    return { id: snapshot.id, ref, decide };
+    // An explicit link (a claim, a relink) is never a conflict; a reference read from Stripe's answer may be.
+    const conflict = sync.accountRef ? null : { named, source: fromCheckout ? ('checkout' as const) : ('subscription_metadata' as const) };
+    return { id: snapshot.id, ref, decide, conflict };
   }
 
-  private async write(manager: EntityManager, { id, ref, decide }: PreparedSync): Promise<SyncResult> {
+  private async write(manager: EntityManager, { id, ref, decide, conflict }: PreparedSync): Promise<SyncResult> {
     // Never null: a snapshot always makes changes to a row that does not exist yet.
     const change = (await this.writer.apply(manager, id, decide))!;
-    return { row: change.current, events: subscriptionTransitions(change.previous, change.current, ref), ref };
+    const events = subscriptionTransitions(change.previous, change.current, ref);
+    const conflictEvent = conflict && linkConflictEvent(change.current, conflict.named, conflict.source, null, ref);
+    if (conflictEvent) events.push(conflictEvent);
+    return { row: change.current, events, ref };
   }
 }
 
@@ -109,6 +116,7 @@ interface PreparedSync {
   id: string;
   ref: StripeEventRef;
   decide: (row: StripeSubscription | null) => SubscriptionChanges | null;
+  conflict: { named: string | null; source: 'checkout' | 'subscription_metadata' } | null;
 }
 
 export interface SyncResult {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invoiceSubscriptionId } from './handlers/invoice-event.handler';
-import { StripePayload } from './stripe-payload';
+import { PayloadRangeError, StripePayload } from './stripe-payload';
 import { readSubscription, SubscriptionSnapshot, UnreadablePayloadError } from './subscription-snapshot';
 
 /**
@@ -224,6 +224,48 @@ describe('readSubscription on real payloads', () => {
   ])('refuses %s', (_, override) => {
     const payload = { ...stripeObject('openapi-subscription.json'), ...override };
     expect(() => readSubscription(payload)).toThrow(UnreadablePayloadError);
+  });
+});
+
+describe('readSubscription on numbers out of range', () => {
+  /** The current shape (period and quantity on the item) with `change` applied to a copy. */
+  function current(change: (payload: any, item: any) => void): StripePayload {
+    const payload = clone(stripeObject('openapi-subscription.json')) as any;
+    change(payload, payload.items.data[0]);
+    return payload;
+  }
+  function legacy(change: (payload: any) => void): StripePayload {
+    const payload = clone(stripeObject('ruby-mock-customer.subscription.created.json')) as any;
+    change(payload);
+    return payload;
+  }
+
+  it.each([
+    ['an item period end of 1e300', current((_, item) => (item.current_period_end = 1e300)), 'items.data[].current_period_end'],
+    ['an item period start past year 9999', current((_, item) => (item.current_period_start = 253402300800)), 'items.data[].current_period_start'],
+    ['a period end of Infinity (1e400 in JSON)', legacy((p) => (p.current_period_end = JSON.parse('1e400'))), 'current_period_end'],
+    ['a negative trial end', current((p) => (p.trial_end = -1)), 'trial_end'],
+    ['an ended_at of 1e15', current((p) => (p.ended_at = 1e15)), 'ended_at'],
+    ['an item quantity of 1e12', current((_, item) => (item.quantity = 1e12)), 'items.data[0].quantity'],
+    ['an item quantity of 2^31', current((_, item) => (item.quantity = 2 ** 31)), 'items.data[0].quantity'],
+    ['a fractional quantity', current((_, item) => (item.quantity = 1.5)), 'items.data[0].quantity'],
+    ['a negative quantity', current((_, item) => (item.quantity = -1)), 'items.data[0].quantity'],
+    ['a subscription-level quantity of 1e12 (oldest shape)', legacy((p) => ((p.quantity = 1e12), delete p.items)), 'quantity'],
+  ])('refuses %s with a PayloadRangeError naming the field, not as an unreadable payload', (_, payload, field) => {
+    let error: unknown;
+    try {
+      readSubscription(payload);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(PayloadRangeError);
+    expect(error).not.toBeInstanceOf(UnreadablePayloadError);
+    expect((error as Error).message.split(' is out of range')[0]).toBe(field);
+  });
+
+  it('reads the bounds: a quantity of 2^31 - 1 and a period end at the last second of year 9999', () => {
+    const payload = current((_, item) => ((item.quantity = 2 ** 31 - 1), (item.current_period_end = 253402300799)));
+    expect(readSubscription(payload)).toMatchObject({ quantity: 2 ** 31 - 1, currentPeriodEnd: new Date(253402300799 * 1000) });
   });
 });
 

@@ -1,5 +1,5 @@
 import { SubscriptionStatus } from '../entities/stripe-subscription.entity';
-import { dateOf, idOf, listOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf } from './stripe-payload';
+import { dateOf, idOf, listOf, numberOf, objectOf, PayloadRangeError, StripePayload, stringOf, stringRecordOf, timestampOf } from './stripe-payload';
 
 /** What a subscription payload says about the subscription, read from either API shape. */
 export interface SubscriptionSnapshot {
@@ -62,14 +62,14 @@ export function readSubscription(payload: StripePayload): SubscriptionSnapshot {
     priceId: idOf(price),
     productId: idOf(price?.product),
     lookupKey: stringOf(price?.lookup_key),
-    quantity: numberOf(firstItem.quantity) ?? numberOf(payload.quantity),
+    quantity: quantityOf(firstItem.quantity, 'items.data[0].quantity') ?? quantityOf(payload.quantity, 'quantity'),
     ...readPeriod(payload, items),
-    trialStart: dateOf(payload.trial_start),
-    trialEnd: dateOf(payload.trial_end),
+    trialStart: dateOf(payload.trial_start, 'trial_start'),
+    trialEnd: dateOf(payload.trial_end, 'trial_end'),
     cancelAtPeriodEnd: payload.cancel_at_period_end === true,
-    cancelAt: dateOf(payload.cancel_at),
-    canceledAt: dateOf(payload.canceled_at),
-    endedAt: dateOf(payload.ended_at),
+    cancelAt: dateOf(payload.cancel_at, 'cancel_at'),
+    canceledAt: dateOf(payload.canceled_at, 'canceled_at'),
+    endedAt: dateOf(payload.ended_at, 'ended_at'),
     collectionPaused: objectOf(payload.pause_collection) !== null,
     livemode: payload.livemode === true,
     metadata: stringRecordOf(payload.metadata),
@@ -78,10 +78,19 @@ export function readSubscription(payload: StripePayload): SubscriptionSnapshot {
 
 /** Since API version 2025-03-31 the billing period lives on each item, not on the subscription. */
 function readPeriod(payload: StripePayload, items: StripePayload[]): Pick<SubscriptionSnapshot, 'currentPeriodStart' | 'currentPeriodEnd'> {
-  const starts = items.map((item) => numberOf(item.current_period_start)).filter((n): n is number => n !== null);
-  const ends = items.map((item) => numberOf(item.current_period_end)).filter((n): n is number => n !== null);
+  const starts = items.map((item) => timestampOf(item.current_period_start, 'items.data[].current_period_start')).filter((n): n is number => n !== null);
+  const ends = items.map((item) => timestampOf(item.current_period_end, 'items.data[].current_period_end')).filter((n): n is number => n !== null);
   return {
-    currentPeriodStart: dateOf(payload.current_period_start) ?? (starts.length ? dateOf(Math.min(...starts)) : null),
-    currentPeriodEnd: dateOf(payload.current_period_end) ?? (ends.length ? dateOf(Math.max(...ends)) : null),
+    currentPeriodStart: dateOf(payload.current_period_start, 'current_period_start') ?? (starts.length ? new Date(Math.min(...starts) * 1000) : null),
+    currentPeriodEnd: dateOf(payload.current_period_end, 'current_period_end') ?? (ends.length ? new Date(Math.max(...ends) * 1000) : null),
   };
+}
+
+/** `quantity` is a PostgreSQL integer column. */
+function quantityOf(value: unknown, field: string): number | null {
+  const quantity = numberOf(value, field);
+  if (quantity !== null && !(Number.isInteger(quantity) && quantity >= 0 && quantity <= 2_147_483_647)) {
+    throw new PayloadRangeError(`${field} is out of range (${quantity})`);
+  }
+  return quantity;
 }

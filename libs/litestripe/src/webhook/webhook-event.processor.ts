@@ -1,9 +1,14 @@
-import { Injectable, InternalServerErrorException, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, InternalServerErrorException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import { EventOutcome } from '../entities/stripe-event-log.entity';
+import { LitestripeEvents } from '../events/litestripe-events';
 import { isDatabaseUnavailable } from './database-unavailable';
+import { outOfScope, OutOfScopeWarnings } from './event-scope';
+import { PayloadRangeError } from './stripe-payload';
 import { DomainEventPublisher } from './domain-event.publisher';
 import { EventLogRepository } from './event-log.repository';
 import { CheckoutEventHandler } from './handlers/checkout-event.handler';
@@ -12,8 +17,12 @@ import { SubscriptionEventHandler } from './handlers/subscription-event.handler'
 import { WebhookEventHandler } from './handlers/webhook-event-handler';
 import { describeError } from '../common/describe-error';
 
-/** What became of one delivery. */
-export type DeliveryOutcome = 'processed' | 'ignored' | 'duplicate';
+/**
+ * What became of one delivery: applied (`processed`, or `link_conflict` when it named another
+ * account than the subscription is linked to), not this module's (`ignored`), not this app's
+ * (`wrong_mode`, `connected_account`: recorded, not applied), or already recorded (`duplicate`).
+ */
+export type DeliveryOutcome = Exclude<EventOutcome, 'failed'> | 'duplicate';
 
 /**
  * Takes a verified event through one database transaction (claim it in the event log, apply it)
@@ -24,8 +33,10 @@ export type DeliveryOutcome = 'processed' | 'ignored' | 'duplicate';
 export class WebhookEventProcessor {
   private readonly logger = new Logger('Litestripe');
   private readonly handlers = new Map<string, WebhookEventHandler>();
+  private readonly outOfScope: OutOfScopeWarnings;
 
   constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly eventLog: EventLogRepository,
     private readonly publisher: DomainEventPublisher,
@@ -36,6 +47,7 @@ export class WebhookEventProcessor {
     for (const handler of [subscriptions, checkouts, invoices] as WebhookEventHandler[]) {
       for (const type of handler.eventTypes) this.handlers.set(type, handler);
     }
+    this.outOfScope = new OutOfScopeWarnings(options.livemode, options.connectedAccounts);
   }
 
   /** The Stripe event types this module acts on; others are recorded as ignored. */
@@ -45,17 +57,22 @@ export class WebhookEventProcessor {
 
   async process(event: Stripe.Event): Promise<DeliveryOutcome> {
     const stripeEvent = new StripeEventRef(event.id, event.type, event.created, event.livemode === true, event.account ?? null);
+    const scope = outOfScope(event, this.options.livemode);
     let domainEvents: PendingDomainEvent[] | null;
     let outcome: DeliveryOutcome;
     try {
-      const handler = this.handlers.get(event.type);
+      const handler = scope ? undefined : this.handlers.get(event.type);
       const prepared = handler ? await handler.prepare(event) : null;
-      outcome = handler && prepared !== null ? 'processed' : 'ignored';
+      outcome = scope ?? (handler && prepared !== null ? 'processed' : 'ignored');
       domainEvents = await this.dataSource.transaction(async (manager) => {
         const processing = outcome === 'processed';
-        const claim = await this.eventLog.claim(manager, event, outcome as 'processed' | 'ignored', processing ? handler!.subscriptionIdOf(prepared) : null);
+        const claim = await this.eventLog.claim(manager, event, outcome as Exclude<EventOutcome, 'failed'>, processing ? handler!.subscriptionIdOf(prepared) : null);
         if (!claim.claimed) return null;
         const events = processing ? await handler!.apply(manager, prepared, stripeEvent, claim.locked!) : [];
+        if (events.some((e) => e.name === LitestripeEvents.SubscriptionLinkConflict)) {
+          outcome = 'link_conflict';
+          await this.eventLog.setOutcome(manager, event.id, outcome);
+        }
         await this.publisher.record(manager, events, event.id);
         return events;
       });
@@ -66,12 +83,15 @@ export class WebhookEventProcessor {
       this.logger.debug(`Stripe event ${event.id} (${event.type}) is a duplicate; nothing changed`);
       return 'duplicate';
     }
+    if (scope) this.outOfScope.note(scope, event);
     if (outcome === 'ignored') this.logger.debug(`Stripe event ${event.id} (${event.type}) ignored: not a type or object this module handles`);
     await this.publisher.publish(domainEvents, event.id);
     return outcome;
   }
 
   private async failed(event: Stripe.Event, error: unknown): Promise<unknown> {
+    // Retrying cannot make such a payload readable, and recording it would store what cannot be stored.
+    if (error instanceof PayloadRangeError) return new BadRequestException(error.message);
     const unavailable = isDatabaseUnavailable(error);
     try {
       await this.eventLog.recordFailure(this.dataSource, event, error);

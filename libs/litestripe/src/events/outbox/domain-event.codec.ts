@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { StripeSubscription } from '../../entities/stripe-subscription.entity';
-import { CheckoutCompletedEvent, OrphanClaimedEvent, PaymentEvent, PaymentOrphanedEvent, StripeEventRef, SubscriptionChangedEvent } from '../litestripe-event.payloads';
+import { CheckoutCompletedEvent, OrphanClaimedEvent, PaymentEvent, PaymentOrphanedEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from '../litestripe-event.payloads';
 import { LitestripeEvents } from '../litestripe-events';
 
 type Json = Record<string, any>;
@@ -35,9 +35,11 @@ export class DomainEventCodec {
         return new PaymentOrphanedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.customerId, json.reason, stripeEvent);
       case LitestripeEvents.OrphanClaimed:
         return new OrphanClaimedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.accountRef, stripeEvent);
+      case LitestripeEvents.SubscriptionLinkConflict:
+        return new SubscriptionLinkConflictEvent(json.id, this.subscription(json.subscription), json.accountRef, json.claimedAccountRef, json.source, json.checkoutSessionId, stripeEvent);
       default:
         if (name.startsWith('litestripe.subscription.')) {
-          return new SubscriptionChangedEvent(json.id, this.subscription(json.subscription), json.previousStatus, stripeEvent);
+          return new SubscriptionChangedEvent(json.id, this.subscription(json.subscription), json.previousStatus, stripeEvent, json.previousAccountRef);
         }
         return json;
     }

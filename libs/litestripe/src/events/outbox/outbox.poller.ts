@@ -6,8 +6,6 @@ import { DomainEventDispatcher } from './domain-event.dispatcher';
 import { OutboxRepository } from './outbox.repository';
 import { errorMessage } from '../../common/describe-error';
 
-const PURGE_EVERY_POLLS = 100;
-
 /**
  * Dispatches what no one delivered: entries left by a crash between commit and dispatch, and
  * retries of failed listeners. Runs at start-up and then every `outbox.pollIntervalMs` on each
@@ -18,7 +16,6 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = new Logger('Litestripe');
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private polls = 0;
 
   constructor(
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
@@ -51,7 +48,7 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async poll(): Promise<void> {
-    const { batchSize, leaseMs, retentionDays } = this.options.outbox;
+    const { batchSize, leaseMs } = this.options.outbox;
     try {
       // Marks first: an entry delivered a moment ago must not look due to a poll.
       await this.deliveredMarks.flush();
@@ -62,7 +59,6 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
         if (entries.length < batchSize) break;
       }
       await this.deliveredMarks.flush();
-      if (++this.polls % PURGE_EVERY_POLLS === 1) await this.outbox.purgeDelivered(retentionDays);
     } catch (error) {
       this.logger.warn(`Outbox poll failed; the next one retries: ${errorMessage(error)}`);
     }

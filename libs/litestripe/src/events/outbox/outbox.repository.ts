@@ -95,8 +95,9 @@ export class OutboxRepository {
     return rows.length;
   }
 
-  /** Deletes entries delivered more than `retentionDays` ago. */
-  async purgeDelivered(retentionDays: number): Promise<void> {
-    await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < $1`, [daysBefore(this.options.clock, retentionDays)]);
+  /** Deletes entries delivered more than `retentionDays` ago; returns how many. */
+  async purgeDelivered(retentionDays: number): Promise<number> {
+    const [, deleted]: [unknown, number] = await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < $1`, [daysBefore(this.options.clock, retentionDays)]);
+    return deleted;
   }
 }

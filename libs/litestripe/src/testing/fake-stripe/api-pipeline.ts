@@ -33,7 +33,10 @@ export class ApiPipeline {
     if (latency > 0) await this.deps.delay(latency);
     const fault = this.deps.faults.take(record.method, record.path);
     if (fault?.kind === 'hang') return null;
-    if (fault) return faultAnswer(fault);
+    if (fault?.kind === 'hold') {
+      fault.arrive();
+      await fault.released;
+    } else if (fault) return faultAnswer(fault);
     let apiKey: string;
     try {
       apiKey = authenticate(header(req, 'authorization'), this.deps.apiKeys);

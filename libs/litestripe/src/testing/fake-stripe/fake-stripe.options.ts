@@ -69,6 +69,14 @@ export interface HangOptions {
   match?: FaultMatch;
 }
 
+/** A request held by `holdNext`: act while it waits, then let it run. */
+export interface HeldRequest {
+  /** Resolves when the matching request has arrived (and waits). */
+  arrived: Promise<void>;
+  /** Lets the request run and be answered as usual. */
+  release(): void;
+}
+
 export interface PauseOptions {
   /** `refuse` (default) closes the listener: ECONNREFUSED. `reset` accepts then destroys sockets: ECONNRESET. */
   mode?: 'refuse' | 'reset';

@@ -12,6 +12,7 @@ import type {
   FailureOptions,
   FakeStripeOptions,
   HangOptions,
+  HeldRequest,
   PauseOptions,
   RateLimitOptions,
   RecordedRequest,
@@ -71,7 +72,7 @@ export class FakeStripe {
   private constructor(private readonly options: FakeStripeOptions) {
     this.latencyMs = options.latencyMs ?? 0;
     this.clock = new FakeClock(options.now);
-    this.dispatcher = new WebhookDispatcher((eventId, delivered) => this.setDelivered(eventId, delivered));
+    this.dispatcher = new WebhookDispatcher((eventId, delivered) => this.setDelivered(eventId, delivered), () => this.clock.now());
     this.dispatcher.setEndpoint(options.webhook ?? null);
     this.recorder = new EventRecorder(this.store, this.clock, {
       apiVersion: options.apiVersion ?? Stripe.API_VERSION,
@@ -156,6 +157,16 @@ export class FakeStripe {
     this.faults.push({ kind: 'hang', options }, count);
   }
 
+  /** The next matching request waits, unanswered, until `release()`: to act between a request's arrival and its answer. */
+  holdNext(options: HangOptions = {}): HeldRequest {
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.faults.push({ kind: 'hold', options, arrive, released }, 1);
+    return { arrived, release };
+  }
+
   clearFaults(): void {
     this.faults.clear();
   }
@@ -228,10 +239,13 @@ export class FakeStripe {
     this.requireEvent(eventId).pending_webhooks = 0;
   }
 
-  /** POSTs an event (or a stored event's id) to a webhook URL, signed with `secret`; updates its delivery state. */
+  /**
+   * POSTs an event (or a stored event's id) to a webhook URL, signed with `secret` at `timestamp`
+   * (default: the fake's clock, as Stripe signs at its own time); updates its delivery state.
+   */
   async deliver(event: Stripe.Event | string, target: { url: string; secret: string; timestamp?: number }): Promise<DeliveryResult> {
     const payload = typeof event === 'string' ? this.requireEvent(event) : event;
-    const result = await deliverEvent(payload, target);
+    const result = await deliverEvent(payload, { ...target, timestamp: target.timestamp ?? this.clock.now() });
     if (this.store.events.has(payload.id)) this.setDelivered(payload.id, result.ok);
     return result;
   }

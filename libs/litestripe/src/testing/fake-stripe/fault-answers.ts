@@ -9,7 +9,7 @@ export interface Answer {
 }
 
 /** The response Stripe gives in each injected failure mode. */
-export function faultAnswer(fault: Exclude<Fault, { kind: 'hang' }>): Answer {
+export function faultAnswer(fault: Exclude<Fault, { kind: 'hang' | 'hold' }>): Answer {
   if (fault.kind === 'rate_limit') {
     const { retryAfterSeconds = 1, shouldRetry = true } = fault.options;
     return errorAnswer(

@@ -3,7 +3,8 @@ import type { FailureOptions, FaultMatch, HangOptions, RateLimitOptions } from '
 export type Fault =
   | { kind: 'rate_limit'; options: RateLimitOptions }
   | { kind: 'failure'; options: FailureOptions }
-  | { kind: 'hang'; options: HangOptions };
+  | { kind: 'hang'; options: HangOptions }
+  | { kind: 'hold'; options: HangOptions; arrive: () => void; released: Promise<void> };
 
 interface QueuedFault {
   fault: Fault;

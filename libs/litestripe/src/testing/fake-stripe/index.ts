@@ -4,6 +4,7 @@ export type {
   FakeStripeOptions,
   FaultMatch,
   HangOptions,
+  HeldRequest,
   PauseOptions,
   RateLimitOptions,
   RecordedRequest,

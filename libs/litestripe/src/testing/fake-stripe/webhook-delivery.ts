@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 export interface DeliveryTarget {
   url: string;
   secret: string;
-  /** Signature timestamp in unix seconds; defaults to the wall clock, which receivers check against unless their module has another `clock`. */
+  /** Signature timestamp in unix seconds; defaults to the wall clock (the fake Stripe passes its own clock). */
   timestamp?: number;
   signal?: AbortSignal;
 }

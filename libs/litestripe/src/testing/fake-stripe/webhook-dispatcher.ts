@@ -17,7 +17,11 @@ export class WebhookDispatcher {
   private controller = new AbortController();
   readonly attempts: WebhookAttempt[] = [];
 
-  constructor(private readonly onResult: (eventId: string, delivered: boolean) => void) {}
+  constructor(
+    private readonly onResult: (eventId: string, delivered: boolean) => void,
+    /** The fake's clock (unix seconds): Stripe signs deliveries at its own time. */
+    private readonly now: () => number,
+  ) {}
 
   get active(): boolean {
     return this.endpoint !== null;
@@ -49,7 +53,7 @@ export class WebhookDispatcher {
   private async attempt(event: Stripe.Event, endpoint: WebhookEndpoint, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     try {
-      const result = await deliverEvent(event, { url: endpoint.url, secret: endpoint.secret, signal });
+      const result = await deliverEvent(event, { url: endpoint.url, secret: endpoint.secret, signal, timestamp: this.now() });
       this.attempts.push({ eventId: event.id, type: event.type, status: result.status });
       this.onResult(event.id, result.ok);
     } catch (error) {

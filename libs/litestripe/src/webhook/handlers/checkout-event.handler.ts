@@ -5,12 +5,13 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/reso
 import { OrphanReason } from '../../entities/orphaned-payment.entity';
 import { CheckoutCompletedEvent, domainEventId, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
-import { subscriptionTransitions } from '../../events/subscription-transitions';
+import { linkConflictEvent, subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
+import { storedRejectedReference } from '../../common/rejected-reference';
 import { OrphanedPaymentWriter } from '../orphaned-payment.writer';
 import { checkoutChanges } from '../subscription-changes';
 import { LockedRow, SubscriptionRowWriter } from '../subscription-row.writer';
-import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf } from '../stripe-payload';
+import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from '../stripe-payload';
 import { AccountReferenceResolver } from './account-reference.resolver';
 import { WebhookEventHandler } from './webhook-event-handler';
 
@@ -58,11 +59,11 @@ export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckou
       subscriptionId,
       customerId,
       accountRef: reference.accountRef,
-      orphan: reference.problem ? { reason: reference.problem, rejectedReference: typeof candidate === 'string' ? candidate.slice(0, 500) : null, email } : null,
-      amount: numberOf(session.amount_total),
+      orphan: reference.problem ? { reason: reference.problem, rejectedReference: storedRejectedReference(candidate, this.options.secretKey), email } : null,
+      amount: numberOf(session.amount_total, 'amount_total'),
       currency: stringOf(session.currency),
       livemode,
-      sessionCreated: numberOf(session.created) ?? event.created,
+      sessionCreated: timestampOf(session.created, 'created') ?? event.created,
       metadata: filterMetadata(stringRecordOf(session.metadata), this.options.metadataKeys),
     };
   }
@@ -75,6 +76,8 @@ export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckou
     const change = await this.writer.apply(manager, checkout.subscriptionId, (row) => checkoutChanges(row, checkout), locked);
     if (!change) return [];
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
+    const conflict = linkConflictEvent(change.current, checkout.accountRef, 'checkout', checkout.sessionId, stripeEvent);
+    if (conflict) events.push(conflict);
     events.push({
       name: LitestripeEvents.CheckoutCompleted,
       payload: new CheckoutCompletedEvent(domainEventId(stripeEvent, LitestripeEvents.CheckoutCompleted), checkout.sessionId, change.current, checkout.accountRef, stripeEvent),

@@ -40,7 +40,7 @@ export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment>
       customerId: idOf(invoice.customer),
       status: OUTCOME_BY_TYPE[event.type],
       livemode: invoice.livemode === true,
-      amount: numberOf(succeeded ? invoice.amount_paid : invoice.amount_due),
+      amount: numberOf(succeeded ? invoice.amount_paid : invoice.amount_due, succeeded ? 'amount_paid' : 'amount_due'),
       currency: stringOf(invoice.currency),
       created: event.created,
     };

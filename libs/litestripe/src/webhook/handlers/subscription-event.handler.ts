@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
 import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
-import { subscriptionEvent, subscriptionTransitions } from '../../events/subscription-transitions';
+import { linkConflictEvent, subscriptionEvent, subscriptionTransitions } from '../../events/subscription-transitions';
 import { filterMetadata } from '../account-reference';
 import { isSameSecondConflict, snapshotChanges } from '../subscription-changes';
 import { SubscriptionRefetcher } from '../subscription-refetcher';
@@ -89,6 +89,8 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
     }, locked);
     if (!change) return [];
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);
+    const conflict = linkConflictEvent(change.current, accountRef, 'subscription_metadata', null, stripeEvent);
+    if (conflict) events.push(conflict);
     if (prepared.trialWillEnd) {
       events.push(subscriptionEvent(LitestripeEvents.SubscriptionTrialWillEnd, change.current, change.previous?.status ?? null, stripeEvent));
     }
