@@ -6,19 +6,24 @@ import { rejectionOf, stripeClient } from './spec-helpers';
 
 const SECRET = 'whsec_test_secret';
 
-/** A webhook receiver that verifies signatures with the real stripe package, as a host app would. */
+/** A webhook receiver that verifies signatures with the real stripe package, as a host app would, on the fake's clock. */
 class WebhookReceiver {
   readonly received: Stripe.Event[] = [];
+  /** The `t=` of each delivery's signature. */
+  readonly signedAt: number[] = [];
   failWith: number | null = null;
   private server!: Server;
+
+  constructor(private readonly nowSeconds: () => number) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', async () => {
+        this.signedAt.push(Number(/t=(\d+)/.exec(String(req.headers['stripe-signature']))?.[1]));
         try {
-          const event = await Stripe.webhooks.constructEventAsync(Buffer.concat(chunks), req.headers['stripe-signature'] as string, SECRET);
+          const event = await Stripe.webhooks.constructEventAsync(Buffer.concat(chunks), req.headers['stripe-signature'] as string, SECRET, undefined, undefined, this.nowSeconds() * 1000);
           this.received.push(event);
           res.writeHead(this.failWith ?? 200).end(JSON.stringify({ received: true }));
         } catch (error) {
@@ -124,7 +129,7 @@ describe('FakeStripe events and webhooks', () => {
   });
 
   describe('signed delivery', () => {
-    const receiver = new WebhookReceiver();
+    const receiver = new WebhookReceiver(() => now);
     let url: string;
 
     beforeAll(async () => {
@@ -135,6 +140,7 @@ describe('FakeStripe events and webhooks', () => {
 
     beforeEach(() => {
       receiver.received.length = 0;
+      receiver.signedAt.length = 0;
       receiver.failWith = null;
     });
 
@@ -144,6 +150,7 @@ describe('FakeStripe events and webhooks', () => {
       expect(result).toMatchObject({ status: 200, ok: true });
       expect(JSON.parse(result.body)).toEqual({ received: true });
       expect(receiver.received[0]).toEqual(event);
+      expect(receiver.signedAt).toEqual([now]); // Stripe signs at its own time: the fake's clock
 
       const forged = await fake.deliver(event.id, { url, secret: 'whsec_wrong' });
       expect(forged.status).toBe(400);
