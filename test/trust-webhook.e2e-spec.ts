@@ -4,6 +4,7 @@ import { LogCapture } from '../libs/litestripe/src/stripe/test-support/log-captu
 import { storedCounts } from './support/raw-webhook';
 import { SubscriptionScenario, T0 } from './support/scenario';
 import { Adapter, createTestApp, TestApp } from './support/test-app';
+import { truncateTables } from './support/test-database';
 
 /** Signed is not trusted: what a correctly signed event may not do, over real HTTP on both adapters. */
 describe.each<Adapter>(['express', 'fastify'])('trust boundaries of the webhook on %s', (adapter) => {
@@ -30,7 +31,7 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of the webhook 
     t.recorder.clear();
     contexts.length = 0;
     logs.lines.length = 0;
-    await t.dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event, litestripe_outbox, litestripe_customer');
+    await truncateTables(t.dataSource);
   });
 
   const row = (id: string) => t.dataSource.getRepository(StripeSubscription).findOneBy({ id });

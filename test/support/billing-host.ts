@@ -9,6 +9,7 @@ import { CompletedCheckout, FakeStripe, signedDelivery, SubscriptionPatch } from
 import { createHostApp, HostApp } from './module-boot';
 import { Adapter, Registration, WEBHOOK_SECRET } from './test-app';
 import { TestClock } from './test-clock';
+import { truncateTables } from './test-database';
 
 /** The prices every billing test sells, seeded in the fake Stripe. */
 export interface SeededPrices {
@@ -95,7 +96,6 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
   const litestripe =
     config.registration === 'forRootAsync' ? LitestripeModule.forRootAsync({ useFactory: async () => options, isGlobal }) : LitestripeModule.forRoot({ ...options, isGlobal });
   const host = await createHostApp(litestripe, config.adapter ?? 'express', { imports: config.imports, providers: config.providers });
-  await host.dataSource.query('TRUNCATE litestripe_customer');
   const webhookUrl = `/ls/hook/${uuid}`;
   const server = host.app.getHttpServer();
   const billing: BillingHost = {
@@ -114,7 +114,7 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
     },
     row: (id) => host.dataSource.getRepository(StripeSubscription).findOneBy({ id }),
     async reset() {
-      await host.dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event, litestripe_outbox, litestripe_customer RESTART IDENTITY');
+      await truncateTables(host.dataSource);
       fake.reset({ keepCatalog: true });
       clock.reset();
       host.recorder.clear();

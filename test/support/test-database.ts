@@ -45,5 +45,5 @@ export function typeOrmOptions(url: string): DataSourceOptions {
 }
 
 export async function truncateTables(dataSource: DataSource): Promise<void> {
-  await dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event, litestripe_outbox RESTART IDENTITY');
+  await dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event, litestripe_outbox, litestripe_customer RESTART IDENTITY');
 }

@@ -9,11 +9,12 @@ import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { DomainEventPublisher } from '../webhook/domain-event.publisher';
 import { AccountReferenceResolver } from '../webhook/handlers/account-reference.resolver';
 import { queryRows } from '../webhook/query-rows';
-import { subscriptionFromRow } from '../webhook/subscription-row.writer';
+import { SubscriptionRowWriter } from '../webhook/subscription-row.writer';
 import { SubscriptionRowSync, SyncResult } from '../webhook/subscription-row.sync';
 import { errorMessage } from '../common/describe-error';
 import { CustomerRegistry } from './customer.registry';
 import { requireStripe } from './stripe-client.required';
+import { SubscriptionRowsReader } from './subscription-rows.reader';
 
 /** A claim that never finished (a crash between its steps) stops blocking others after this long. */
 export const PENDING_LINK_EXPIRES_MS = 10 * 60_000;
@@ -29,8 +30,11 @@ export interface LinkMove<T> {
    * refuse, or return `{ done }` when there is nothing to do (e.g. already claimed by this account).
    */
   check(manager: EntityManager, row: StripeSubscription): Promise<{ done: T } | void>;
-  /** In the transaction that applies the move: what else it writes, its result and its extra domain events. */
-  complete(manager: EntityManager, applied: SyncResult): Promise<{ result: T; events: PendingDomainEvent[] }>;
+  /**
+   * In the transaction that applies the move: what else it writes, its result and its extra domain
+   * events. `before` is the row as locked there, still linked to the account it moves from.
+   */
+  complete(manager: EntityManager, applied: SyncResult, before: StripeSubscription): Promise<{ result: T; events: PendingDomainEvent[] }>;
 }
 
 /** The outcome of `relinkSubscription`. */
@@ -65,6 +69,8 @@ export class AccountLinks {
     private readonly publisher: DomainEventPublisher,
     private readonly customers: CustomerRegistry,
     private readonly references: AccountReferenceResolver,
+    private readonly reader: SubscriptionRowsReader,
+    private readonly writer: SubscriptionRowWriter,
     @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
   ) {}
 
@@ -75,28 +81,25 @@ export class AccountLinks {
    * (source `relink`). Resolves an open orphan of the subscription.
    */
   async relink(subscriptionId: string, accountRef: string): Promise<Relink> {
-    const current = await this.dataSource.query('SELECT "account_ref", "customer_id", "livemode", "updated_at" FROM litestripe_subscription WHERE "id" = $1', [subscriptionId]);
-    if (!current.length) throw new NotFoundException(`Subscription ${subscriptionId} is not known here; is the webhook receiving its events?`);
+    const current = await this.reader.byId(subscriptionId);
+    if (!current) throw notKnown(subscriptionId);
     const verdict = await this.references.resolve(accountRef, {
       source: 'relink',
       checkoutSessionId: null,
       subscriptionId,
-      customerId: current[0].customer_id,
-      livemode: current[0].livemode,
-      currentAccountRef: current[0].account_ref,
+      customerId: current.customerId,
+      livemode: current.livemode,
+      currentAccountRef: current.accountRef,
     });
     if (!verdict.accountRef) throw new UnprocessableEntityException(`validateClientReference rejected account ${accountRef}; subscription ${subscriptionId} was not relinked.`);
-    let previousAccountRef: string | null = null;
     return this.move<Relink>({
       subscriptionId,
       to: accountRef,
-      idempotencyKey: `litestripe-relink-${subscriptionId}-${accountRef}-${new Date(current[0].updated_at).getTime()}`,
-      check: async (_manager, row) => {
-        previousAccountRef = row.accountRef;
-      },
-      complete: async (manager, applied) => {
+      idempotencyKey: `litestripe-relink-${subscriptionId}-${accountRef}-${current.updatedAt.getTime()}`,
+      check: async () => undefined,
+      complete: async (manager, applied, before) => {
         await queryRows(manager, 'UPDATE litestripe_orphaned_payment SET "resolved_at" = $2 WHERE "subscription_id" = $1 AND "resolved_at" IS NULL', [subscriptionId, this.options.clock.now()]);
-        return { result: { subscription: applied.row, previousAccountRef }, events: [] };
+        return { result: { subscription: applied.row, previousAccountRef: before.accountRef }, events: [] };
       },
     });
   }
@@ -118,14 +121,17 @@ export class AccountLinks {
     try {
       answer = await stripe.subscriptions.update(move.subscriptionId, { metadata: { [this.options.accountReferenceMetadataKey]: move.to } }, { idempotencyKey: move.idempotencyKey });
     } catch (error) {
-      await this.release(move.subscriptionId, move.to);
+      // Frees the mark for another attempt; should that fail too, the mark expires.
+      await this.clearPending(this.dataSource, move.subscriptionId, move.to).catch((clearError: unknown) =>
+        this.logger.warn(`Could not clear the pending link of subscription ${move.subscriptionId}; it expires in ${PENDING_LINK_EXPIRES_MS / 60_000} minutes: ${errorMessage(clearError)}`),
+      );
       throw error;
     }
 
     const step = await this.dataSource.transaction(async (manager): Promise<Step<T>> => {
       const row = await this.lock(manager, move.subscriptionId);
       const ours = row.linkPendingRef === move.to;
-      if (ours) await this.clearPending(manager, row.id);
+      if (ours) await this.clearPending(manager, row.id, move.to);
       try {
         const early = await move.check(manager, row);
         if (early) return early;
@@ -141,7 +147,7 @@ export class AccountLinks {
         };
       }
       const applied = await this.sync.applyIn(manager, answer, { operation: 'subscription.update', accountRef: move.to, observed });
-      const { result, events } = await move.complete(manager, applied);
+      const { result, events } = await move.complete(manager, applied, row);
       const all = [...applied.events, ...events];
       await this.publisher.record(manager, all, applied.ref.id);
       return { applied: result, events: all, requestId: applied.ref.id, row: applied.row };
@@ -155,9 +161,9 @@ export class AccountLinks {
   }
 
   private async lock(manager: EntityManager, id: string): Promise<StripeSubscription> {
-    const rows = await queryRows(manager, 'SELECT * FROM litestripe_subscription WHERE "id" = $1 FOR UPDATE', [id]);
-    if (!rows.length) throw new NotFoundException(`Subscription ${id} is not known here; is the webhook receiving its events?`);
-    return subscriptionFromRow(manager, rows[0]);
+    const row = await this.writer.lock(manager, id);
+    if (!row) throw notKnown(id);
+    return row;
   }
 
   private refusePendingElsewhere(row: StripeSubscription, to: string): void {
@@ -167,17 +173,12 @@ export class AccountLinks {
     throw new ConflictException(`Subscription ${row.id} is being moved to account ${row.linkPendingRef} (since ${row.linkPendingAt.toISOString()}); retry once that has finished.`);
   }
 
-  // Written without touching updated_at: the mark is bookkeeping, not a change of the subscription.
-  private async clearPending(manager: EntityManager, id: string): Promise<void> {
-    await queryRows(manager, 'UPDATE litestripe_subscription SET "link_pending_ref" = NULL, "link_pending_at" = NULL WHERE "id" = $1', [id]);
+  /** Clears the mark if it is still the one set for `to`; without touching updated_at: the mark is bookkeeping, not a change of the subscription. */
+  private async clearPending(runner: EntityManager | DataSource, id: string, to: string): Promise<void> {
+    await queryRows(runner, 'UPDATE litestripe_subscription SET "link_pending_ref" = NULL, "link_pending_at" = NULL WHERE "id" = $1 AND "link_pending_ref" = $2', [id, to]);
   }
+}
 
-  /** After a failed Stripe call: free the mark for another attempt, if it is still this claim's. */
-  private async release(id: string, to: string): Promise<void> {
-    try {
-      await this.dataSource.query('UPDATE litestripe_subscription SET "link_pending_ref" = NULL, "link_pending_at" = NULL WHERE "id" = $1 AND "link_pending_ref" = $2', [id, to]);
-    } catch (error) {
-      this.logger.warn(`Could not clear the pending link of subscription ${id}; it expires in ${PENDING_LINK_EXPIRES_MS / 60_000} minutes: ${errorMessage(error)}`);
-    }
-  }
+function notKnown(subscriptionId: string): NotFoundException {
+  return new NotFoundException(`Subscription ${subscriptionId} is not known here; is the webhook receiving its events?`);
 }

@@ -147,7 +147,7 @@ export class CheckoutActions {
       return listedKey ? found.data[0].id : this.listed(found.data[0].id, `Lookup key ${JSON.stringify(request.lookupKey)} (price ${found.data[0].id})`);
     }
     const plan = this.options.catalog.get(request.plan!);
-    if (!plan) throw new BadRequestException(`Unknown plan "${request.plan}"; configured plans: ${this.planNames()}.`);
+    if (!plan) throw new BadRequestException(`Unknown plan "${request.plan}"; configured plans: ${this.options.catalog.idList()}.`);
     const ids = this.options.catalog.pricesOf(plan);
     return ids[0] ?? (await this.pricing.pricesOf(plan))[0].id;
   }
@@ -159,13 +159,9 @@ export class CheckoutActions {
    */
   private listed(price: string, what: string): string {
     const { catalog } = this.options;
-    if (this.base.allowUnlistedPrices || catalog.unlistedPricesEntitle || catalog.plans.some((plan) => catalog.pricesOf(plan).includes(price))) return price;
+    if (catalog.unlistedPricesEntitle || catalog.plans.some((plan) => catalog.pricesOf(plan).includes(price))) return price;
     throw new BadRequestException(
-      `${what} is in no configured plan (${this.planNames()}) of ${catalog.livemode ? 'live' : 'test'} mode, so it would not entitle. Sell a plan ({ plan: 'name' }) or one of its prices or lookup keys, add it to a plan, or set allowUnlistedPrices: true.`,
+      `${what} is in no configured plan (${catalog.idList()}) of ${catalog.livemode ? 'live' : 'test'} mode, so it would not entitle. Sell a plan ({ plan: 'name' }) or one of its prices or lookup keys, add it to a plan, or set allowUnlistedPrices: true.`,
     );
-  }
-
-  private planNames(): string {
-    return this.options.catalog.plans.map((p) => p.id).join(', ') || 'none';
   }
 }

@@ -48,6 +48,11 @@ export class PlanCatalog {
     return this.byId.get(id);
   }
 
+  /** The plans' ids for a message: `basic, pro`, or `none`. */
+  idList(): string {
+    return this.plans.map((plan) => plan.id).join(', ') || 'none';
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }

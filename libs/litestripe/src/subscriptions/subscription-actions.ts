@@ -72,7 +72,7 @@ export class SubscriptionActions {
   /** Moves the subscription to another plan's price (the one with the same billing interval, unless `price` is given). */
   async changePlan(target: SubscriptionTarget, plan: string, options: { proration?: Proration; price?: string } = {}): Promise<StripeSubscription> {
     const definition = this.options.catalog.get(plan);
-    if (!definition) throw new BadRequestException(`Unknown plan "${plan}"; configured plans: ${this.planNames()}.`);
+    if (!definition) throw new BadRequestException(`Unknown plan "${plan}"; configured plans: ${this.options.catalog.idList()}.`);
     const row = await this.find(target);
     this.refuseEnded(row, 'change its plan');
     const stripe = requireStripe(this.stripe);
@@ -120,10 +120,6 @@ export class SubscriptionActions {
 
   private refuseEnded(row: StripeSubscription, what: string): void {
     if (row.status && ENDED.has(row.status)) throw new ConflictException(`Subscription ${row.id} has ended (${row.status}); cannot ${what}.`);
-  }
-
-  private planNames(): string {
-    return this.options.catalog.plans.map((p) => p.id).join(', ') || 'none';
   }
 }
 

@@ -73,7 +73,7 @@ export class SubscriptionService {
   async isEntitled(accountRef: string, requirement: EntitlementRequirement = {}): Promise<boolean> {
     const { catalog } = this.options;
     const unknownPlan = list(requirement.plan).find((plan) => !catalog.has(plan));
-    if (unknownPlan) throw new Error(`isEntitled: no plan "${unknownPlan}" is configured (plans: ${catalog.plans.map((p) => p.id).join(', ') || 'none'}).`);
+    if (unknownPlan) throw new Error(`isEntitled: no plan "${unknownPlan}" is configured (plans: ${catalog.idList()}).`);
     const unknownFeature = list(requirement.feature).find((feature) => !catalog.features.has(feature));
     if (unknownFeature) throw new Error(`isEntitled: no configured plan has the feature "${unknownFeature}".`);
     return missingFrom(await this.getEntitlement(accountRef), requirement) === null;

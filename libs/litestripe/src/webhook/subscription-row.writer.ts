@@ -30,14 +30,14 @@ const TABLE = 'litestripe_subscription';
 export class SubscriptionRowWriter {
   async apply(manager: EntityManager, id: string, decide: DecideChanges, locked?: LockedRow): Promise<RowChange | null> {
     const columns = manager.connection.getMetadata(StripeSubscription).columns;
-    let previous = locked ? locked.row : await this.lock(manager, columns, id);
+    let previous = locked ? locked.row : await this.lock(manager, id);
     if (!previous) {
       const changes = await decide(null);
       if (!changes) return null;
       const inserted = await this.insert(manager, columns, id, changes);
       if (inserted) return { previous: null, current: inserted };
       // Another transaction inserted the row between our lock attempt and our insert.
-      previous = (await this.lock(manager, columns, id)) as StripeSubscription;
+      previous = (await this.lock(manager, id)) as StripeSubscription;
     }
     const changes = await decide(previous);
     const changed = changes ? columns.filter((c) => c.propertyName in changes && !sameValue(c.getEntityValue(changes), c.getEntityValue(previous))) : [];
@@ -50,9 +50,10 @@ export class SubscriptionRowWriter {
     return { previous, current: fromDatabase(columns, rows[0]) };
   }
 
-  private async lock(manager: EntityManager, columns: ColumnMetadata[], id: string): Promise<StripeSubscription | null> {
+  /** Locks the row in the caller's transaction and reads it (null: no row yet). */
+  async lock(manager: EntityManager, id: string): Promise<StripeSubscription | null> {
     const rows = await queryRows(manager, `SELECT * FROM ${TABLE} WHERE "id" = $1 FOR UPDATE`, [id]);
-    return rows.length ? fromDatabase(columns, rows[0]) : null;
+    return rows.length ? subscriptionFromRow(manager, rows[0]) : null;
   }
 
   private async insert(manager: EntityManager, columns: ColumnMetadata[], id: string, changes: SubscriptionChanges): Promise<StripeSubscription | null> {
