@@ -25,4 +25,23 @@ describe('migrations', () => {
     expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
     expect(LITESTRIPE_ENTITIES.length).toBeGreaterThan(0);
   });
+
+  it('carry a pause stored as a flag over as a pause of unknown behaviour, and back', async () => {
+    await dataSource.undoLastMigration(); // LitestripePauseCollection
+    await dataSource.query(`INSERT INTO litestripe_subscription (id, status, collection_paused) VALUES ('sub_paused', 'active', true), ('sub_collecting', 'active', false)`);
+    await dataSource.runMigrations();
+    const pauses = async () => dataSource.query(`SELECT id, pause_behavior, pause_resumes_at FROM litestripe_subscription WHERE id LIKE 'sub_%' ORDER BY id`);
+    expect(await pauses()).toEqual([
+      { id: 'sub_collecting', pause_behavior: null, pause_resumes_at: null },
+      { id: 'sub_paused', pause_behavior: 'unknown', pause_resumes_at: null },
+    ]);
+    await dataSource.query(`UPDATE litestripe_subscription SET pause_behavior = 'void' WHERE id = 'sub_collecting'`);
+    await dataSource.undoLastMigration();
+    expect(await dataSource.query(`SELECT id, collection_paused FROM litestripe_subscription WHERE id LIKE 'sub_%' ORDER BY id`)).toEqual([
+      { id: 'sub_collecting', collection_paused: true },
+      { id: 'sub_paused', collection_paused: true },
+    ]);
+    await dataSource.query(`DELETE FROM litestripe_subscription`);
+    await dataSource.runMigrations();
+  });
 });

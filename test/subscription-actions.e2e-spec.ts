@@ -73,11 +73,11 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
     await expect(t.service.resume({ subscriptionId })).rejects.toBeInstanceOf(ConflictException);
   });
 
-  it('resumes a paused collection, which does not entitle by default', async () => {
-    await t.stripeChanges(subscriptionId, { pause_collection: { behavior: 'void', resumes_at: null } });
-    expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: false, reason: 'collection_paused' });
+  it('resumes a paused collection, which keeps access as Stripe advises', async () => {
+    await t.stripeChanges(subscriptionId, { pause_collection: { behavior: 'keep_as_draft', resumes_at: null } });
+    expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: true, reason: 'active', subscription: { pauseBehavior: 'keep_as_draft' } });
     const resumed = await t.service.resume('acct_1');
-    expect(resumed.collectionPaused).toBe(false);
+    expect(resumed).toMatchObject({ pauseBehavior: null, pauseResumesAt: null });
     expect(t.fake.requests.find((r) => r.method === 'POST')?.params).toEqual({ pause_collection: '' });
     expect((await t.service.getEntitlement('acct_1')).entitled).toBe(true);
   });

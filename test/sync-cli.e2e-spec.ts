@@ -163,6 +163,24 @@ describe('runLitestripeSync: the reconcile command of a host app', () => {
     expect(out.text).toContain('  replayed   3');
   });
 
+  it('upgrades the rows an upgrade left incomplete: paused ones re-read with their behaviour', async () => {
+    const seeded = fake.seedSubscriptions(3);
+    fake.updateSubscription(seeded[1].id, { pause_collection: { behavior: 'void', resumes_at: null } });
+    expect(await sync(['backfill'], new Output())).toBe(0);
+    const dataSource = await new DataSource(typeOrmOptions(await testDatabaseUrl())).initialize();
+    try {
+      await dataSource.query(`UPDATE litestripe_subscription SET pause_behavior = 'unknown' WHERE pause_behavior IS NOT NULL`);
+      const out = new Output();
+      expect(await sync(['sync', 'upgrade'], out)).toBe(0);
+      expect(out.text).toContain('sync upgrade: complete, 1 item in');
+      expect(out.text).toContain('  updated    1');
+      const rows: { id: string; pause_behavior: string | null }[] = await dataSource.query(`SELECT id, pause_behavior FROM litestripe_subscription WHERE pause_behavior IS NOT NULL`);
+      expect(rows).toEqual([{ id: seeded[1].id, pause_behavior: 'void' }]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it('answers a usage error with exit code 2 and the usage, before booting anything', async () => {
     const stderr = new Output();
     const out = new Output();

@@ -3,7 +3,10 @@ import { FakeStripe } from '@litestripe/nestjs/testing';
 import { resolveSyncService } from '../libs/litestripe/src/sync/sync-service.resolver';
 import { createTestApp, TestApp } from './support/test-app';
 
+/** A backfill is in the default lane: 2 of the 5 requests per window, the rest kept for refreshes. */
 const LIMIT = 2;
+const BUDGET = 5;
+const RESERVE = 0.6;
 const WINDOW_MS = 1000;
 
 /**
@@ -35,7 +38,7 @@ describe('SubscriptionSyncService: a backfill stays within the API rate limit', 
   beforeAll(async () => {
     fake = await FakeStripe.start();
     t = await createTestApp({
-      options: { stripe: { ...fake.clientConfig(), httpClient: recordingHttpClient(sentAt) }, maxRequestsPerMinute: LIMIT, rateLimitWindowMs: WINDOW_MS },
+      options: { stripe: { ...fake.clientConfig(), httpClient: recordingHttpClient(sentAt) }, maxRequestsPerMinute: BUDGET, rateLimitReserveForRefreshes: RESERVE, rateLimitWindowMs: WINDOW_MS },
     });
   });
   afterAll(async () => {
@@ -43,7 +46,7 @@ describe('SubscriptionSyncService: a backfill stays within the API rate limit', 
     await fake.stop();
   });
 
-  it(`never sends more than ${LIMIT} requests in any ${WINDOW_MS} ms, and uses the budget it has`, async () => {
+  it(`never sends more than its lane's ${LIMIT} of ${BUDGET} requests in any ${WINDOW_MS} ms, and uses the budget it has`, async () => {
     fake.seedSubscriptions(750); // 8 pages
     const startedAt = Date.now();
     const summary = await resolveSyncService(t.app).backfill();

@@ -90,6 +90,8 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
     stripe: fake.clientConfig(),
     plans: plansFor(prices),
     clock,
+    // Tests run many billing actions per account within a minute; test/fair-use.e2e-spec.ts sets a limit.
+    billingActionLimit: false,
     ...config.options,
   };
   const isGlobal = config.isGlobal ?? false;

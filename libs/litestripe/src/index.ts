@@ -1,5 +1,7 @@
 export { LitestripeModule } from './litestripe.module';
 export type { LitestripeModuleOptions, LitestripeModuleExtras, ClientReferenceContext } from './interfaces/litestripe-options.interface';
+export type { BillingActionLimit } from './interfaces/litestripe-options.interface';
+export { BillingActionLimitException } from './subscriptions/billing-action-limit.exception';
 export type { LitestripeClock } from './interfaces/litestripe-clock.interface';
 export { LitestripeConfigError } from './config/litestripe-config.error';
 export { LITESTRIPE_OPTIONS } from './config/resolved-options';
@@ -23,8 +25,12 @@ export { InjectStripeClient, getStripeClientToken } from './stripe/stripe-client
 export { LITESTRIPE_STRIPE_API_VERSION } from './stripe/stripe-client.constants';
 export { StripeRateLimiter } from './stripe/stripe-rate-limiter';
 export { StripeRateLimitExceededError } from './stripe/stripe-rate-limit-exceeded.error';
+export { StripeRateLimitQueueFullError } from './stripe/stripe-rate-limit-exceeded.error';
+export { inRefreshLane } from './stripe/stripe-request-lane';
+export type { StripeRequestLane } from './stripe/stripe-request-lane';
 export { StripeRateLimiterClosedError } from './stripe/stripe-rate-limiter-closed.error';
 export type { LitestripeClientOptions } from './stripe/stripe-client-options.interface';
 export { SubscriptionSyncService, runLitestripeSync, SYNC_EXIT } from './sync';
 export type { SyncSummary, BackfillOptions, ReplayOptions, SyncProgress, SyncRunOptions, RunLitestripeSyncOptions, SyncCommand, OutputStream } from './sync';
 export * from './subscriptions';
+export { SubscriptionGuardContextError } from './subscriptions/subscription-guard-context.error';

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { ClientReferenceContext, LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
+import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { OutboxOptions } from '../interfaces/outbox-options.interface';
 import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
 
@@ -16,6 +16,7 @@ export interface ResolvedLitestripeOptions {
   validateClientReference?: (reference: string, context: ClientReferenceContext) => boolean | Promise<boolean>;
   maxRequestsPerMinute: number;
   rateLimitCacheKey: string;
+  billingActionLimit: Required<BillingActionLimit> | false;
   stripe: Partial<Stripe.StripeConfig>;
   domainEvents: 'durable' | 'in-process';
   outbox: Required<OutboxOptions>;
@@ -41,6 +42,7 @@ export const DEFAULTS = {
   connectedAccounts: 'ignore',
   allowUnlistedPrices: false,
   eventLogRetentionDays: 30,
+  billingActionLimit: { limit: 10, windowSeconds: 60 },
 } as const satisfies Partial<LitestripeModuleOptions>;
 
 export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {

@@ -40,6 +40,7 @@ describe('validateOptions', () => {
       accountReferenceMetadataKey: 'client_reference_id',
       maxRequestsPerMinute: 75,
       rateLimitCacheKey: 'litestripe_stripe_api_rate_limit',
+      billingActionLimit: { limit: 10, windowSeconds: 60 },
       stripe: {},
       domainEvents: 'durable',
       outbox: { pollIntervalMs: 5000, leaseMs: 30_000, maxAttempts: 10, retryBackoffMs: 1000, batchSize: 100, retentionDays: 7 },
@@ -191,6 +192,23 @@ describe('validateOptions', () => {
     it.each(['apply', 'Ignore', '', true, null])('refuses %p', (connectedAccounts) =>
       expectRefused({ connectedAccounts }, 'connectedAccounts', /must be one of 'ignore', 'record'/),
     );
+  });
+
+  describe('billingActionLimit', () => {
+    it('fills in what is left out, and keeps false', () => {
+      expect(validateOptions({ ...VALID, billingActionLimit: { limit: 3 } }).billingActionLimit).toEqual({ limit: 3, windowSeconds: 60 });
+      expect(validateOptions({ ...VALID, billingActionLimit: { windowSeconds: 10 } }).billingActionLimit).toEqual({ limit: 10, windowSeconds: 10 });
+      expect(validateOptions({ ...VALID, billingActionLimit: false }).billingActionLimit).toBe(false);
+    });
+    it.each([true, 10, 'ten', null, []])('refuses %p', (billingActionLimit) =>
+      expectRefused({ billingActionLimit }, 'billingActionLimit', /must be \{ limit, windowSeconds \} or false/),
+    );
+    it.each([
+      [{ limit: 0 }, 'billingActionLimit.limit'],
+      [{ limit: 2.5 }, 'billingActionLimit.limit'],
+      [{ windowSeconds: -60 }, 'billingActionLimit.windowSeconds'],
+      [{ windowSeconds: '60' }, 'billingActionLimit.windowSeconds'],
+    ])('refuses %j', (billingActionLimit, option) => expectRefused({ billingActionLimit }, option, /must be a positive whole number/));
   });
 
   describe('allowUnlistedPrices', () => {

@@ -1,4 +1,4 @@
-import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
+import { BillingActionLimit, LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { LitestripeConfigError } from './litestripe-config.error';
 import { OutboxOptions } from '../interfaces/outbox-options.interface';
 import { DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options';
@@ -41,6 +41,7 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     accountReferenceMetadataKey: nonEmpty('accountReferenceMetadataKey', options.accountReferenceMetadataKey, DEFAULTS.accountReferenceMetadataKey),
     maxRequestsPerMinute: positiveInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, DEFAULTS.maxRequestsPerMinute),
     rateLimitCacheKey: nonEmpty('rateLimitCacheKey', options.rateLimitCacheKey, DEFAULTS.rateLimitCacheKey),
+    billingActionLimit: validateBillingActionLimit(options.billingActionLimit),
     stripe: options.stripe ?? {},
     domainEvents: oneOf('domainEvents', options.domainEvents, ['durable', 'in-process'], DEFAULTS.domainEvents),
     outbox: validateOutbox(options.outbox),
@@ -72,6 +73,24 @@ function validateOutbox(outbox: OutboxOptions | undefined): Required<OutboxOptio
     resolved[key] = key === 'pollIntervalMs' && given[key] === 0 ? 0 : positiveInteger(`outbox.${key}`, given[key], OUTBOX_DEFAULTS[key]);
   }
   return resolved;
+}
+
+function validateBillingActionLimit(value: unknown): Required<BillingActionLimit> | false {
+  if (value === false) return false;
+  const fallback = DEFAULTS.billingActionLimit;
+  if (value === undefined) return { ...fallback };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new LitestripeConfigError(
+      'billingActionLimit',
+      `must be { limit, windowSeconds } or false (got ${JSON.stringify(value)})`,
+      `E.g. { limit: ${fallback.limit}, windowSeconds: ${fallback.windowSeconds} } (the default) allows each account ${fallback.limit} billing actions a minute; false turns the limit off.`,
+    );
+  }
+  const given = value as BillingActionLimit;
+  return {
+    limit: positiveInteger('billingActionLimit.limit', given.limit, fallback.limit),
+    windowSeconds: positiveInteger('billingActionLimit.windowSeconds', given.windowSeconds, fallback.windowSeconds),
+  };
 }
 
 function validateClock(clock: LitestripeClock | undefined): LitestripeClock {

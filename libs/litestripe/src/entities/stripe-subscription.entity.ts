@@ -4,6 +4,14 @@ import { bigintNumber } from './bigint-number.transformer';
 /** Stripe's subscription statuses. */
 export type SubscriptionStatus = 'incomplete' | 'incomplete_expired' | 'trialing' | 'active' | 'past_due' | 'canceled' | 'unpaid' | 'paused';
 
+/**
+ * What Stripe does with invoices while payment collection is paused (`pause_collection.behavior`).
+ * `unknown`: paused before litestripe stored the behaviour (rows from before the
+ * `LitestripePauseCollection` migration, until `sync upgrade` re-reads them), or a behaviour this
+ * version does not know.
+ */
+export type PauseBehavior = 'keep_as_draft' | 'mark_uncollectible' | 'void' | 'unknown';
+
 /** Metadata kept on the row, namespaced by the Stripe object it came from. */
 export interface SubscriptionMetadata {
   checkout?: Record<string, string>;
@@ -70,9 +78,13 @@ export class StripeSubscription {
   @Column('timestamptz', { name: 'ended_at', nullable: true })
   endedAt: Date | null;
 
-  /** True while the billing portal or API has paused payment collection (`pause_collection`). */
-  @Column('boolean', { name: 'collection_paused', default: false })
-  collectionPaused: boolean;
+  /** Set while the billing portal or the API has paused payment collection (`pause_collection`); null while Stripe collects. */
+  @Column('text', { name: 'pause_behavior', nullable: true })
+  pauseBehavior: PauseBehavior | null;
+
+  /** When Stripe resumes collecting (`pause_collection.resumes_at`); null: paused until resumed by hand. */
+  @Column('timestamptz', { name: 'pause_resumes_at', nullable: true })
+  pauseResumesAt: Date | null;
 
   @Column('boolean', { default: false })
   livemode: boolean;

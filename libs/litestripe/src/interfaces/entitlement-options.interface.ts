@@ -74,11 +74,13 @@ export interface LitestripeEntitlementOptions {
   pastDueGraceSeconds?: number;
 
   /**
-   * Whether an `active` subscription whose payment collection is paused (`pause_collection`, set from
-   * the billing portal or the API while the status stays `active`) entitles.
-   * @default false (as Pay)
+   * Deny access while payment collection is paused (`pause_collection`, set from the billing portal
+   * or the API while the status stays `active`), whatever the pause's behaviour. Off, pauses follow
+   * Stripe's guide: `keep_as_draft` and `mark_uncollectible` keep access, `void` keeps it until the
+   * end of the period already paid. Replaces `collectionPausedEntitles` (whose `false` is `true` here).
+   * @default false
    */
-  collectionPausedEntitles?: boolean;
+  denyPausedCollection?: boolean;
 
   /**
    * An `active` or `trialing` row whose period (or trial) ended more than this many seconds ago is

@@ -20,6 +20,14 @@ export interface ClientReferenceContext {
   currentAccountRef: string | null;
 }
 
+/** A per-account limit on billing actions (`billingActionLimit`). */
+export interface BillingActionLimit {
+  /** Billing actions one account may start per window. @default 10 */
+  limit?: number;
+  /** Window length in seconds. @default 60 */
+  windowSeconds?: number;
+}
+
 /**
  * Options of `LitestripeModule.forRoot()` / `forRootAsync()`.
  * Validated at start-up: a missing or malformed value stops the app with a message naming it.
@@ -85,6 +93,19 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
    * @default 75
    */
   maxRequestsPerMinute?: number;
+
+  /**
+   * How many billing actions one account may start per window, so that no account spends the
+   * Stripe budget of every other: `createCheckoutSession`, `syncCheckoutSession`,
+   * `createBillingPortalSession`, `cancel`, `resume`, `changePlan` and `setQuantity` count, once
+   * the account reference and URLs are checked (an action with nothing to change does not).
+   * Operator actions (`claimOrphanedPayment`, `relinkSubscription`) and reads do not count. Past
+   * the limit, the action throws `BillingActionLimitException` (a 429 naming the wait) before any
+   * Stripe call. Counted in `rateLimitStorage`, so instances sharing a store share the
+   * count; if the store fails, per process (with a warning). `false` turns the limit off.
+   * @default { limit: 10, windowSeconds: 60 }
+   */
+  billingActionLimit?: BillingActionLimit | false;
 
   /**
    * Key under which the API rate limiter counts requests in its store.

@@ -2,8 +2,21 @@ import { LitestripeInit1764000000000 } from './1764000000000-litestripe-init';
 import { LitestripeEntitlements1764100000000 } from './1764100000000-litestripe-entitlements';
 import { LitestripeOutbox1764200000000 } from './1764200000000-litestripe-outbox';
 import { LitestripeTrustBoundaries1764300000000 } from './1764300000000-litestripe-trust-boundaries';
+import { LitestripePauseCollection1764400000000 } from './1764400000000-litestripe-pause-collection';
 
-export { LitestripeInit1764000000000, LitestripeEntitlements1764100000000, LitestripeOutbox1764200000000, LitestripeTrustBoundaries1764300000000 };
+export {
+  LitestripeInit1764000000000,
+  LitestripeEntitlements1764100000000,
+  LitestripeOutbox1764200000000,
+  LitestripeTrustBoundaries1764300000000,
+  LitestripePauseCollection1764400000000,
+};
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
-export const LITESTRIPE_MIGRATIONS = [LitestripeInit1764000000000, LitestripeEntitlements1764100000000, LitestripeOutbox1764200000000, LitestripeTrustBoundaries1764300000000];
+export const LITESTRIPE_MIGRATIONS = [
+  LitestripeInit1764000000000,
+  LitestripeEntitlements1764100000000,
+  LitestripeOutbox1764200000000,
+  LitestripeTrustBoundaries1764300000000,
+  LitestripePauseCollection1764400000000,
+];

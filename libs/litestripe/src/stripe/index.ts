@@ -8,5 +8,7 @@ export { StripeRateLimiter } from './stripe-rate-limiter';
 export type { StripeRateLimiterOptions } from './stripe-rate-limiter';
 export { RateLimitedHttpClient } from './rate-limited-http-client';
 export type { RateLimitedHttpClientOptions } from './rate-limited-http-client';
-export { StripeRateLimitExceededError } from './stripe-rate-limit-exceeded.error';
+export { StripeRateLimitExceededError, StripeRateLimitQueueFullError } from './stripe-rate-limit-exceeded.error';
+export { inRefreshLane, currentStripeRequestLane } from './stripe-request-lane';
+export type { StripeRequestLane } from './stripe-request-lane';
 export { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
 import { answeredAtMs, systemClock } from '../common/clock';
 import { StripeRateLimiter } from './stripe-rate-limiter';
+import { currentStripeRequestLane } from './stripe-request-lane';
 import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay';
 
 type MakeRequestArgs = Parameters<Stripe.HttpClient['makeRequest']>;
@@ -19,7 +20,7 @@ export interface RateLimitedHttpClientOptions {
 /**
  * stripe-node HTTP client that wraps another one (the Node client by default):
  * - every attempt, stripe-node's own network/5xx/409 retries included, first takes a slot of the
- *   rate limiter;
+ *   rate limiter, in the lane of the caller's scope (`inRefreshLane`, else the default lane);
  * - a 429 (which stripe-node does not retry unless Stripe sends `Stripe-Should-Retry: true`) is
  *   retried here after `Retry-After`, or an exponential backoff with jitter, with the very same
  *   headers, so a POST keeps its `Idempotency-Key`;
@@ -42,8 +43,9 @@ export class RateLimitedHttpClient implements Stripe.HttpClient {
 
   async makeRequest(...args: MakeRequestArgs): Promise<Stripe.HttpClientResponse> {
     const [, , path, method] = args;
+    const lane = currentStripeRequestLane();
     for (let retry = 0; ; retry++) {
-      await this.limiter.acquire();
+      await this.limiter.acquire(lane);
       const response = withDispose(await this.inner.makeRequest(...args));
       if (response.getStatusCode() !== 429) {
         return response;

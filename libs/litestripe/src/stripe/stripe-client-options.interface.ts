@@ -6,7 +6,9 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
  *
  * The limiter allows `maxRequestsPerMinute` requests per `rateLimitWindowMs` window, counted in
  * `rateLimitStorage` under `rateLimitCacheKey`. Every attempt (first tries, stripe-node's network
- * retries and litestripe's 429 retries) takes one slot.
+ * retries and litestripe's 429 retries) takes one slot, in one of two lanes: `refresh` (reads that
+ * decide access now: a stale row's refresh, a webhook's refetch, `syncCheckoutSession`) or the
+ * default lane (everything else, your own calls with the injected client included).
  */
 export interface LitestripeClientOptions {
   /**
@@ -51,4 +53,24 @@ export interface LitestripeClientOptions {
    * @default 3
    */
   maxRateLimitRetries?: number;
+
+  /**
+   * Share of `maxRequestsPerMinute` kept for the refreshes that decide access (a stale row's
+   * refresh, a webhook's refetch, `syncCheckoutSession`): other calls (billing actions, pricing,
+   * sync, your own calls) may use only the rest, rounded down (at least one request per window),
+   * while refreshes may use the whole budget, each lane with its own queue. From 0 (no reserve:
+   * one queue for all) to below 1. The default lane is also counted under
+   * `<rateLimitCacheKey>:default`; with a fixed-window store its window and the shared one need not
+   * line up, so like the limit itself its share holds per window of its own.
+   * @default 0.2
+   */
+  rateLimitReserveForRefreshes?: number;
+
+  /**
+   * How many calls may wait for a slot, per lane and per process. A call that finds this many
+   * waiting ahead of it in its lane fails at once with `StripeRateLimitQueueFullError` (nothing is
+   * sent), rather than holding memory and a request open for up to `maxRateLimitWaitMs`.
+   * @default 1000
+   */
+  maxRateLimitQueue?: number;
 }

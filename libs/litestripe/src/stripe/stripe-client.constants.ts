@@ -8,6 +8,8 @@ export const STRIPE_CLIENT_DEFAULTS = {
   rateLimitWindowMs: 60_000,
   maxRateLimitWaitMs: 60_000,
   maxRateLimitRetries: 3,
+  maxRateLimitQueue: 1000,
+  rateLimitReserveForRefreshes: 0.2,
   /** Passed to stripe-node as `maxNetworkRetries` unless `stripe.maxNetworkRetries` is set. */
   maxNetworkRetries: 2,
 } as const;

@@ -20,6 +20,8 @@ export function createStripeRateLimiter(options: StripeClientFactoryOptions): St
   const windowMs = option(options, 'rateLimitWindowMs', 1);
   const maxWaitMs = option(options, 'maxRateLimitWaitMs', 0);
   option(options, 'maxRateLimitRetries', 0);
+  const maxQueue = option(options, 'maxRateLimitQueue', 1);
+  const reserveForRefreshes = reserveOption(options.rateLimitReserveForRefreshes);
   if (!Number.isInteger(options.maxRequestsPerMinute) || options.maxRequestsPerMinute < 1) {
     throw new LitestripeConfigError(
       'maxRequestsPerMinute',
@@ -38,6 +40,8 @@ export function createStripeRateLimiter(options: StripeClientFactoryOptions): St
     limit: options.maxRequestsPerMinute,
     windowMs,
     maxWaitMs,
+    maxQueue,
+    reserveForRefreshes,
   });
 }
 
@@ -65,7 +69,7 @@ export function createStripeClient(options: StripeClientFactoryOptions, limiter:
 /** Longest delay `setTimeout` honours. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-type NumericOption = 'rateLimitWindowMs' | 'maxRateLimitWaitMs' | 'maxRateLimitRetries';
+type NumericOption = 'rateLimitWindowMs' | 'maxRateLimitWaitMs' | 'maxRateLimitRetries' | 'maxRateLimitQueue';
 
 function option(options: LitestripeClientOptions, name: NumericOption, min: number): number {
   const value = options[name] ?? STRIPE_CLIENT_DEFAULTS[name];
@@ -74,6 +78,20 @@ function option(options: LitestripeClientOptions, name: NumericOption, min: numb
       name,
       `must be a whole number from ${min} to ${MAX_TIMER_MS} (got ${String(value)})`,
       'Fix the option or leave it out for the default.',
+    );
+  }
+  return value;
+}
+
+function reserveOption(value: unknown): number {
+  if (value === undefined) {
+    return STRIPE_CLIENT_DEFAULTS.rateLimitReserveForRefreshes;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
+    throw new LitestripeConfigError(
+      'rateLimitReserveForRefreshes',
+      `must be a share of the budget from 0 to below 1 (got ${typeof value === 'number' ? String(value) : JSON.stringify(value)})`,
+      `E.g. 0.2 keeps 20% of maxRequestsPerMinute for refreshes that decide access; 0 keeps none. Leave it out for ${STRIPE_CLIENT_DEFAULTS.rateLimitReserveForRefreshes}.`,
     );
   }
   return value;

@@ -111,7 +111,11 @@ describe('createStripeClientProviders', () => {
     await moduleRef.get(Billing).stripe.customers.retrieve('cus_1');
     await close(moduleRef);
 
-    expect(storage.calls).toEqual([{ key: 'my_app_stripe', throttlerName: STRIPE_RATE_LIMIT_THROTTLER_NAME }]);
+    // A call of the default lane is counted under the lane's own key first, then under the shared one.
+    expect(storage.calls).toEqual([
+      { key: 'my_app_stripe:default', throttlerName: STRIPE_RATE_LIMIT_THROTTLER_NAME },
+      { key: 'my_app_stripe', throttlerName: STRIPE_RATE_LIMIT_THROTTLER_NAME },
+    ]);
     expect(storage.shutDown).toBe(false);
   });
 
@@ -122,7 +126,7 @@ describe('createStripeClientProviders', () => {
     const limiter = moduleRef.get(StripeRateLimiter);
     const ownStorage = (limiter as unknown as { options: { storage: ThrottlerStorageService } }).options.storage;
     expect(ownStorage).toBeInstanceOf(ThrottlerStorageService);
-    expect(ownStorage.storage.size).toBe(1);
+    expect(ownStorage.storage.size).toBe(2); // the shared count and the default lane's
 
     await close(moduleRef);
 
@@ -136,6 +140,12 @@ describe('createStripeClientProviders', () => {
     [{ maxRateLimitWaitMs: -1 }, 'maxRateLimitWaitMs'],
     [{ maxRateLimitRetries: 1.5 }, 'maxRateLimitRetries'],
     [{ maxRequestsPerMinute: 0 }, 'maxRequestsPerMinute'],
+    [{ maxRateLimitQueue: 0 }, 'maxRateLimitQueue'],
+    [{ maxRateLimitQueue: 2.5 }, 'maxRateLimitQueue'],
+    [{ rateLimitReserveForRefreshes: 1 }, 'rateLimitReserveForRefreshes'],
+    [{ rateLimitReserveForRefreshes: -0.1 }, 'rateLimitReserveForRefreshes'],
+    [{ rateLimitReserveForRefreshes: '0.2' as unknown as number }, 'rateLimitReserveForRefreshes'],
+    [{ rateLimitReserveForRefreshes: Number.NaN }, 'rateLimitReserveForRefreshes'],
   ])('stops the start-up on a malformed option (%o)', async (options, name) => {
     const error = await compile(options).catch((caught: unknown) => caught);
 

@@ -1,23 +1,45 @@
 import { StripeHttpClientRuntimeError } from './stripe-http-client-runtime-error';
 
 /**
- * A Stripe API call waited `maxRateLimitWaitMs` for a slot of the rate limiter without getting one.
- * The request was not sent to Stripe.
+ * A Stripe API call waited `maxRateLimitWaitMs` for a slot of the rate limiter without getting one
+ * (or found the queue full: {@link StripeRateLimitQueueFullError}). The request was not sent to Stripe.
  */
 export class StripeRateLimitExceededError extends StripeHttpClientRuntimeError {
   constructor(
     /** How long the call waited, in milliseconds (its `maxRateLimitWaitMs`). */
     readonly waitedMs: number,
-    /** Requests allowed per window (`maxRequestsPerMinute`). */
+    /** Requests allowed per window to the call's lane (`maxRequestsPerMinute`, less the reserve for refreshes in the default lane). */
     readonly limit: number,
     /** Window length in milliseconds (`rateLimitWindowMs`). */
     readonly windowMs: number,
+    message = `Litestripe: no Stripe API request slot became free within ${waitedMs} ms ` +
+      `(limit: ${limit} requests per ${windowMs} ms, shared through the rate-limit store); the request was not sent. ` +
+      'Send fewer requests, or raise maxRateLimitWaitMs or maxRequestsPerMinute.',
+  ) {
+    super(message);
+    this.name = 'StripeRateLimitExceededError';
+  }
+}
+
+/**
+ * A Stripe API call found `maxRateLimitQueue` calls of its lane already waiting for a slot in this
+ * process, and was refused at once. The request was not sent to Stripe.
+ */
+export class StripeRateLimitQueueFullError extends StripeRateLimitExceededError {
+  constructor(
+    /** Calls a lane may hold waiting per process (`maxRateLimitQueue`). */
+    readonly maxQueue: number,
+    limit: number,
+    windowMs: number,
   ) {
     super(
-      `Litestripe: no Stripe API request slot became free within ${waitedMs} ms ` +
-        `(limit: ${limit} requests per ${windowMs} ms, shared through the rate-limit store); the request was not sent. ` +
-        'Send fewer requests, or raise maxRateLimitWaitMs or maxRequestsPerMinute.',
+      0,
+      limit,
+      windowMs,
+      `Litestripe: ${maxQueue} Stripe API calls are already waiting for a rate-limit slot in this process (maxRateLimitQueue), ` +
+        `so this one was refused at once and not sent (limit: ${limit} requests per ${windowMs} ms). ` +
+        'Make fewer calls (e.g. limit them per account or user), or raise maxRequestsPerMinute or maxRateLimitQueue.',
     );
-    this.name = 'StripeRateLimitExceededError';
+    this.name = 'StripeRateLimitQueueFullError';
   }
 }

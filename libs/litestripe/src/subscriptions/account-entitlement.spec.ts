@@ -29,7 +29,8 @@ function sub(id: string, fields: Partial<StripeSubscription>): StripeSubscriptio
     cancelAtPeriodEnd: false,
     cancelAt: null,
     endedAt: null,
-    collectionPaused: false,
+    pauseBehavior: null,
+    pauseResumesAt: null,
     createdAt: new Date(NOW.getTime() - 10 * DAY),
     ...fields,
   });

@@ -4,8 +4,10 @@ import type Stripe from 'stripe';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { inRefreshLane } from '../stripe/stripe-request-lane';
 import { filterMetadata } from '../webhook/account-reference';
 import { AccountReferenceResolver } from '../webhook/handlers/account-reference.resolver';
+import { BillingActionLimiter } from './billing-action.limiter';
 import { CustomerRegistry } from './customer.registry';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { PlanPricingReader } from './plan-pricing';
@@ -46,7 +48,10 @@ export interface CheckoutSync {
 
 const HTTP_URL = /^https?:\/\/\S+$/;
 
-/** Checkout, its success-page sync, and the billing portal. */
+/**
+ * Checkout, its success-page sync, and the billing portal. Each counts against the account's
+ * `billingActionLimit` once its arguments are checked, before any call to Stripe.
+ */
 @Injectable()
 export class CheckoutActions {
   constructor(
@@ -56,6 +61,7 @@ export class CheckoutActions {
     private readonly pricing: PlanPricingReader,
     private readonly sync: SubscriptionRowSync,
     private readonly references: AccountReferenceResolver,
+    private readonly limits: BillingActionLimiter,
     @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
   ) {}
 
@@ -69,6 +75,7 @@ export class CheckoutActions {
     if (request.trialDays !== undefined && (!Number.isInteger(request.trialDays) || request.trialDays < 1)) {
       throw new BadRequestException(`trialDays must be a whole number of days of at least 1 (got ${request.trialDays}).`);
     }
+    await this.limits.take(accountRef);
     const price = await this.priceFor(request);
     const stripe = requireStripe(this.stripe);
     const customer = await this.customers.findOrCreate(accountRef);
@@ -96,19 +103,22 @@ export class CheckoutActions {
   /**
    * For the success page: reads the session from Stripe and, once it is complete, writes its
    * subscription and account link locally at once, as the webhooks will later (they then find
-   * nothing left to change). Give `accountRef` to refuse a session of another account.
+   * nothing left to change). Give `accountRef` to refuse a session of another account. Its reads
+   * decide access, so they use the rate limiter's refresh lane; they count as a billing action of
+   * `accountRef` (of the session, without one).
    */
   async syncCheckoutSession(sessionId: string, { accountRef }: { accountRef?: string } = {}): Promise<CheckoutSync> {
     if (typeof sessionId !== 'string' || !/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw new BadRequestException(`Not a Checkout Session id: ${JSON.stringify(sessionId)}.`);
+    await this.limits.take(accountRef === undefined ? sessionId : checkedAccountReference(accountRef));
     const stripe = requireStripe(this.stripe);
-    const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ['subscription'] });
+    const session = await inRefreshLane(() => stripe.checkout.sessions.retrieve(sessionId, { expand: ['subscription'] }));
     if (session.mode !== 'subscription') throw new BadRequestException(`Checkout Session ${sessionId} is not for a subscription (mode ${session.mode}).`);
     if (accountRef !== undefined && session.client_reference_id !== accountRef) {
       throw new ForbiddenException(`Checkout Session ${sessionId} belongs to another account.`);
     }
     const subscription = session.subscription;
     if (session.status !== 'complete' || !subscription) return { status: session.status, subscription: null, accountRef: session.client_reference_id };
-    const answer = typeof subscription === 'string' ? await stripe.subscriptions.retrieve(subscription) : subscription;
+    const answer = typeof subscription === 'string' ? await inRefreshLane(() => stripe.subscriptions.retrieve(subscription)) : subscription;
     const customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
     const reference = await this.references.resolve(session.client_reference_id, {
       source: 'checkout',
@@ -128,6 +138,7 @@ export class CheckoutActions {
   async createBillingPortalSession(accountRef: string, returnUrl: string, options: { configuration?: string; locale?: Stripe.BillingPortal.SessionCreateParams.Locale } = {}): Promise<Stripe.BillingPortal.Session> {
     checkedAccountReference(accountRef);
     if (typeof returnUrl !== 'string' || !HTTP_URL.test(returnUrl)) throw new BadRequestException(`returnUrl must be an absolute http(s) URL (got ${JSON.stringify(returnUrl)}).`);
+    await this.limits.take(accountRef);
     const customer = await this.customers.find(accountRef);
     if (!customer) throw new NotFoundException(`Account ${accountRef} has no Stripe customer yet; send it to checkout first.`);
     return requireStripe(this.stripe).billingPortal.sessions.create(

@@ -24,7 +24,7 @@ export interface ResolvedEntitlementOptions {
 
 export const ENTITLEMENT_DEFAULTS = {
   pastDueGraceSeconds: 0,
-  collectionPausedEntitles: false,
+  denyPausedCollection: false,
   staleAfterSeconds: 3600,
   refreshStaleRows: true,
   cacheTtlSeconds: 30,

@@ -20,7 +20,7 @@ describe('resolveEntitlementOptions', () => {
     const resolved = resolveEntitlementOptions({}, TEST_BASE);
     expect(resolved).toMatchObject({
       livemode: false,
-      policy: { pastDueGraceSeconds: 0, collectionPausedEntitles: false, staleAfterSeconds: 3600 },
+      policy: { pastDueGraceSeconds: 0, denyPausedCollection: false, staleAfterSeconds: 3600 },
       refreshStaleRows: true,
       cache: null,
       deniedStatus: 403,
@@ -88,7 +88,8 @@ describe('resolveEntitlementOptions', () => {
     ['a cache TTL of 0', { entitlementCache: { ttlSeconds: 0 } }, 'entitlementCache.ttlSeconds'],
     ['a cache that is not an object', { entitlementCache: 'yes' }, 'entitlementCache'],
     ['a negative retention', { orphanEmailRetentionDays: -2 }, 'orphanEmailRetentionDays'],
-    ['a boolean given as text', { collectionPausedEntitles: 'false' }, 'collectionPausedEntitles'],
+    ['a boolean given as text', { denyPausedCollection: 'false' }, 'denyPausedCollection'],
+    ['the replaced collectionPausedEntitles, even set to its old default', { collectionPausedEntitles: false }, 'collectionPausedEntitles'],
     ['an empty subscribe link', { subscribeUrl: '' }, 'subscribeUrl'],
   ])('refuses %s', (_label, options, option) => {
     expect(refusal(options).option).toBe(option);
@@ -96,11 +97,11 @@ describe('resolveEntitlementOptions', () => {
 
   it('keeps given values', () => {
     const resolved = resolveEntitlementOptions(
-      { pastDueGraceSeconds: 259_200, collectionPausedEntitles: true, staleAfterSeconds: 0, refreshStaleRows: false, entitlementCache: { ttlSeconds: 5 }, deniedStatus: 402, orphanEmailRetentionDays: null, subscribeUrl: '/pricing' },
+      { pastDueGraceSeconds: 259_200, denyPausedCollection: true, staleAfterSeconds: 0, refreshStaleRows: false, entitlementCache: { ttlSeconds: 5 }, deniedStatus: 402, orphanEmailRetentionDays: null, subscribeUrl: '/pricing' },
       TEST_BASE,
     );
     expect(resolved).toMatchObject({
-      policy: { pastDueGraceSeconds: 259_200, collectionPausedEntitles: true, staleAfterSeconds: 0 },
+      policy: { pastDueGraceSeconds: 259_200, denyPausedCollection: true, staleAfterSeconds: 0 },
       refreshStaleRows: false,
       cache: { ttlMs: 5000, maxEntries: 10_000 },
       deniedStatus: 402,

@@ -23,7 +23,14 @@ export function resolveEntitlementOptions(
   if (raw.deniedStatus !== undefined && raw.deniedStatus !== 402 && raw.deniedStatus !== 403) {
     fail('deniedStatus', `must be 402 or 403 (got ${JSON.stringify(raw.deniedStatus)})`, 'Leave it out for 403.');
   }
-  for (const option of ['collectionPausedEntitles', 'refreshStaleRows'] as const) {
+  if ((raw as Record<string, unknown>).collectionPausedEntitles !== undefined) {
+    fail(
+      'collectionPausedEntitles',
+      'was replaced by denyPausedCollection, and paused collection now keeps access by default (as Stripe advises)',
+      'Remove it; for the old default (every pause denies) set denyPausedCollection: true. See the upgrade notes in the README.',
+    );
+  }
+  for (const option of ['denyPausedCollection', 'refreshStaleRows'] as const) {
     if (raw[option] !== undefined && typeof raw[option] !== 'boolean') fail(option, 'must be true or false', 'Leave it out for the default.');
   }
   for (const option of ['subscribeUrl', 'manageBillingUrl'] as const) {
@@ -38,7 +45,7 @@ export function resolveEntitlementOptions(
     catalog: new PlanCatalog(readPlans(raw.plans, livemode), livemode, base.allowUnlistedPrices ?? false),
     policy: {
       pastDueGraceSeconds: wholeNumber('pastDueGraceSeconds', raw.pastDueGraceSeconds, ENTITLEMENT_DEFAULTS.pastDueGraceSeconds, 0),
-      collectionPausedEntitles: raw.collectionPausedEntitles ?? ENTITLEMENT_DEFAULTS.collectionPausedEntitles,
+      denyPausedCollection: raw.denyPausedCollection ?? ENTITLEMENT_DEFAULTS.denyPausedCollection,
       staleAfterSeconds: wholeNumber('staleAfterSeconds', raw.staleAfterSeconds, ENTITLEMENT_DEFAULTS.staleAfterSeconds, 0),
     },
     refreshStaleRows: raw.refreshStaleRows ?? ENTITLEMENT_DEFAULTS.refreshStaleRows,

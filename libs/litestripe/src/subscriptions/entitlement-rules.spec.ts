@@ -6,8 +6,8 @@ const MINUTE = 60_000;
 const DAY = 86_400_000;
 const at = (offsetMs: number) => new Date(NOW.getTime() + offsetMs);
 
-/** Grace of three days, stale after one hour, paused collection denies. */
-const POLICY: AccessPolicy = { pastDueGraceSeconds: 3 * 86_400, collectionPausedEntitles: false, staleAfterSeconds: 3600 };
+/** Grace of three days, stale after one hour, pauses as Stripe advises. */
+const POLICY: AccessPolicy = { pastDueGraceSeconds: 3 * 86_400, denyPausedCollection: false, staleAfterSeconds: 3600 };
 
 /** Where "now" falls in the row's trial, period and (for past_due) grace. */
 const POSITIONS = {
@@ -88,7 +88,10 @@ function row(status: SubscriptionStatus | null, position: Position, cancelAtPeri
     cancelAtPeriodEnd,
     cancelAt: cancelAtPeriodEnd ? periodEnd : null, // as Stripe sets it since 2025
     endedAt: status === 'canceled' || status === 'incomplete_expired' ? at(-DAY) : null,
-    collectionPaused: false,
+    pauseBehavior: null,
+    pauseResumesAt: null,
+    latestPaymentStatus: null,
+    latestPaymentAt: null,
     ...extra,
   };
 }
@@ -142,11 +145,42 @@ describe('decideAccess: until, grace and policy', () => {
     expect(decideAccess(row('past_due', 'in_grace', false), NOW, { ...POLICY, pastDueGraceSeconds: 0 })).toMatchObject({ entitled: false, reason: 'past_due', graceEndsAt: null });
   });
 
-  it('a paused collection denies an active row by default, and entitles when the policy allows it', () => {
-    const paused = row('active', 'in_period', false, { collectionPaused: true });
-    expect(decideAccess(paused, NOW, POLICY)).toMatchObject({ entitled: false, reason: 'collection_paused' });
-    expect(decideAccess(paused, NOW, { ...POLICY, collectionPausedEntitles: true })).toMatchObject({ entitled: true, reason: 'active' });
-    expect(decideAccess(row('past_due', 'in_grace', false, { collectionPaused: true }), NOW, POLICY).reason).toBe('collection_paused');
+  it('a keep_as_draft or mark_uncollectible pause keeps access (until is unchanged); denyPausedCollection takes it away', () => {
+    for (const pauseBehavior of ['keep_as_draft', 'mark_uncollectible'] as const) {
+      const paused = row('active', 'in_period', false, { pauseBehavior });
+      expect(decideAccess(paused, NOW, POLICY)).toMatchObject({ entitled: true, reason: 'active', until: POSITIONS.in_period.periodEnd });
+      expect(decideAccess(paused, NOW, { ...POLICY, denyPausedCollection: true })).toMatchObject({ entitled: false, reason: 'collection_paused', until: null });
+    }
+  });
+
+  it('a void pause keeps access until the end of the paid period, then takes it away on the second', () => {
+    const { periodStart, periodEnd } = POSITIONS.in_period;
+    const paid = row('active', 'in_period', false, { pauseBehavior: 'void', latestPaymentStatus: 'succeeded', latestPaymentAt: periodStart });
+    expect(decideAccess(paid, NOW, POLICY)).toMatchObject({ entitled: true, reason: 'active', until: periodEnd });
+    expect(decideAccess(paid, new Date(periodEnd.getTime() - 1), POLICY).entitled).toBe(true);
+    expect(decideAccess(paid, periodEnd, POLICY)).toMatchObject({ entitled: false, reason: 'collection_paused' });
+  });
+
+  it('a void pause over a period no payment covers takes access away at once', () => {
+    const { periodStart } = POSITIONS.in_period;
+    const before = new Date(periodStart.getTime() - 1);
+    expect(decideAccess(row('active', 'in_period', false, { pauseBehavior: 'void' }), NOW, POLICY).reason).toBe('collection_paused');
+    expect(decideAccess(row('active', 'in_period', false, { pauseBehavior: 'void', latestPaymentStatus: 'succeeded', latestPaymentAt: before }), NOW, POLICY).reason).toBe('collection_paused');
+    expect(decideAccess(row('active', 'in_period', false, { pauseBehavior: 'void', latestPaymentStatus: 'failed', latestPaymentAt: periodStart }), NOW, POLICY).reason).toBe('collection_paused');
+  });
+
+  it('a void pause during a trial keeps access until the trial ends', () => {
+    expect(decideAccess(row('trialing', 'in_trial', false, { pauseBehavior: 'void' }), NOW, POLICY)).toMatchObject({ entitled: true, reason: 'trialing', until: POSITIONS.in_trial.trialEnd });
+  });
+
+  it('a pause whose resumes_at has passed is no pause; one still ahead is', () => {
+    const unknown = row('active', 'in_period', false, { pauseBehavior: 'unknown', pauseResumesAt: at(-MINUTE) });
+    expect(decideAccess(unknown, NOW, { ...POLICY, denyPausedCollection: true }).reason).toBe('active');
+    expect(decideAccess({ ...unknown, pauseResumesAt: at(MINUTE) }, NOW, POLICY).reason).toBe('collection_paused');
+  });
+
+  it('an unknown pause (stored before its behaviour was) denies, as every pause did then', () => {
+    expect(decideAccess(row('active', 'in_period', false, { pauseBehavior: 'unknown' }), NOW, POLICY)).toMatchObject({ entitled: false, reason: 'collection_paused' });
   });
 
   it('an active row past its ended_at has ended, whatever its status says', () => {

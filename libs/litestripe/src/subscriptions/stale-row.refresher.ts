@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { inRefreshLane } from '../stripe/stripe-request-lane';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
 import { errorMessage } from '../common/describe-error';
@@ -45,7 +46,8 @@ export class StaleRowRefresher {
 
   private async read(row: StripeSubscription): Promise<StripeSubscription | null> {
     try {
-      const answer = await this.stripe!.subscriptions.retrieve(row.id);
+      // Access waits on this read: it may use the budget's reserve (the refresh lane).
+      const answer = await inRefreshLane(() => this.stripe!.subscriptions.retrieve(row.id));
       const fresh = await this.sync.apply(answer, { operation: 'subscription.retrieve', observed: row });
       this.logger.log(`Subscription ${row.id} was stale (period ended ${row.currentPeriodEnd?.toISOString()}); refreshed from Stripe: ${fresh.status}. Check that the webhook receives customer.subscription.updated.`);
       return fresh;

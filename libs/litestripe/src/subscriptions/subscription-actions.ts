@@ -5,6 +5,7 @@ import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { accountSubscriptions } from './account-entitlement';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
 import { actionKey } from './idempotency-key';
+import { BillingActionLimiter } from './billing-action.limiter';
 import { PlanPricingReader } from './plan-pricing';
 import { requireStripe } from './stripe-client.required';
 import { SubscriptionRowSync } from '../webhook/subscription-row.sync';
@@ -19,7 +20,9 @@ const ENDED = new Set(['canceled', 'incomplete_expired']);
 /**
  * Cancel, resume, change plan, set quantity: each one Stripe call (plus a read where the item id is
  * needed) through the rate-limited client with an idempotency key, and the local row updated from
- * Stripe's answer at once, so the account sees the change on its next request.
+ * Stripe's answer at once, so the account sees the change on its next request. An action that has
+ * something to change counts against the account's `billingActionLimit` (the subscription's, if
+ * it has no account) before its first call to Stripe.
  */
 @Injectable()
 export class SubscriptionActions {
@@ -28,6 +31,7 @@ export class SubscriptionActions {
     private readonly reader: SubscriptionRowsReader,
     private readonly sync: SubscriptionRowSync,
     private readonly pricing: PlanPricingReader,
+    private readonly limits: BillingActionLimiter,
     @Optional() @InjectStripeClient() private readonly stripe?: Stripe,
   ) {}
 
@@ -35,8 +39,9 @@ export class SubscriptionActions {
     const row = await this.find(target);
     const stripe = requireStripe(this.stripe);
     if (row.status && ENDED.has(row.status)) return row;
+    if (atPeriodEnd && row.cancelAtPeriodEnd) return row;
+    await this.countAction(row);
     if (atPeriodEnd) {
-      if (row.cancelAtPeriodEnd) return row;
       const params = { cancel_at_period_end: true };
       const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('cancel', row.id, params, row) });
       return this.sync.apply(answer, { operation: 'subscription.update', observed: row });
@@ -57,14 +62,16 @@ export class SubscriptionActions {
       throw new ConflictException(`Subscription ${row.id} has ended (${row.status}) and cannot be resumed; start a new checkout instead.`);
     }
     if (row.status === 'paused') {
+      await this.countAction(row);
       const answer = await stripe.subscriptions.resume(row.id, {}, { idempotencyKey: actionKey('resume', row.id, {}, row) });
       return this.sync.apply(answer, { operation: 'subscription.resume', observed: row });
     }
     const params: Stripe.SubscriptionUpdateParams = {};
     if (row.cancelAtPeriodEnd) params.cancel_at_period_end = false;
     else if (row.cancelAt) params.cancel_at = '';
-    if (row.collectionPaused) params.pause_collection = '';
+    if (row.pauseBehavior !== null) params.pause_collection = '';
     if (Object.keys(params).length === 0) return row;
+    await this.countAction(row);
     const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('resume', row.id, params, row) });
     return this.sync.apply(answer, { operation: 'subscription.update', observed: row });
   }
@@ -76,6 +83,7 @@ export class SubscriptionActions {
     const row = await this.find(target);
     this.refuseEnded(row, 'change its plan');
     const stripe = requireStripe(this.stripe);
+    await this.countAction(row);
     const current = await stripe.subscriptions.retrieve(row.id);
     const item = current.items.data[0];
     const prices = await this.pricing.pricesOf(definition);
@@ -96,6 +104,7 @@ export class SubscriptionActions {
     this.refuseEnded(row, 'change its quantity');
     if (row.quantity === quantity) return row;
     const stripe = requireStripe(this.stripe);
+    await this.countAction(row);
     const item = (await stripe.subscriptions.retrieve(row.id)).items.data[0];
     const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item.id, quantity }], proration_behavior: options.proration ?? 'create_prorations' };
     const answer = await stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('quantity', row.id, params, row) });
@@ -116,6 +125,10 @@ export class SubscriptionActions {
     );
     if (candidates.length === 0) throw new NotFoundException(`Account ${named.accountRef} has no subscription that has not ended.`);
     return candidates[0].subscription;
+  }
+
+  private countAction(row: StripeSubscription): Promise<void> {
+    return this.limits.take(row.accountRef ?? row.id);
   }
 
   private refuseEnded(row: StripeSubscription, what: string): void {

@@ -2,13 +2,16 @@ import { Inject, Injectable, OnModuleInit, Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { LitestripeConfigError } from '../config/litestripe-config.error';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
-import { SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
+import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
 import { SubscriptionService } from './subscription.service';
 
 /**
- * Looks at every controller of the app once, at start-up:
+ * Looks at every controller and provider (GraphQL resolvers, WebSocket gateways) of the app once,
+ * at start-up:
  * - checks that each `@RequiresPlan()` / `@RequiresFeature()` names a configured plan or feature,
  *   so a typo stops the app instead of locking every account out of a route;
+ * - refuses a requirement on a microservice or WebSocket handler, where `SubscriptionGuard` finds
+ *   no request and would deny every call;
  * - notes this module's own controllers (the webhook), which `SubscriptionGuard` always lets
  *   through, even when it is registered globally.
  */
@@ -26,16 +29,45 @@ export class SubscriptionRoutesInspector implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    const seen = new Set<Function>();
     for (const module of this.modules.values()) {
       const ownsTheModule = module.providers.has(SubscriptionService);
       for (const wrapper of module.controllers.values()) {
         const controller = wrapper.metatype as Function | null;
         if (!controller) continue;
         if (ownsTheModule) this.exempt.add(controller);
-        this.check(controller.name, Reflect.getMetadata(SUBSCRIPTION_REQUIREMENTS, controller));
-        for (const method of methodNames(controller.prototype)) {
-          this.check(`${controller.name}.${method}`, Reflect.getMetadata(SUBSCRIPTION_REQUIREMENTS, controller.prototype[method]));
-        }
+        if (!seen.has(controller)) this.inspect(controller, seen);
+      }
+      for (const wrapper of module.providers.values()) {
+        const provider = wrapper.metatype as Function | null;
+        // A factory provider's metatype is its factory, not a class with handlers.
+        if (!provider || wrapper.isFactory || seen.has(provider)) continue;
+        this.inspect(provider, seen);
+      }
+    }
+  }
+
+  private inspect(target: Function, seen: Set<Function>): void {
+    seen.add(target);
+    const onClass: SubscriptionRequirement[] | undefined = Reflect.getMetadata(SUBSCRIPTION_REQUIREMENTS, target);
+    const skipsClass = Reflect.getMetadata(SKIP_SUBSCRIPTION_CHECK, target) === true;
+    this.check(target.name, onClass);
+    for (const method of methodNames(target.prototype)) {
+      const handler = target.prototype[method];
+      const where = `${target.name}.${method}`;
+      const onHandler: SubscriptionRequirement[] | undefined = Reflect.getMetadata(SUBSCRIPTION_REQUIREMENTS, handler);
+      this.check(where, onHandler);
+      const kind = uncheckableKind(target, handler);
+      if (!kind) continue;
+      // A handler's own @SkipSubscriptionCheck() overrides its class's requirement, as in the guard.
+      const skipped = Reflect.getMetadata(SKIP_SUBSCRIPTION_CHECK, handler) ?? skipsClass;
+      const requirement = onHandler?.[0] ?? (skipped ? undefined : onClass?.[0]);
+      if (requirement) {
+        throw new LitestripeConfigError(
+          decoratorOf(requirement),
+          `sits on ${where}${onHandler?.length ? '' : ` (through its class)`}, a ${kind} handler, where SubscriptionGuard finds no request to read the account from and would deny every call`,
+          'Remove it and call SubscriptionService.isEntitled() in the handler; on a class that also has HTTP routes, put @SkipSubscriptionCheck() on this handler.',
+        );
       }
     }
   }
@@ -65,4 +97,21 @@ function methodNames(prototype: object | null): string[] {
     }
   }
   return [...names];
+}
+
+// The keys @nestjs/microservices and @nestjs/websockets put their decorators under, spelled out
+// so that the library needs neither package.
+const PATTERN_METADATA = 'microservices:pattern'; // @MessagePattern(), @EventPattern()
+const GATEWAY_METADATA = 'websockets:is_gateway'; // @WebSocketGateway()
+const MESSAGE_METADATA = 'message'; // @SubscribeMessage()
+
+/** What kind of handler `SubscriptionGuard` cannot check this method is, if it is one. */
+function uncheckableKind(target: Function, handler: Function): string | undefined {
+  if (Reflect.getMetadata(PATTERN_METADATA, handler) !== undefined) return 'microservice (@MessagePattern/@EventPattern)';
+  if (Reflect.getMetadata(GATEWAY_METADATA, target) && Reflect.getMetadata(MESSAGE_METADATA, handler) !== undefined) return 'WebSocket (@SubscribeMessage)';
+  return undefined;
+}
+
+function decoratorOf(requirement: SubscriptionRequirement): string {
+  return requirement.plans ? '@RequiresPlan()' : requirement.features ? '@RequiresFeature()' : '@RequiresSubscription()';
 }

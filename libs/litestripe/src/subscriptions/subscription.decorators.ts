@@ -1,5 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata, UseGuards } from '@nestjs/common';
 import type { Entitlement } from './account-entitlement';
+import { guardedRequestOf } from './guarded-request';
 import { SubscriptionGuard } from './subscription.guard';
 import { REQUEST_ENTITLEMENT, SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
 
@@ -39,13 +40,14 @@ export const RequiresFeature = (feature: string | string[]): ClassDecorator & Me
 export const SkipSubscriptionCheck = (): ClassDecorator & MethodDecorator => SetMetadata(SKIP_SUBSCRIPTION_CHECK, true);
 
 /**
- * The entitlement `SubscriptionGuard` decided the request with (undefined when no guard ran).
+ * The entitlement `SubscriptionGuard` decided the request with (undefined when no guard ran), in
+ * a controller or a GraphQL resolver.
  * @example
  * @RequiresSubscription()
  * @Get('projects') list(@CurrentEntitlement() entitlement: Entitlement) { return { limit: entitlement.limits.projects }; }
  */
 export const CurrentEntitlement = createParamDecorator((_: unknown, context: ExecutionContext): Entitlement | undefined => {
-  return context.switchToHttp().getRequest()[REQUEST_ENTITLEMENT];
+  return guardedRequestOf(context)?.[REQUEST_ENTITLEMENT];
 });
 
 function requirement(required: SubscriptionRequirement): ClassDecorator & MethodDecorator {

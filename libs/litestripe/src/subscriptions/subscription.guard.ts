@@ -1,22 +1,22 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { AccountRequest } from '../interfaces/entitlement-options.interface';
 import type { Entitlement } from './account-entitlement';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from './entitlement-options';
+import { guardedRequestOf } from './guarded-request';
 import { REQUEST_ENTITLEMENT, SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
+import { SubscriptionGuardContextError } from './subscription-guard-context.error';
 import { SubscriptionRequiredException } from './subscription-required.exception';
 import { SubscriptionRoutesInspector } from './subscription-routes.inspector';
 import { missingFrom, SubscriptionService } from './subscription.service';
 
-type GuardedRequest = AccountRequest & { [REQUEST_ENTITLEMENT]?: Entitlement };
-
 /**
- * Lets an HTTP request through when its account is entitled, and the route's
- * `@RequiresPlan()` / `@RequiresFeature()` (on the controller and the handler: all must hold) are met.
- * The decorators apply it themselves; register it globally (`{ provide: APP_GUARD, useClass:
- * SubscriptionGuard }`) to require a subscription everywhere but `@SkipSubscriptionCheck()` routes
- * and this module's webhook. No account: 401. Not entitled: 403, or 402 with `deniedStatus`.
- * Other contexts than HTTP (RPC, WebSockets) pass.
+ * Lets an HTTP request or a GraphQL query through when its account is entitled, and the route's
+ * `@RequiresPlan()` / `@RequiresFeature()` (on the controller or resolver and the handler: all must
+ * hold) are met. The decorators apply it themselves; register it globally (`{ provide: APP_GUARD,
+ * useClass: SubscriptionGuard }`) to require a subscription everywhere but `@SkipSubscriptionCheck()`
+ * handlers and this module's webhook. No account: 401. Not entitled: 403, or 402 with `deniedStatus`
+ * (GraphQL answers them as errors). RPC and WebSocket handlers carry no request to find the account
+ * in: they are denied with a `SubscriptionGuardContextError` unless `@SkipSubscriptionCheck()`.
  */
 @Injectable()
 export class SubscriptionGuard implements CanActivate {
@@ -29,13 +29,14 @@ export class SubscriptionGuard implements CanActivate {
 
   /** Answers without waiting when the entitlement cache holds the account (no promise on the hot path). */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (context.getType() !== 'http') return true;
     const handler = context.getHandler();
     const controller = context.getClass();
     if (this.reflector.getAllAndOverride<boolean>(SKIP_SUBSCRIPTION_CHECK, [handler, controller])) return true;
     if (this.routes.isExempt(controller)) return true;
 
-    const request = context.switchToHttp().getRequest<GuardedRequest>();
+    const request = guardedRequestOf(context);
+    // Without a request there is no account to check: deny, never let the call through unchecked.
+    if (!request) throw new SubscriptionGuardContextError(context.getType(), `${controller.name}.${handler.name}`);
     const decide = (entitlement: Entitlement) => this.check((request[REQUEST_ENTITLEMENT] = entitlement), handler, controller);
     if (request[REQUEST_ENTITLEMENT]) return decide(request[REQUEST_ENTITLEMENT]);
     const resolved = this.options.accountResolver(request);

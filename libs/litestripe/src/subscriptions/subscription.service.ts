@@ -24,7 +24,10 @@ export interface EntitlementRequirement {
 
 /**
  * "May this account use this now?", and the few Stripe actions a SaaS needs. Injectable anywhere
- * the module is imported (guards included).
+ * the module is imported (guards included). Checkout, its sync, the portal, cancel, resume,
+ * changePlan and setQuantity count against the account's `billingActionLimit`, and past it throw
+ * `BillingActionLimitException` (429) before calling Stripe; support's actions (orphan claims,
+ * relinks) do not count.
  *
  * @example
  * const { entitled, plan, limits } = await subscriptions.getEntitlement(user.id);

@@ -3,6 +3,7 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolve
 import type { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
 import { LITESTRIPE_RAW_OPTIONS } from '../litestripe.module-definition';
 import { AccountLinks } from './account-links';
+import { BillingActionLimiter } from './billing-action.limiter';
 import { CheckoutActions } from './checkout-actions';
 import { CustomerRegistry } from './customer.registry';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS } from './entitlement-options';
@@ -33,6 +34,7 @@ export const subscriptionProviders: Provider[] = [
   StaleRowRefresher,
   CustomerRegistry,
   PlanPricingReader,
+  BillingActionLimiter,
   SubscriptionActions,
   CheckoutActions,
   AccountLinks,

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type Stripe from 'stripe';
 import { unixSeconds } from '../common/clock';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
@@ -7,6 +9,7 @@ import { StripeStateApplier } from '../webhook/stripe-state.applier';
 import { WebhookEventProcessor } from '../webhook/webhook-event.processor';
 import { ABORTED, settle, type Settled, untilAborted } from './sync-abort';
 import type { BackfillOptions, ReplayOptions, SyncRunOptions } from './sync-options.interface';
+import { rowsToUpgrade } from './rows-to-upgrade';
 import { SyncRun } from './sync-run';
 import type { SyncSummary } from './sync-summary';
 import { describeError } from '../common/describe-error';
@@ -39,6 +42,7 @@ export class SubscriptionSyncService {
     @InjectStripeClient() private readonly stripe: Stripe,
     private readonly applier: StripeStateApplier,
     private readonly processor: WebhookEventProcessor,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** Every subscription in Stripe (status `all`), page by page, newest first. */
@@ -95,17 +99,36 @@ export class SubscriptionSyncService {
   async syncSubscription(id: string, options: SyncRunOptions = {}): Promise<SyncSummary> {
     const run = new SyncRun(options);
     run.expect(1);
+    if ((await this.syncOne(run, id)) === ABORTED) return this.finish(`Sync of subscription ${id}`, run, 'aborted');
+    return this.finish(`Sync of subscription ${id}`, run);
+  }
+
+  /**
+   * Re-reads from Stripe, one by one, the rows an upgrade left incomplete (a pause stored before
+   * its behaviour was): the upgrade step of the README's upgrade notes. Nothing to do is a
+   * complete run of 0 items; running it again is harmless.
+   */
+  async upgradeRows(options: SyncRunOptions = {}): Promise<SyncSummary> {
+    const run = new SyncRun(options);
+    const ids = await rowsToUpgrade(this.dataSource, this.options.livemode);
+    run.expect(ids.length);
+    for (const id of ids) {
+      if (run.aborted || (await this.syncOne(run, id)) === ABORTED) return this.finish('Upgrade', run, 'aborted');
+    }
+    return this.finish('Upgrade', run);
+  }
+
+  private async syncOne(run: SyncRun, id: string): Promise<void | typeof ABORTED> {
     let subscription: Stripe.Subscription | typeof ABORTED;
     try {
       subscription = await untilAborted(this.stripe.subscriptions.retrieve(id, { expand: ['customer'] }), run.signal);
     } catch (error) {
       this.logger.error(`Could not fetch subscription ${id} from Stripe: ${describeError(error)}`);
       run.count('failed');
-      return this.finish(`Sync of subscription ${id}`, run);
+      return;
     }
-    if (subscription === ABORTED) return this.finish(`Sync of subscription ${id}`, run, 'aborted');
+    if (subscription === ABORTED) return ABORTED;
     await this.applyBatch(run, [subscription], 1);
-    return this.finish(`Sync of subscription ${id}`, run);
   }
 
   /** Every subscription of one customer (status `all`). */

@@ -8,6 +8,7 @@ describe('parseSyncArgs', () => {
     [['sync', 'replay', '--days', '7'], { mode: 'replay', days: 7 }],
     [['sync', 'subscription', 'sub_1MoG3CLkdIwHu7ixd86qvAfe'], { mode: 'subscription', id: 'sub_1MoG3CLkdIwHu7ixd86qvAfe' }],
     [['customer', 'cus_NZOq6LNU39H6ZI'], { mode: 'customer', id: 'cus_NZOq6LNU39H6ZI' }],
+    [['sync', 'upgrade'], { mode: 'upgrade' }],
   ])('reads %j', (argv, command) => {
     expect(parseSyncArgs(argv)).toEqual({ command, every: 100, verbose: false, help: false });
   });
@@ -19,8 +20,10 @@ describe('parseSyncArgs', () => {
   });
 
   it.each([
-    [[], 'Name a command: backfill, replay, subscription <sub_...> or customer <cus_...>.'],
-    [['sync', 'refresh'], 'Unknown command refresh: use backfill, replay, subscription <sub_...> or customer <cus_...>.'],
+    [[], 'Name a command: backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.'],
+    [['sync', 'refresh'], 'Unknown command refresh: use backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.'],
+    [['sync', 'upgrade', 'sub_1'], 'upgrade takes no id (got sub_1).'],
+    [['sync', 'upgrade', '--concurrency', '2'], '--concurrency applies to backfill only.'],
     [['sync', 'subscription'], 'subscription needs a Stripe subscription id (sub_...).'],
     [['sync', 'customer', 'sub_123'], 'customer needs a Stripe customer id (cus_...), got sub_123.'],
     [['sync', 'subscription', 'sub_1', 'sub_2'], 'subscription takes one id (got sub_1 sub_2).'],

@@ -2,6 +2,7 @@
 export type SyncCommand =
   | { mode: 'backfill'; startingAfter?: string; concurrency?: number }
   | { mode: 'replay'; days: number }
+  | { mode: 'upgrade' }
   | { mode: 'subscription'; id: string }
   | { mode: 'customer'; id: string };
 
@@ -25,6 +26,7 @@ Commands:
   replay                    events Stripe failed to deliver, through the webhook pipeline (each once)
   subscription <sub_...>    one subscription, as Stripe has it now
   customer <cus_...>        every subscription of one customer
+  upgrade                   rows an upgrade left incomplete, re-read from Stripe (see the README's upgrade notes)
 
 Options:
   --days <1-30>             replay: how many days back to look (default 30, Stripe's limit)
@@ -63,12 +65,15 @@ export function parseSyncArgs(argv: readonly string[]): SyncCliArgs {
   const every = integer(flags, 'every', 100, 1, Number.MAX_SAFE_INTEGER);
   if (help) return { command: null, every, verbose, help };
   const [mode, id, ...extra] = words;
-  if (mode === undefined) throw new SyncUsageError('Name a command: backfill, replay, subscription <sub_...> or customer <cus_...>.');
+  if (mode === undefined) throw new SyncUsageError('Name a command: backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.');
   for (const [flag, flagMode] of Object.entries(FLAGS_OF_MODE)) {
     if (flags.has(flag) && mode !== flagMode) throw new SyncUsageError(`--${flag} applies to ${flagMode} only.`);
   }
   let command: SyncCommand;
-  if (mode === 'backfill' || mode === 'replay') {
+  if (mode === 'upgrade') {
+    if (id !== undefined) throw new SyncUsageError(`upgrade takes no id (got ${id}).`);
+    command = { mode };
+  } else if (mode === 'backfill' || mode === 'replay') {
     if (id !== undefined) throw new SyncUsageError(`${mode} takes no id (got ${id}).`);
     command =
       mode === 'backfill'
@@ -82,7 +87,7 @@ export function parseSyncArgs(argv: readonly string[]): SyncCliArgs {
     if (extra.length > 0) throw new SyncUsageError(`${mode} takes one id (got ${[id, ...extra].join(' ')}).`);
     command = { mode, id };
   } else {
-    throw new SyncUsageError(`Unknown command ${mode}: use backfill, replay, subscription <sub_...> or customer <cus_...>.`);
+    throw new SyncUsageError(`Unknown command ${mode}: use backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.`);
   }
   return { command, every, verbose, help };
 }

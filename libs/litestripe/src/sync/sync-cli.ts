@@ -36,7 +36,7 @@ export interface RunLitestripeSyncOptions {
 
 /**
  * The reconcile command of a host app: boots `appModule` as a standalone application context (no
- * HTTP server), runs `sync <backfill|replay|subscription <id>|customer <id>>` through its
+ * HTTP server), runs `sync <backfill|replay|upgrade|subscription <id>|customer <id>>` through its
  * `LitestripeModule`, prints progress and a summary, closes the context and resolves with the exit
  * code (0 ok, 1 failures, 2 usage, 130 interrupted). It does not call `process.exit`.
  *
@@ -119,6 +119,8 @@ function run(service: SubscriptionSyncService, command: SyncCommand, options: { 
       return service.syncSubscription(command.id, options);
     case 'customer':
       return service.syncCustomer(command.id, options);
+    case 'upgrade':
+      return service.upgradeRows(options);
   }
 }
 
@@ -128,6 +130,8 @@ function title(command: SyncCommand): string {
       return 'sync backfill';
     case 'replay':
       return `sync replay (last ${command.days} days)`;
+    case 'upgrade':
+      return 'sync upgrade';
     default:
       return `sync ${command.mode} ${command.id}`;
   }

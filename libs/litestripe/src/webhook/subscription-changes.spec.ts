@@ -25,7 +25,8 @@ function row(fields: Partial<StripeSubscription> = {}): StripeSubscription {
     cancelAt: null,
     canceledAt: null,
     endedAt: null,
-    collectionPaused: false,
+    pauseBehavior: null,
+    pauseResumesAt: null,
     livemode: false,
     metadata: { checkout: { campaign: 'spring' }, subscription: { plan: 'old' } },
     latestPaymentStatus: null,
@@ -72,7 +73,8 @@ function snapshot(fields: Partial<SubscriptionSnapshot> = {}): SubscriptionSnaps
     cancelAt: null,
     canceledAt: null,
     endedAt: null,
-    collectionPaused: false,
+    pauseBehavior: null,
+    pauseResumesAt: null,
     livemode: false,
     metadata: {},
     ...fields,
@@ -93,7 +95,8 @@ const SNAPSHOT_FIELDS = [
   'cancelAt',
   'canceledAt',
   'endedAt',
-  'collectionPaused',
+  'pauseBehavior',
+  'pauseResumesAt',
   'eventCreated',
   'statusRank',
 ] as const;
@@ -163,7 +166,7 @@ describe('snapshotChanges', () => {
   });
 
   it('writes every snapshot field, the event time and the lifecycle rank', () => {
-    const snap = snapshot({ status: 'trialing', trialStart: at(T), trialEnd: at(T + 7 * 86400), cancelAt: at(T + 9), collectionPaused: true, livemode: true });
+    const snap = snapshot({ status: 'trialing', trialStart: at(T), trialEnd: at(T + 7 * 86400), cancelAt: at(T + 9), pauseBehavior: 'void', pauseResumesAt: at(T + 20), livemode: true });
     const changes = snapshotChanges(null, snap, T + 5, 'acct_1', { plan: 'pro' })!;
     expect(changes).toEqual({
       customerId: 'cus_snap',
@@ -181,7 +184,8 @@ describe('snapshotChanges', () => {
       cancelAt: at(T + 9),
       canceledAt: null,
       endedAt: null,
-      collectionPaused: true,
+      pauseBehavior: 'void',
+      pauseResumesAt: at(T + 20),
       livemode: true,
       metadata: { subscription: { plan: 'pro' } },
       eventCreated: T + 5,

@@ -35,7 +35,8 @@ export function isSameSecondConflict(row: StripeSubscription | null, snapshot: S
   return (
     row.status !== snapshot.status ||
     row.cancelAtPeriodEnd !== snapshot.cancelAtPeriodEnd ||
-    row.collectionPaused !== snapshot.collectionPaused ||
+    row.pauseBehavior !== snapshot.pauseBehavior ||
+    row.pauseResumesAt?.getTime() !== snapshot.pauseResumesAt?.getTime() ||
     row.priceId !== snapshot.priceId ||
     row.quantity !== snapshot.quantity ||
     row.cancelAt?.getTime() !== snapshot.cancelAt?.getTime() ||
@@ -67,7 +68,8 @@ export function snapshotChanges(
     cancelAt: snapshot.cancelAt,
     canceledAt: snapshot.canceledAt,
     endedAt: snapshot.endedAt,
-    collectionPaused: snapshot.collectionPaused,
+    pauseBehavior: snapshot.pauseBehavior,
+    pauseResumesAt: snapshot.pauseResumesAt,
     livemode: snapshot.livemode,
     metadata: { ...row?.metadata, subscription: metadata },
     eventCreated: created,

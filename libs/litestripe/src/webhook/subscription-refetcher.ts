@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { inRefreshLane } from '../stripe/stripe-request-lane';
 import { StripePayload } from './stripe-payload';
 import { answerTime } from './subscription-row.sync';
 import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot';
@@ -33,7 +34,8 @@ export class SubscriptionRefetcher {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.options.refetchTimeoutMs} ms`)), this.options.refetchTimeoutMs);
     });
     try {
-      const subscription = await Promise.race([this.stripe.subscriptions.retrieve(subscriptionId), timeout]);
+      // The stored state (and so access) waits on this read: it may use the budget's reserve.
+      const subscription = await Promise.race([inRefreshLane(() => this.stripe.subscriptions.retrieve(subscriptionId)), timeout]);
       // Dated by Stripe's clock (the one that dates its events), not ours.
       return { snapshot: readSubscription(subscription as unknown as StripePayload), asOf: answerTime(subscription.lastResponse?.headers, this.options.clock) };
     } catch (error) {

@@ -29,7 +29,8 @@ const QUIET: Partial<SubscriptionSnapshot> = {
   cancelAt: null,
   canceledAt: null,
   endedAt: null,
-  collectionPaused: false,
+  pauseBehavior: null,
+  pauseResumesAt: null,
   livemode: false,
   metadata: {},
 };
@@ -54,7 +55,8 @@ describe('readSubscription on real payloads', () => {
       cancelAt: at(1234567890),
       canceledAt: at(1234567890),
       endedAt: at(1234567890),
-      collectionPaused: true,
+      pauseBehavior: 'mark_uncollectible',
+      pauseResumesAt: null,
       livemode: false,
       metadata: {},
     });
@@ -78,6 +80,24 @@ describe('readSubscription on real payloads', () => {
     payload.items.data[0].price.lookup_key = 'pro_monthly';
     payload.metadata = { client_reference_id: 'acct_1', seats: 3, nested: { a: 1 } };
     expect(readSubscription(payload)).toMatchObject({ lookupKey: 'pro_monthly', metadata: { client_reference_id: 'acct_1' } });
+  });
+
+  it('reads the pause of collection: its behaviour and when it ends; a behaviour it does not know reads as unknown', () => {
+    const payload = clone(stripeObject('openapi-subscription.json')) as any;
+    payload.pause_collection = { behavior: 'void', resumes_at: 1_767_225_600 };
+    expect(readSubscription(payload)).toMatchObject({ pauseBehavior: 'void', pauseResumesAt: at(1_767_225_600) });
+    payload.pause_collection = { behavior: 'keep_as_draft', resumes_at: null };
+    expect(readSubscription(payload)).toMatchObject({ pauseBehavior: 'keep_as_draft', pauseResumesAt: null });
+    payload.pause_collection = { behavior: 'skip_next_invoice', resumes_at: null };
+    expect(readSubscription(payload)).toMatchObject({ pauseBehavior: 'unknown', pauseResumesAt: null });
+    payload.pause_collection = null;
+    expect(readSubscription(payload)).toMatchObject({ pauseBehavior: null, pauseResumesAt: null });
+  });
+
+  it('refuses a pause whose resumes_at is no timestamp', () => {
+    const payload = clone(stripeObject('openapi-subscription.json')) as any;
+    payload.pause_collection = { behavior: 'void', resumes_at: 1e300 };
+    expect(() => readSubscription(payload)).toThrow(PayloadRangeError);
   });
 
   it.each([

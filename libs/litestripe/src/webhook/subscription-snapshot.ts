@@ -1,4 +1,4 @@
-import { SubscriptionStatus } from '../entities/stripe-subscription.entity';
+import { PauseBehavior, SubscriptionStatus } from '../entities/stripe-subscription.entity';
 import { dateOf, idOf, listOf, numberOf, objectOf, PayloadRangeError, StripePayload, stringOf, stringRecordOf, timestampOf } from './stripe-payload';
 
 /** What a subscription payload says about the subscription, read from either API shape. */
@@ -18,7 +18,8 @@ export interface SubscriptionSnapshot {
   cancelAt: Date | null;
   canceledAt: Date | null;
   endedAt: Date | null;
-  collectionPaused: boolean;
+  pauseBehavior: PauseBehavior | null;
+  pauseResumesAt: Date | null;
   livemode: boolean;
   metadata: Record<string, string>;
 }
@@ -70,7 +71,7 @@ export function readSubscription(payload: StripePayload): SubscriptionSnapshot {
     cancelAt: dateOf(payload.cancel_at, 'cancel_at'),
     canceledAt: dateOf(payload.canceled_at, 'canceled_at'),
     endedAt: dateOf(payload.ended_at, 'ended_at'),
-    collectionPaused: objectOf(payload.pause_collection) !== null,
+    ...readPause(objectOf(payload.pause_collection)),
     livemode: payload.livemode === true,
     metadata: stringRecordOf(payload.metadata),
   };
@@ -84,6 +85,15 @@ function readPeriod(payload: StripePayload, items: StripePayload[]): Pick<Subscr
     currentPeriodStart: dateOf(payload.current_period_start, 'current_period_start') ?? (starts.length ? new Date(Math.min(...starts) * 1000) : null),
     currentPeriodEnd: dateOf(payload.current_period_end, 'current_period_end') ?? (ends.length ? new Date(Math.max(...ends) * 1000) : null),
   };
+}
+
+const PAUSE_BEHAVIORS: readonly PauseBehavior[] = ['keep_as_draft', 'mark_uncollectible', 'void'];
+
+/** A behaviour Stripe adds later reads as `unknown`, which the rules treat as not entitling. */
+function readPause(pause: StripePayload | null): Pick<SubscriptionSnapshot, 'pauseBehavior' | 'pauseResumesAt'> {
+  if (!pause) return { pauseBehavior: null, pauseResumesAt: null };
+  const behavior = PAUSE_BEHAVIORS.find((known) => known === pause.behavior) ?? 'unknown';
+  return { pauseBehavior: behavior, pauseResumesAt: dateOf(pause.resumes_at, 'pause_collection.resumes_at') };
 }
 
 /** `quantity` is a PostgreSQL integer column. */

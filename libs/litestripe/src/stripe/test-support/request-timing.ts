@@ -1,4 +1,23 @@
+import { performance } from 'node:perf_hooks';
+import Stripe from 'stripe';
+
 /** Test support (not part of the library API): analysis of request arrival times. */
+
+/**
+ * Stripe's own HTTP client, noting in `sentAt` when each request is handed to it (`performance.now()`),
+ * which the rate-limited client does right after the limiter granted a slot. Arrival times at a stub
+ * lag behind by however long a loaded machine keeps the event loop busy, which says nothing about the limiter.
+ */
+export function recordingHttpClient(sentAt: number[]): Stripe.HttpClient {
+  const inner = Stripe.createNodeHttpClient();
+  return {
+    getClientName: () => inner.getClientName(),
+    makeRequest: (...args: Parameters<Stripe.HttpClient['makeRequest']>) => {
+      sentAt.push(performance.now());
+      return inner.makeRequest(...args);
+    },
+  } as Stripe.HttpClient;
+}
 
 /** Most arrivals inside any half-open interval `[t, t + windowMs)`. */
 export function maxInAnyWindow(times: number[], windowMs: number): number {
