@@ -10,7 +10,7 @@ import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-
  * `incomplete_expired`, `unpaid`, `paused`, `canceled` (the status says so), `ended` (`ended_at`
  * or the scheduled cancellation has passed, even if the status has not caught up), `past_due`
  * (no grace, or grace over), `collection_paused` (a pause of payment collection that denies: see
- * `pauseDenies`), `stale` (an `active`/`trialing` row whose period or trial
+ * `pauseEndsAccessAt`), `stale` (an `active`/`trialing` row whose period or trial
  * ended over `staleAfterSeconds` ago: a renewal webhook was missed), `unlisted_price` (with plans
  * configured, a subscription whose price no plan lists, unless `allowUnlistedPrices`; decided by
  * `accountSubscriptions`, which knows the plans).
@@ -79,7 +79,7 @@ const DENYING_STATUSES: ReadonlySet<SubscriptionStatus> = new Set(['canceled', '
  * Checked in this order (the first that applies decides):
  * 1. no status yet: `pending`; a denying status: that status;
  * 2. `ended_at`, or the scheduled cancellation, at or before now: `ended`;
- * 3. a pause of payment collection that denies now (`pauseDenies`): `collection_paused`;
+ * 3. a pause of payment collection that takes access away by now (`pauseEndsAccessAt`): `collection_paused`;
  * 4. `past_due`: `past_due_grace` until period start + grace, then `past_due`;
  * 5. `active`/`trialing`: `stale` once the trial (trialing) or period ended over `staleAfterSeconds`
  *    ago; else `canceling` when a cancellation is scheduled, else the status.
@@ -100,39 +100,30 @@ export function decideAccess(row: AccessFacts, now: Date, policy: AccessPolicy):
   if (status !== 'active' && status !== 'trialing' && status !== 'past_due') return deny('pending');
   if (row.endedAt && row.endedAt.getTime() <= at) return deny('ended');
   if (endsAt && endsAt.getTime() <= at) return deny('ended');
-  if (pauseDenies(row, at, policy)) return deny('collection_paused');
+  const pauseEndsAccess = pauseEndsAccessAt(row, now, policy);
+  if (pauseEndsAccess && pauseEndsAccess.getTime() <= at) return deny('collection_paused');
 
   if (status === 'past_due') {
     return graceEndsAt && at < graceEndsAt.getTime() ? allow('past_due_grace', graceEndsAt) : deny('past_due');
   }
   const coveredUntil = status === 'trialing' ? (row.trialEnd ?? row.currentPeriodEnd) : row.currentPeriodEnd;
   if (coveredUntil && at >= coveredUntil.getTime() + policy.staleAfterSeconds * 1000) return deny('stale');
-  return allow(endsAt ? 'canceling' : status, earliest(coveredUntil, pausedFrom(row, at)));
+  return allow(endsAt ? 'canceling' : status, earliest(coveredUntil, pauseEndsAccess));
 }
 
 /**
- * Whether a pause of payment collection takes access away at `at`. Stripe's guide keeps access
- * while collection is paused: `keep_as_draft` and `mark_uncollectible` entitle, `void` until the
- * end of the period already paid. A `resumes_at` in the past is no pause (Stripe's update that
- * clears it may still be on its way). `unknown` (paused before the behaviour was stored) denies,
- * as every pause did then; `denyPausedCollection` makes every pause deny.
+ * When a pause of payment collection takes access away (null: it does not). Stripe's guide keeps
+ * access while collection is paused: `keep_as_draft` and `mark_uncollectible` entitle, `void` until
+ * the end of the period already paid. A `resumes_at` in the past is no pause (Stripe's update that
+ * clears it may still be on its way). `unknown` (paused before the behaviour was stored) denies at
+ * once, as every pause did then; `denyPausedCollection` makes every pause deny at once.
  */
-function pauseDenies(row: AccessFacts, at: number, policy: Pick<AccessPolicy, 'denyPausedCollection'>): boolean {
-  if (!pauseInForce(row, at)) return false;
-  if (policy.denyPausedCollection) return true;
-  if (row.pauseBehavior === 'keep_as_draft' || row.pauseBehavior === 'mark_uncollectible') return false;
-  if (row.pauseBehavior !== 'void') return true;
-  const paidUntil = paidPeriodEnd(row);
-  return paidUntil === null || paidUntil.getTime() <= at;
-}
-
-function pauseInForce(row: AccessFacts, at: number): boolean {
-  return row.pauseBehavior !== null && !(row.pauseResumesAt && row.pauseResumesAt.getTime() <= at);
-}
-
-/** Where a `void` pause in force ends access: the end of the period already paid. */
-function pausedFrom(row: AccessFacts, at: number): Date | null {
-  return row.pauseBehavior === 'void' && pauseInForce(row, at) ? paidPeriodEnd(row) : null;
+function pauseEndsAccessAt(row: AccessFacts, now: Date, policy: Pick<AccessPolicy, 'denyPausedCollection'>): Date | null {
+  if (row.pauseBehavior === null || (row.pauseResumesAt && row.pauseResumesAt.getTime() <= now.getTime())) return null;
+  if (policy.denyPausedCollection) return now;
+  if (row.pauseBehavior === 'keep_as_draft' || row.pauseBehavior === 'mark_uncollectible') return null;
+  if (row.pauseBehavior !== 'void') return now;
+  return paidPeriodEnd(row) ?? now;
 }
 
 /**
