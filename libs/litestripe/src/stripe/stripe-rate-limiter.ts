@@ -4,7 +4,7 @@ import { STRIPE_CLIENT_DEFAULTS, STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stri
 import { StripeRateLimitExceededError, StripeRateLimitQueueFullError } from './stripe-rate-limit-exceeded.error';
 import { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';
 import type { StripeRequestLane } from './stripe-request-lane';
-import { monotonicMs } from '../common/clock';
+import { ThrottlerStoreWithFallback } from './throttler-store-with-fallback';
 
 export interface StripeRateLimiterOptions {
   /** Where requests are counted; shared by every instance of the app when it is shared (e.g. Redis). */
@@ -98,11 +98,11 @@ export class StripeRateLimiter implements OnApplicationShutdown {
   private readonly maxQueue: number;
   private readonly lanes: Record<StripeRequestLane, Lane>;
   private closed = false;
-  private fallbackStorage?: ThrottlerStorageService;
-  private lastStoreWarningAt = Number.NEGATIVE_INFINITY;
+  private readonly stores: ThrottlerStoreWithFallback;
 
   constructor(private readonly options: StripeRateLimiterOptions) {
     this.mode = options.storage instanceof ThrottlerStorageService ? 'sliding-log' : 'counter';
+    this.stores = new ThrottlerStoreWithFallback(options.storage, this.logger, 'Stripe API calls');
     this.storeWindowMs = options.windowMs + Math.max(Math.ceil(options.windowMs * WINDOW_GUARD_RATIO), MIN_WINDOW_GUARD_MS);
     this.pollMs = Math.min(Math.max(Math.round(options.windowMs / 100), 5), 1000);
     this.maxQueue = options.maxQueue ?? STRIPE_CLIENT_DEFAULTS.maxRateLimitQueue;
@@ -168,7 +168,7 @@ export class StripeRateLimiter implements OnApplicationShutdown {
     if (this.options.ownsStorage) {
       (this.options.storage as Partial<OnApplicationShutdown>).onApplicationShutdown?.();
     }
-    this.fallbackStorage?.onApplicationShutdown();
+    this.stores.close();
   }
 
   private expire(lane: Lane, waiter: Waiter): void {
@@ -220,14 +220,9 @@ export class StripeRateLimiter implements OnApplicationShutdown {
     }
   }
 
-  private async takeSlot(lane: Lane): Promise<Verdict> {
-    try {
-      return await this.ask(this.options.storage, this.mode, lane);
-    } catch (error) {
-      this.warnStoreFailure(error);
-      this.fallbackStorage ??= new ThrottlerStorageService();
-      return this.ask(this.fallbackStorage, 'sliding-log', lane);
-    }
+  private takeSlot(lane: Lane): Promise<Verdict> {
+    // The in-memory fallback is a sliding log, whatever the shared store is.
+    return this.stores.count((storage, inMemory) => this.ask(storage, inMemory ? 'sliding-log' : this.mode, lane), this.options.windowMs);
   }
 
   /** The lane's own count first (if it has one), then the count every lane shares. */
@@ -267,17 +262,5 @@ export class StripeRateLimiter implements OnApplicationShutdown {
       };
       lane.pause = { timer: setTimeout(wake, ms), wake };
     });
-  }
-
-  private warnStoreFailure(error: unknown): void {
-    const now = monotonicMs();
-    if (now - this.lastStoreWarningAt < this.options.windowMs) {
-      return;
-    }
-    this.lastStoreWarningAt = now;
-    const kind = error instanceof Error ? error.name : typeof error;
-    this.logger.warn(
-      `The rate-limit store failed (${kind}); Stripe API calls are limited per process until it answers again.`,
-    );
   }
 }
