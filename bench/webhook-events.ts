@@ -127,7 +127,7 @@ export async function signAll(deliveries: readonly PlannedDelivery[], secret: st
  * The builders of test/support read test/fixtures/stripe relative to their own file; compiled into
  * bench/dist they look for bench/dist/test/fixtures, which this links to the real folder.
  */
-function ensureFixtures(): void {
+export function ensureFixtures(): void {
   const compiledSupport = resolve(__dirname, '..', 'test', 'support');
   const link = resolve(compiledSupport, '..', 'fixtures');
   if (existsSync(join(link, 'stripe'))) return;

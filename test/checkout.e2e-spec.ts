@@ -16,7 +16,7 @@ describe('checkout and billing portal against the fake Stripe', () => {
   const posts = (path: string) => t.fake.requests.filter((r) => r.method === 'POST' && r.path === path);
 
   it('creates a subscription-mode session that carries the account as client_reference_id and in the subscription metadata', async () => {
-    const session = await t.service.createCheckoutSession({ accountRef: 'acct_1', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL, trialDays: 14, quantity: 2, allowPromotionCodes: true, metadata: { campaign: 'spring' } });
+    const session = await t.billing.createCheckoutSession({ accountRef: 'acct_1', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL, trialDays: 14, quantity: 2, allowPromotionCodes: true, metadata: { campaign: 'spring' } });
     expect(session.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/checkout\/cs_/);
     const [request] = posts('/v1/checkout/sessions');
     expect(request.params).toMatchObject({
@@ -35,10 +35,10 @@ describe('checkout and billing portal against the fake Stripe', () => {
   });
 
   it('sells a plan by its first price, a lookup key, or a price id', async () => {
-    const pro = await t.service.createCheckoutSession({ accountRef: 'acct_1', plan: 'pro', successUrl: SUCCESS, cancelUrl: CANCEL });
-    const enterprise = await t.service.createCheckoutSession({ accountRef: 'acct_1', plan: 'enterprise', successUrl: SUCCESS, cancelUrl: CANCEL });
-    const byKey = await t.service.createCheckoutSession({ accountRef: 'acct_1', lookupKey: 'pro_monthly', successUrl: SUCCESS, cancelUrl: CANCEL });
-    const byPrice = await t.service.createCheckoutSession({ accountRef: 'acct_1', price: t.prices.basic.id, successUrl: SUCCESS, cancelUrl: CANCEL });
+    const pro = await t.billing.createCheckoutSession({ accountRef: 'acct_1', plan: 'pro', successUrl: SUCCESS, cancelUrl: CANCEL });
+    const enterprise = await t.billing.createCheckoutSession({ accountRef: 'acct_1', plan: 'enterprise', successUrl: SUCCESS, cancelUrl: CANCEL });
+    const byKey = await t.billing.createCheckoutSession({ accountRef: 'acct_1', lookupKey: 'pro_monthly', successUrl: SUCCESS, cancelUrl: CANCEL });
+    const byPrice = await t.billing.createCheckoutSession({ accountRef: 'acct_1', price: t.prices.basic.id, successUrl: SUCCESS, cancelUrl: CANCEL });
     expect(posts('/v1/checkout/sessions').map((r) => (r.params.line_items as { price: string }[])[0].price)).toEqual([
       t.prices.proYearly.id,
       t.prices.enterprise.id,
@@ -50,9 +50,9 @@ describe('checkout and billing portal against the fake Stripe', () => {
 
   it('reuses the account’s customer: repeated and concurrent first checkouts create one customer', async () => {
     const concurrent = await Promise.all(
-      Array.from({ length: 6 }, () => t.service.createCheckoutSession({ accountRef: 'acct_race', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL })),
+      Array.from({ length: 6 }, () => t.billing.createCheckoutSession({ accountRef: 'acct_race', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL })),
     );
-    const later = await t.service.createCheckoutSession({ accountRef: 'acct_race', plan: 'pro', successUrl: SUCCESS, cancelUrl: CANCEL });
+    const later = await t.billing.createCheckoutSession({ accountRef: 'acct_race', plan: 'pro', successUrl: SUCCESS, cancelUrl: CANCEL });
     const customers = new Set([...concurrent, later].map((s) => s.customer));
     expect(customers.size).toBe(1);
     expect(t.fake.customers.all().filter((c) => c.metadata.client_reference_id === 'acct_race')).toHaveLength(1);
@@ -65,7 +65,7 @@ describe('checkout and billing portal against the fake Stripe', () => {
   it('reuses a customer that a webhook linked before the mapping existed', async () => {
     const first = await t.subscribe('acct_linked', { plan: 'basic' });
     await t.dataSource.query('TRUNCATE litestripe_customer');
-    const again = await t.service.createCheckoutSession({ accountRef: 'acct_linked', plan: 'pro', successUrl: SUCCESS, cancelUrl: CANCEL });
+    const again = await t.billing.createCheckoutSession({ accountRef: 'acct_linked', plan: 'pro', successUrl: SUCCESS, cancelUrl: CANCEL });
     expect(again.customer).toBe(first.customer.id);
   });
 
@@ -78,9 +78,9 @@ describe('checkout and billing portal against the fake Stripe', () => {
       { accountRef: 'acct_1', plan: 'basic', successUrl: '/welcome', cancelUrl: CANCEL },
       { accountRef: 'acct_1', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL, quantity: 0 },
     ];
-    for (const attempt of attempts) await expect(t.service.createCheckoutSession(attempt)).rejects.toBeInstanceOf(BadRequestException);
-    await expect(t.service.createCheckoutSession(attempts[0])).rejects.toThrow(/letters, digits/);
-    await expect(t.service.createCheckoutSession(attempts[2])).rejects.toThrow(/Unknown plan "platinum"; configured plans: basic, pro, enterprise/);
+    for (const attempt of attempts) await expect(t.billing.createCheckoutSession(attempt)).rejects.toBeInstanceOf(BadRequestException);
+    await expect(t.billing.createCheckoutSession(attempts[0])).rejects.toThrow(/letters, digits/);
+    await expect(t.billing.createCheckoutSession(attempts[2])).rejects.toThrow(/Unknown plan "platinum"; configured plans: basic, pro, enterprise/);
     expect(t.fake.requests).toHaveLength(0);
   });
 
@@ -89,7 +89,7 @@ describe('checkout and billing portal against the fake Stripe', () => {
       const completed = await t.subscribe('acct_fast', { plan: 'pro' }, { deliver: false });
       expect((await t.service.getEntitlement('acct_fast')).entitled).toBe(false);
 
-      const synced = await t.service.syncCheckoutSession(completed.session.id, { accountRef: 'acct_fast' });
+      const synced = await t.billing.syncCheckoutSession(completed.session.id, { accountRef: 'acct_fast' });
       expect(synced).toMatchObject({ status: 'complete', accountRef: 'acct_fast' });
       expect(synced.subscription).toMatchObject({ id: completed.subscription!.id, accountRef: 'acct_fast', status: 'active', priceId: t.prices.proYearly.id, customerId: completed.customer.id });
       expect(await t.service.getEntitlement('acct_fast')).toMatchObject({ entitled: true, reason: 'active', plan: 'pro' });
@@ -108,22 +108,22 @@ describe('checkout and billing portal against the fake Stripe', () => {
     });
 
     it('reports an open session as not complete and writes nothing', async () => {
-      const session = await t.service.createCheckoutSession({ accountRef: 'acct_slow', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL });
-      expect(await t.service.syncCheckoutSession(session.id)).toEqual({ status: 'open', subscription: null, accountRef: 'acct_slow' });
+      const session = await t.billing.createCheckoutSession({ accountRef: 'acct_slow', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL });
+      expect(await t.billing.syncCheckoutSession(session.id)).toEqual({ status: 'open', subscription: null, accountRef: 'acct_slow' });
       expect(await t.dataSource.query('SELECT id FROM litestripe_subscription')).toEqual([]);
     });
 
     it('refuses another account’s session and malformed ids', async () => {
       const completed = await t.subscribe('acct_owner', { plan: 'basic' }, { deliver: false });
-      await expect(t.service.syncCheckoutSession(completed.session.id, { accountRef: 'acct_thief' })).rejects.toBeInstanceOf(ForbiddenException);
-      await expect(t.service.syncCheckoutSession('cs_x; drop table')).rejects.toBeInstanceOf(BadRequestException);
+      await expect(t.billing.syncCheckoutSession(completed.session.id, { accountRef: 'acct_thief' })).rejects.toBeInstanceOf(ForbiddenException);
+      await expect(t.billing.syncCheckoutSession('cs_x; drop table')).rejects.toBeInstanceOf(BadRequestException);
       expect(await t.row(completed.subscription!.id)).toBeNull();
     });
 
     it('also works when the webhook came first', async () => {
       const completed = await t.subscribe('acct_slowpage', { plan: 'basic' });
       t.recorder.clear();
-      const synced = await t.service.syncCheckoutSession(completed.session.id);
+      const synced = await t.billing.syncCheckoutSession(completed.session.id);
       expect(synced.subscription).toMatchObject({ accountRef: 'acct_slowpage', status: 'active' });
       expect(t.recorder.names()).toEqual([]);
     });
@@ -132,15 +132,15 @@ describe('checkout and billing portal against the fake Stripe', () => {
   describe('billing portal', () => {
     it('opens a portal session for the account’s customer', async () => {
       const completed = await t.subscribe('acct_portal', { plan: 'basic' });
-      const portal = await t.service.createBillingPortalSession('acct_portal', 'https://app.example/account');
+      const portal = await t.billing.createBillingPortalSession('acct_portal', 'https://app.example/account');
       expect(portal).toMatchObject({ customer: completed.customer.id, return_url: 'https://app.example/account' });
       expect(portal.url).toMatch(/\/billing_portal\//);
       expect(posts('/v1/billing_portal/sessions')[0].idempotencyKey).toMatch(/^litestripe-portal-/);
     });
 
     it('says to check out first when the account has no customer', async () => {
-      await expect(t.service.createBillingPortalSession('acct_nobody', 'https://app.example/account')).rejects.toThrow(NotFoundException);
-      await expect(t.service.createBillingPortalSession('acct_nobody', 'https://app.example/account')).rejects.toThrow(/send it to checkout first/);
+      await expect(t.billing.createBillingPortalSession('acct_nobody', 'https://app.example/account')).rejects.toThrow(NotFoundException);
+      await expect(t.billing.createBillingPortalSession('acct_nobody', 'https://app.example/account')).rejects.toThrow(/send it to checkout first/);
     });
   });
 });

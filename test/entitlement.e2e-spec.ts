@@ -1,3 +1,4 @@
+import { SubscriptionRowChanges } from '@litestripe/nestjs/common/subscription-row-changes';
 import { LitestripeEvents, StripeSubscription } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
 import { Registration } from './support/test-app';
@@ -139,20 +140,36 @@ describe('the entitlement cache', () => {
   it('serves repeated lookups from memory, still deciding at the current time', async () => {
     await t.subscribe('acct_c', { plan: 'basic' });
     expect((await t.service.getEntitlement('acct_c')).entitled).toBe(true);
-    // A change behind the module's back is not seen while cached...
-    await t.dataSource.query(`UPDATE litestripe_subscription SET status = 'canceled' WHERE account_ref = 'acct_c'`);
-    expect((await t.service.getEntitlement('acct_c')).entitled).toBe(true);
-    // ...but time still moves: the cached row is decided now.
+    expect(t.service.peekEntitlement('acct_c')).toMatchObject({ entitled: true, reason: 'active' });
+    // Time moves on the cached row: it is decided now, without reading it again.
     t.clock.advance(40 * DAY);
-    expect(await t.service.getEntitlement('acct_c')).toMatchObject({ entitled: false, reason: 'stale' });
+    expect(t.service.peekEntitlement('acct_c')).toMatchObject({ entitled: false, reason: 'stale' });
   });
 
-  it('is invalidated by the module’s own domain events: a webhook, or an action', async () => {
+  it('drops an account’s rows when they change behind the module’s back (support’s SQL), once the database announces it', async () => {
+    await t.subscribe('acct_sql', { plan: 'basic' });
+    expect((await t.service.getEntitlement('acct_sql')).entitled).toBe(true);
+    const changes = t.app.get(SubscriptionRowChanges, { strict: false });
+    const announced = new Promise<void>((resolve) => {
+      const stop = changes.subscribe((change) => {
+        if ('accountRefs' in change && change.accountRefs.includes('acct_sql')) {
+          stop();
+          resolve();
+        }
+      });
+    });
+    await t.dataSource.query(`UPDATE litestripe_subscription SET status = 'canceled' WHERE account_ref = 'acct_sql'`);
+    await announced;
+    expect(t.service.peekEntitlement('acct_sql')).toBeUndefined();
+    expect(await t.service.getEntitlement('acct_sql')).toMatchObject({ entitled: false, reason: 'canceled' });
+  });
+
+  it('is invalidated at once by this instance’s own commits: a webhook, or an action', async () => {
     const { subscription } = await t.subscribe('acct_w', { plan: 'basic' });
     expect(await t.service.getEntitlement('acct_w')).toMatchObject({ reason: 'active' });
     await t.stripeChanges(subscription!.id, { cancel_at_period_end: true });
     expect(await t.service.getEntitlement('acct_w')).toMatchObject({ reason: 'canceling' });
-    await t.service.resume('acct_w');
+    await t.billing.resume('acct_w');
     expect(await t.service.getEntitlement('acct_w')).toMatchObject({ reason: 'active' });
     await t.stripeChanges(subscription!.id, { status: 'canceled' });
     expect(await t.service.getEntitlement('acct_w')).toMatchObject({ entitled: false, reason: 'canceled' });
@@ -171,7 +188,7 @@ describe('the entitlement cache', () => {
     await t.stripeChanges(subscription!.id, { metadata: { client_reference_id: 'acct_to' } });
     expect((await t.service.getEntitlement('acct_to')).entitled).toBe(false);
     expect((await t.service.getEntitlement('acct_from')).entitled).toBe(true);
-    await t.service.relinkSubscription(subscription!.id, 'acct_to');
+    await t.billing.relinkSubscription(subscription!.id, 'acct_to');
     expect((await t.service.getEntitlement('acct_to')).entitled).toBe(true);
     expect((await t.service.getEntitlement('acct_from')).entitled).toBe(false);
   });

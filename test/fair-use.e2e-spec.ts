@@ -10,6 +10,7 @@ import {
   StripeRateLimiterClosedError,
   StripeRateLimitQueueFullError,
   StripeSubscription,
+  BillingService,
   SubscriptionService,
 } from '@litestripe/nestjs';
 import { buildStripeEvent } from '@litestripe/nestjs/testing';
@@ -30,11 +31,11 @@ const STALE_AFTER = 3600;
 
 @Controller('billing')
 class CheckoutController {
-  constructor(private readonly subscriptions: SubscriptionService) {}
+  constructor(private readonly billing: BillingService) {}
 
   @Post('checkout')
   async checkout(@Headers('x-user') user: string): Promise<{ url: string | null }> {
-    const session = await this.subscriptions.createCheckoutSession({ accountRef: user, plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL });
+    const session = await this.billing.createCheckoutSession({ accountRef: user, plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL });
     return { url: session.url };
   }
 }
@@ -90,25 +91,25 @@ describe.each<Adapter>(['express', 'fastify'])('billing actions are limited per 
   it('counts subscription actions for the subscription’s account; a no-op and an operator’s relink do not count', async () => {
     const { subscription } = await t.subscribe('acct_seats', { plan: 'pro' }); // 1
     const id = subscription!.id;
-    await t.service.setQuantity('acct_seats', 2); // 2
-    await t.service.setQuantity({ subscriptionId: id }, 2); // nothing to change: not counted
-    await t.service.cancel({ subscriptionId: id }); // 3
+    await t.billing.setQuantity('acct_seats', 2); // 2
+    await t.billing.setQuantity({ subscriptionId: id }, 2); // nothing to change: not counted
+    await t.billing.cancel({ subscriptionId: id }); // 3
     t.fake.clearRequests();
 
-    const refused = await t.service.resume('acct_seats').catch((error: unknown) => error);
+    const refused = await t.billing.resume('acct_seats').catch((error: unknown) => error);
 
     expect(refused).toBeInstanceOf(BillingActionLimitException);
     expect((refused as BillingActionLimitException).getStatus()).toBe(429);
     expect(t.fake.requests).toHaveLength(0);
     expect((await t.row(id))!.cancelAtPeriodEnd).toBe(true);
-    const relinked = await t.service.relinkSubscription(id, 'acct_seats_moved');
+    const relinked = await t.billing.relinkSubscription(id, 'acct_seats_moved');
     expect(relinked).toMatchObject({ subscription: { accountRef: 'acct_seats_moved' } });
-    await expect(t.service.createBillingPortalSession('acct_seats_other', 'https://app.example/account')).rejects.toThrow(/send it to checkout first/);
+    await expect(t.billing.createBillingPortalSession('acct_seats_other', 'https://app.example/account')).rejects.toThrow(/send it to checkout first/);
   });
 
   it('validates the account reference before counting', async () => {
-    await expect(t.service.createCheckoutSession({ accountRef: 'user@example.com', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL })).rejects.toThrow(/letters, digits/);
-    await expect(t.service.syncCheckoutSession('cs_test_1', { accountRef: 'not an account' })).rejects.toThrow(/letters, digits/);
+    await expect(t.billing.createCheckoutSession({ accountRef: 'user@example.com', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL })).rejects.toThrow(/letters, digits/);
+    await expect(t.billing.syncCheckoutSession('cs_test_1', { accountRef: 'not an account' })).rejects.toThrow(/letters, digits/);
     expect(t.fake.requests).toHaveLength(0);
   });
 });
@@ -214,7 +215,7 @@ describe('a full queue of the rate limiter', () => {
     pending.push(...defaultLaneCalls(stripe, 3));
     await until(() => limiter.waiting().default === 3);
 
-    const refused = await t.service.createCheckoutSession({ accountRef: 'acct_late', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL }).catch((error: unknown) => error);
+    const refused = await t.billing.createCheckoutSession({ accountRef: 'acct_late', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL }).catch((error: unknown) => error);
 
     expect(refused).toBeInstanceOf(StripeRateLimitQueueFullError);
     expect((refused as Error).message).toMatch(/3 Stripe API calls are already waiting .*maxRateLimitQueue.*not sent/);

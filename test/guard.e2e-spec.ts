@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { LitestripeConfigError, LitestripeModule } from '@litestripe/nestjs';
-import { CurrentEntitlement, RequiresFeature, RequiresPlan, RequiresSubscription, SkipSubscriptionCheck, SubscriptionGuard, SubscriptionService } from '@litestripe/nestjs';
+import { BillingService, CurrentEntitlement, RequiresFeature, RequiresPlan, RequiresSubscription, SkipSubscriptionCheck, SubscriptionGuard, SubscriptionService } from '@litestripe/nestjs';
 import type { Entitlement } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
 import { closeOpenedDataSources, compileHost } from './support/module-boot';
@@ -71,17 +71,24 @@ class AppController {
   health() {
     return { healthy: true };
   }
+
+  /** Guarded twice: by the global guard and by its own decorator. */
+  @RequiresPlan('pro')
+  @Get('pro-report')
+  proReport(@CurrentEntitlement() entitlement: Entitlement) {
+    return { plan: entitlement.plan, plans: entitlement.plans };
+  }
 }
 
 /** What a past_due account must still reach under a global guard. */
 @SkipSubscriptionCheck()
 @Controller('billing')
 class BillingController {
-  constructor(private readonly subscriptions: SubscriptionService) {}
+  constructor(private readonly billing: BillingService) {}
 
   @Get('portal')
   async portal(@Headers('x-account') account: string) {
-    return { url: (await this.subscriptions.createBillingPortalSession(account, 'https://app.example/account')).url };
+    return { url: (await this.billing.createBillingPortalSession(account, 'https://app.example/account')).url };
   }
 }
 
@@ -171,9 +178,9 @@ describe.each<Adapter>(['express', 'fastify'])('SubscriptionGuard on %s', (adapt
 
     it('follows a plan change on the next request', async () => {
       await get('/reports/pro', 'u_basic').expect(403);
-      await t.service.changePlan('u_basic', 'pro');
+      await t.billing.changePlan('u_basic', 'pro');
       await get('/reports/pro', 'u_basic').expect(200);
-      await t.service.changePlan('u_basic', 'basic');
+      await t.billing.changePlan('u_basic', 'basic');
       await get('/reports/pro', 'u_basic').expect(403);
     });
   });
@@ -215,6 +222,14 @@ describe.each<Adapter>(['express', 'fastify'])('SubscriptionGuard on %s', (adapt
       await t.http().get('/app/dashboard').set('x-account', 'u_leaving').expect(200);
       await t.stripeChanges(subscription!.id, { status: 'canceled' });
       await t.http().get('/app/dashboard').set('x-account', 'u_leaving').expect(402);
+    });
+
+    it('applies a route’s own requirement under the global guard, and hands the handler its entitlement', async () => {
+      await t.subscribe('u_pro', { plan: 'pro' });
+      const denied = await t.http().get('/app/pro-report').set('x-account', 'u_basic').expect(402);
+      expect(denied.body).toMatchObject({ reason: 'plan_required', required: { plans: ['pro'] } });
+      await t.http().get('/app/pro-report').set('x-account', 'u_pro').expect(200, { plan: 'pro', plans: ['pro'] });
+      await t.http().get('/app/pro-report').set('x-account', 'u_none').expect(402);
     });
 
     it('lets @SkipSubscriptionCheck() routes through, so a past_due account reaches the billing portal', async () => {

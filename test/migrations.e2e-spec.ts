@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS } from '@litestripe/nestjs';
 import { testDatabaseUrl, typeOrmOptions } from './support/test-database';
@@ -27,6 +28,7 @@ describe('migrations', () => {
   });
 
   it('carry a pause stored as a flag over as a pause of unknown behaviour, and back', async () => {
+    await dataSource.undoLastMigration(); // LitestripeSubscriptionChanges
     await dataSource.undoLastMigration(); // LitestripePauseCollection
     await dataSource.query(`INSERT INTO litestripe_subscription (id, status, collection_paused) VALUES ('sub_paused', 'active', true), ('sub_collecting', 'active', false)`);
     await dataSource.runMigrations();
@@ -37,11 +39,37 @@ describe('migrations', () => {
     ]);
     await dataSource.query(`UPDATE litestripe_subscription SET pause_behavior = 'void' WHERE id = 'sub_collecting'`);
     await dataSource.undoLastMigration();
+    await dataSource.undoLastMigration();
     expect(await dataSource.query(`SELECT id, collection_paused FROM litestripe_subscription WHERE id LIKE 'sub_%' ORDER BY id`)).toEqual([
       { id: 'sub_collecting', collection_paused: true },
       { id: 'sub_paused', collection_paused: true },
     ]);
     await dataSource.query(`DELETE FROM litestripe_subscription`);
     await dataSource.runMigrations();
+  });
+
+  it('announce each committed change of a subscription row with its accounts, and nothing for a rollback', async () => {
+    const listener = new Client({ connectionString: await testDatabaseUrl() });
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+    await listener.query('LISTEN litestripe_subscription_changed');
+    const announced = async (sql: string) => {
+      payloads.length = 0;
+      await dataSource.query(sql);
+      await listener.query('SELECT 1'); // notifications committed before this query arrive before its answer
+      return [...payloads];
+    };
+    try {
+      expect(await announced(`INSERT INTO litestripe_subscription (id, account_ref, status) VALUES ('sub_n1', 'acct_a', 'active'), ('sub_n2', NULL, 'active')`)).toEqual(['acct_a']);
+      expect(await announced(`UPDATE litestripe_subscription SET status = 'past_due' WHERE id = 'sub_n1'`)).toEqual(['acct_a']);
+      expect(await announced(`UPDATE litestripe_subscription SET account_ref = 'acct_b' WHERE id = 'sub_n1'`)).toEqual(['acct_a', 'acct_b']);
+      expect(await announced(`UPDATE litestripe_subscription SET account_ref = 'acct_c' WHERE id = 'sub_n2'`)).toEqual(['acct_c']);
+      expect(await announced(`BEGIN; UPDATE litestripe_subscription SET status = 'canceled' WHERE id = 'sub_n1'; ROLLBACK`)).toEqual([]);
+      expect(await announced(`DELETE FROM litestripe_subscription WHERE id = 'sub_n2'`)).toEqual(['acct_c']);
+      expect(await announced(`TRUNCATE litestripe_subscription`)).toEqual(['']);
+    } finally {
+      await listener.end();
+    }
   });
 });

@@ -81,7 +81,7 @@ describe('one clock: every decision reads the module clock', () => {
     });
     await t.deliver(...t.fake.completeCheckoutSession(session.id).events);
     const orphan = await t.dataSource.getRepository(OrphanedPayment).findOneByOrFail({ checkoutSessionId: session.id });
-    await t.service.claimOrphanedPayment(orphan.id, 'acct_later');
+    await t.billing.claimOrphanedPayment(orphan.id, 'acct_later');
 
     await t.app.get(OutboxService).dispatchDue(); // writes the delivery marks
     const outbox = t.app.get(OutboxRepository);
@@ -97,8 +97,8 @@ describe('one clock: every decision reads the module clock', () => {
     expect(await delivered()).toBe(0);
 
     t.clock.advance((ORPHAN_EMAIL_DAYS - OUTBOX_DAYS) * DAY - 2);
-    expect(await t.service.eraseExpiredOrphanEmails()).toBe(0);
+    expect(await t.billing.eraseExpiredOrphanEmails()).toBe(0);
     t.clock.advance(1);
-    expect(await t.service.eraseExpiredOrphanEmails()).toBe(1);
+    expect(await t.billing.eraseExpiredOrphanEmails()).toBe(1);
   });
 });

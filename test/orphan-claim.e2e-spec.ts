@@ -32,7 +32,7 @@ describe('claiming orphaned payments', () => {
   it('lists open orphans with the payer’s email, newest first', async () => {
     const first = await orphanedPayment('first@example.com');
     const second = await orphanedPayment('second@example.com');
-    const open = await t.service.listOrphanedPayments();
+    const open = await t.billing.listOrphanedPayments();
     expect(open.map((o) => [o.id, o.email, o.reason])).toEqual([
       [second.orphan.id, 'second@example.com', 'missing_reference'],
       [first.orphan.id, 'first@example.com', 'missing_reference'],
@@ -44,7 +44,7 @@ describe('claiming orphaned payments', () => {
     expect(await t.service.isEntitled('acct_found')).toBe(false);
     t.recorder.clear();
 
-    const claim = await t.service.claimOrphanedPayment(orphan.id, 'acct_found');
+    const claim = await t.billing.claimOrphanedPayment(orphan.id, 'acct_found');
     expect(claim.alreadyClaimed).toBe(false);
     expect(claim.subscription).toMatchObject({ id: subscriptionId, accountRef: 'acct_found' });
     expect(claim.orphan.resolvedAt).toBeInstanceOf(Date);
@@ -52,9 +52,9 @@ describe('claiming orphaned payments', () => {
     expect(await t.service.getEntitlement('acct_found')).toMatchObject({ entitled: true, plan: 'basic' });
     expect(t.recorder.names()).toEqual([LitestripeEvents.SubscriptionUpdated, LitestripeEvents.SubscriptionActivated, LitestripeEvents.OrphanClaimed]);
     expect(t.recorder.events.at(-1)?.payload).toMatchObject({ orphanedPaymentId: orphan.id, subscriptionId, accountRef: 'acct_found', checkoutSessionId: orphan.checkoutSessionId });
-    expect(await t.service.listOrphanedPayments()).toEqual([]);
+    expect(await t.billing.listOrphanedPayments()).toEqual([]);
     // The portal now works for the account: the orphan's customer became its customer.
-    await expect(t.service.createBillingPortalSession('acct_found', 'https://app.example/account')).resolves.toMatchObject({ customer: claim.subscription.customerId });
+    await expect(t.billing.createBillingPortalSession('acct_found', 'https://app.example/account')).resolves.toMatchObject({ customer: claim.subscription.customerId });
 
     // Stripe's event for the metadata change, when it arrives, changes nothing more.
     t.recorder.clear();
@@ -65,24 +65,24 @@ describe('claiming orphaned payments', () => {
 
   it('claiming twice for the same account changes nothing; for another account it is refused', async () => {
     const { orphan } = await orphanedPayment('payer@example.com');
-    await t.service.claimOrphanedPayment(orphan.id, 'acct_a');
+    await t.billing.claimOrphanedPayment(orphan.id, 'acct_a');
     t.recorder.clear();
     t.fake.clearRequests();
 
-    const again = await t.service.claimOrphanedPayment(orphan.id, 'acct_a');
+    const again = await t.billing.claimOrphanedPayment(orphan.id, 'acct_a');
     expect(again).toMatchObject({ alreadyClaimed: true, subscription: { accountRef: 'acct_a' } });
     expect(t.fake.requests).toHaveLength(0);
     expect(t.recorder.names()).toEqual([]);
 
-    const other = t.service.claimOrphanedPayment(orphan.id, 'acct_b');
+    const other = t.billing.claimOrphanedPayment(orphan.id, 'acct_b');
     await expect(other).rejects.toBeInstanceOf(ConflictException);
-    await expect(t.service.claimOrphanedPayment(orphan.id, 'acct_b')).rejects.toThrow(/already claimed by account acct_a/);
+    await expect(t.billing.claimOrphanedPayment(orphan.id, 'acct_b')).rejects.toThrow(/already claimed by account acct_a/);
     expect(await t.service.isEntitled('acct_b')).toBe(false);
   });
 
   it('two claims of one orphan at once: one wins, the other is refused, Stripe and the row agree', async () => {
     const { orphan, subscriptionId } = await orphanedPayment('payer@example.com');
-    const results = await Promise.allSettled([t.service.claimOrphanedPayment(orphan.id, 'acct_x'), t.service.claimOrphanedPayment(orphan.id, 'acct_y')]);
+    const results = await Promise.allSettled([t.billing.claimOrphanedPayment(orphan.id, 'acct_x'), t.billing.claimOrphanedPayment(orphan.id, 'acct_y')]);
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     expect(results.find((r) => r.status === 'rejected')?.reason).toBeInstanceOf(ConflictException);
@@ -94,29 +94,29 @@ describe('claiming orphaned payments', () => {
   it('refuses a stale orphan whose subscription got linked to another account meanwhile', async () => {
     const { orphan, subscriptionId } = await orphanedPayment('payer@example.com');
     await t.stripeChanges(subscriptionId, { metadata: { client_reference_id: 'acct_meta' } });
-    await expect(t.service.claimOrphanedPayment(orphan.id, 'acct_support_guess')).rejects.toThrow(/already linked to account acct_meta; the orphan is stale/);
-    const resolved = await t.service.claimOrphanedPayment(orphan.id, 'acct_meta');
+    await expect(t.billing.claimOrphanedPayment(orphan.id, 'acct_support_guess')).rejects.toThrow(/already linked to account acct_meta; the orphan is stale/);
+    const resolved = await t.billing.claimOrphanedPayment(orphan.id, 'acct_meta');
     expect(resolved.orphan.resolvedAt).not.toBeNull();
   });
 
   it('claims an orphan whose subscription has ended: linked for the record, not entitled', async () => {
     const { orphan, subscriptionId } = await orphanedPayment('payer@example.com');
     await t.stripeChanges(subscriptionId, { status: 'canceled' });
-    const claim = await t.service.claimOrphanedPayment(orphan.id, 'acct_late');
+    const claim = await t.billing.claimOrphanedPayment(orphan.id, 'acct_late');
     expect(claim.subscription).toMatchObject({ accountRef: 'acct_late', status: 'canceled' });
     expect(await t.service.getEntitlement('acct_late')).toMatchObject({ entitled: false, reason: 'canceled' });
   });
 
   it('says what is wrong with the request', async () => {
-    await expect(t.service.claimOrphanedPayment(999_999, 'acct_1')).rejects.toBeInstanceOf(NotFoundException);
+    await expect(t.billing.claimOrphanedPayment(999_999, 'acct_1')).rejects.toBeInstanceOf(NotFoundException);
     const { orphan } = await orphanedPayment('payer@example.com');
-    await expect(t.service.claimOrphanedPayment(orphan.id, 'someone@example.com')).rejects.toThrow(/letters, digits/);
+    await expect(t.billing.claimOrphanedPayment(orphan.id, 'someone@example.com')).rejects.toThrow(/letters, digits/);
   });
 
   it('refuses an account the host’s validateClientReference rejects, changing nothing in Stripe or the tables', async () => {
     const { orphan, subscriptionId } = await orphanedPayment('payer@example.com');
     t.fake.clearRequests();
-    await expect(t.service.claimOrphanedPayment(orphan.id, 'acct_unknown_1')).rejects.toThrow(/validateClientReference rejected account acct_unknown_1/);
+    await expect(t.billing.claimOrphanedPayment(orphan.id, 'acct_unknown_1')).rejects.toThrow(/validateClientReference rejected account acct_unknown_1/);
     expect(t.fake.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
     expect(t.fake.subscriptions.get(subscriptionId)!.metadata).not.toHaveProperty('client_reference_id');
     expect((await t.dataSource.getRepository(OrphanedPayment).findOneByOrFail({ id: orphan.id })).resolvedAt).toBeNull();
@@ -126,16 +126,16 @@ describe('claiming orphaned payments', () => {
   it('erases the email of resolved orphans after the retention; open ones keep it', async () => {
     const claimed = await orphanedPayment('claimed@example.com');
     const open = await orphanedPayment('open@example.com');
-    await t.service.claimOrphanedPayment(claimed.orphan.id, 'acct_r');
+    await t.billing.claimOrphanedPayment(claimed.orphan.id, 'acct_r');
     const email = async (id: number) => (await t.dataSource.getRepository(OrphanedPayment).findOneByOrFail({ id })).email;
 
     t.clock.advance(29 * DAY);
-    expect(await t.service.eraseExpiredOrphanEmails()).toBe(0);
+    expect(await t.billing.eraseExpiredOrphanEmails()).toBe(0);
     expect(await email(claimed.orphan.id)).toBe('claimed@example.com');
     t.clock.advance(2 * DAY);
-    expect(await t.service.eraseExpiredOrphanEmails()).toBe(1);
+    expect(await t.billing.eraseExpiredOrphanEmails()).toBe(1);
     expect(await email(claimed.orphan.id)).toBeNull();
     expect(await email(open.orphan.id)).toBe('open@example.com');
-    expect(await t.service.eraseExpiredOrphanEmails()).toBe(0);
+    expect(await t.billing.eraseExpiredOrphanEmails()).toBe(0);
   });
 });

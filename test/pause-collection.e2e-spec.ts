@@ -36,7 +36,7 @@ describe('paused payment collection: access as Stripe advises, through real webh
     expect(await t.row(subscriptionId)).toMatchObject({ status: 'active', pauseBehavior: 'void' });
     expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: false, reason: 'collection_paused', status: 'active' });
 
-    await t.service.resume('acct_1');
+    await t.billing.resume('acct_1');
     expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: true, reason: 'active' });
   });
 

@@ -27,7 +27,7 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
   }
 
   it('cancels at period end: the account keeps access until then, and sees the change on its next request', async () => {
-    const row = await t.service.cancel('acct_1');
+    const row = await t.billing.cancel('acct_1');
     expect(row).toMatchObject({ id: subscriptionId, status: 'active', cancelAtPeriodEnd: true });
     expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: true, reason: 'canceling', endsAt: row.currentPeriodEnd });
     expect(t.recorder.names()).toEqual([LitestripeEvents.SubscriptionUpdated, LitestripeEvents.SubscriptionCanceled]);
@@ -40,7 +40,7 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
   });
 
   it('a double click cancels once: the same idempotency key, and Stripe replays its answer', async () => {
-    await Promise.all([t.service.cancel('acct_1'), t.service.cancel('acct_1')]);
+    await Promise.all([t.billing.cancel('acct_1'), t.billing.cancel('acct_1')]);
     const updates = t.fake.requests.filter((r) => r.method === 'POST');
     expect(new Set(updates.map((r) => r.idempotencyKey)).size).toBe(1);
     expect(updates.filter((r) => !r.replayed)).toHaveLength(1);
@@ -48,11 +48,11 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
   });
 
   it('resumes a scheduled cancellation, and can cancel again (a new key, since the state moved on)', async () => {
-    await t.service.cancel('acct_1');
-    const resumed = await t.service.resume('acct_1');
+    await t.billing.cancel('acct_1');
+    const resumed = await t.billing.resume('acct_1');
     expect(resumed).toMatchObject({ cancelAtPeriodEnd: false, cancelAt: null });
     expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: true, reason: 'active' });
-    const again = await t.service.cancel('acct_1');
+    const again = await t.billing.cancel('acct_1');
     expect(again.cancelAtPeriodEnd).toBe(true);
     const keys = t.fake.requests.filter((r) => r.method === 'POST').map((r) => r.idempotencyKey);
     expect(new Set(keys).size).toBe(3);
@@ -60,7 +60,7 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
   });
 
   it('cancels at once: access ends now; the deleted webhook then changes nothing', async () => {
-    const row = await t.service.cancel({ subscriptionId }, { atPeriodEnd: false });
+    const row = await t.billing.cancel({ subscriptionId }, { atPeriodEnd: false });
     expect(row).toMatchObject({ status: 'canceled' });
     expect(row.endedAt).not.toBeNull();
     expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: false, reason: 'canceled' });
@@ -68,15 +68,15 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
     expect(await confirmByWebhook()).toEqual([]);
     // Canceling an ended subscription again changes nothing and calls nothing.
     t.fake.clearRequests();
-    await expect(t.service.cancel({ subscriptionId }, { atPeriodEnd: false })).resolves.toMatchObject({ status: 'canceled' });
+    await expect(t.billing.cancel({ subscriptionId }, { atPeriodEnd: false })).resolves.toMatchObject({ status: 'canceled' });
     expect(t.fake.requests).toHaveLength(0);
-    await expect(t.service.resume({ subscriptionId })).rejects.toBeInstanceOf(ConflictException);
+    await expect(t.billing.resume({ subscriptionId })).rejects.toBeInstanceOf(ConflictException);
   });
 
   it('resumes a paused collection, which keeps access as Stripe advises', async () => {
     await t.stripeChanges(subscriptionId, { pause_collection: { behavior: 'keep_as_draft', resumes_at: null } });
     expect(await t.service.getEntitlement('acct_1')).toMatchObject({ entitled: true, reason: 'active', subscription: { pauseBehavior: 'keep_as_draft' } });
-    const resumed = await t.service.resume('acct_1');
+    const resumed = await t.billing.resume('acct_1');
     expect(resumed).toMatchObject({ pauseBehavior: null, pauseResumesAt: null });
     expect(t.fake.requests.find((r) => r.method === 'POST')?.params).toEqual({ pause_collection: '' });
     expect((await t.service.getEntitlement('acct_1')).entitled).toBe(true);
@@ -85,7 +85,7 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
   it('resumes a paused subscription through Stripe’s resume endpoint', async () => {
     await t.stripeChanges(subscriptionId, { status: 'paused' });
     expect((await t.service.getEntitlement('acct_1')).reason).toBe('paused');
-    const resumed = await t.service.resume('acct_1');
+    const resumed = await t.billing.resume('acct_1');
     expect(resumed.status).toBe('active');
     expect(t.fake.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([`/v1/subscriptions/${subscriptionId}/resume`]);
     expect(t.recorder.names()).toEqual(expect.arrayContaining([LitestripeEvents.SubscriptionResumed, LitestripeEvents.SubscriptionActivated]));
@@ -93,7 +93,7 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
 
   it('changes plan to the price of the same interval, and the features follow at once', async () => {
     expect(await t.service.isEntitled('acct_1', { feature: 'export' })).toBe(false);
-    const row = await t.service.changePlan('acct_1', 'pro');
+    const row = await t.billing.changePlan('acct_1', 'pro');
     expect(row.priceId).toBe(t.prices.proMonthly.id); // monthly like basic, though pro lists its yearly price first
     const update = t.fake.requests.find((r) => r.method === 'POST')!;
     expect(update.params).toMatchObject({ proration_behavior: 'create_prorations', items: [{ price: t.prices.proMonthly.id }] });
@@ -101,30 +101,30 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
     expect(await t.service.getEntitlement('acct_1')).toMatchObject({ plan: 'pro', limits: { projects: 50, seats: 10 } });
     expect(await t.service.isEntitled('acct_1', { feature: 'export' })).toBe(true);
 
-    const enterprise = await t.service.changePlan('acct_1', 'enterprise', { proration: 'none' });
+    const enterprise = await t.billing.changePlan('acct_1', 'enterprise', { proration: 'none' });
     expect(enterprise).toMatchObject({ priceId: t.prices.enterprise.id, lookupKey: 'enterprise_monthly' });
     expect(await t.service.isEntitled('acct_1', { plan: 'enterprise', feature: 'sso' })).toBe(true);
     expect(await confirmByWebhook()).toEqual([]);
   });
 
   it('changes to an explicit price of the plan, and refuses one that is not', async () => {
-    expect((await t.service.changePlan('acct_1', 'pro', { price: 'pro_yearly' })).priceId).toBe(t.prices.proYearly.id);
-    await expect(t.service.changePlan('acct_1', 'pro', { price: t.prices.basic.id })).rejects.toBeInstanceOf(BadRequestException);
-    await expect(t.service.changePlan('acct_1', 'gold')).rejects.toThrow(/Unknown plan "gold"/);
+    expect((await t.billing.changePlan('acct_1', 'pro', { price: 'pro_yearly' })).priceId).toBe(t.prices.proYearly.id);
+    await expect(t.billing.changePlan('acct_1', 'pro', { price: t.prices.basic.id })).rejects.toBeInstanceOf(BadRequestException);
+    await expect(t.billing.changePlan('acct_1', 'gold')).rejects.toThrow(/Unknown plan "gold"/);
   });
 
   it('sets the quantity of a per-seat subscription', async () => {
-    const row = await t.service.setQuantity('acct_1', 7);
+    const row = await t.billing.setQuantity('acct_1', 7);
     expect(row.quantity).toBe(7);
     expect(t.fake.subscriptions.get(subscriptionId)?.items.data[0].quantity).toBe(7);
     expect((await t.service.getEntitlement('acct_1')).quantity).toBe(7);
-    await expect(t.service.setQuantity('acct_1', 0)).rejects.toBeInstanceOf(BadRequestException);
-    await expect(t.service.setQuantity('acct_1', 2.5)).rejects.toBeInstanceOf(BadRequestException);
+    await expect(t.billing.setQuantity('acct_1', 0)).rejects.toBeInstanceOf(BadRequestException);
+    await expect(t.billing.setQuantity('acct_1', 2.5)).rejects.toBeInstanceOf(BadRequestException);
   });
 
   it('says what is missing when there is nothing to act on', async () => {
-    await expect(t.service.cancel('acct_nobody')).rejects.toBeInstanceOf(NotFoundException);
-    await expect(t.service.cancel({ subscriptionId: 'sub_unknown' })).rejects.toThrow(/not known here/);
-    await expect(t.service.cancel('not an account!')).rejects.toBeInstanceOf(BadRequestException);
+    await expect(t.billing.cancel('acct_nobody')).rejects.toBeInstanceOf(NotFoundException);
+    await expect(t.billing.cancel({ subscriptionId: 'sub_unknown' })).rejects.toThrow(/not known here/);
+    await expect(t.billing.cancel('not an account!')).rejects.toBeInstanceOf(BadRequestException);
   });
 });

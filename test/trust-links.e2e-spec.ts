@@ -67,15 +67,15 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
       const attack = await payThroughLink(t.prices.basic, 'acct_victim', 'attacker@evil.example');
       expect(await t.row(attack.subscription.id)).toMatchObject({ accountRef: 'acct_victim', customerId: attack.customer.id });
 
-      await expect(t.service.createBillingPortalSession('acct_victim', 'https://app.example/account')).rejects.toBeInstanceOf(NotFoundException);
+      await expect(t.billing.createBillingPortalSession('acct_victim', 'https://app.example/account')).rejects.toBeInstanceOf(NotFoundException);
       // The success page of the payer's session does not link the customer either.
-      await t.service.syncCheckoutSession(attack.session.id, { accountRef: 'acct_victim' });
-      await expect(t.service.createBillingPortalSession('acct_victim', 'https://app.example/account')).rejects.toBeInstanceOf(NotFoundException);
+      await t.billing.syncCheckoutSession(attack.session.id, { accountRef: 'acct_victim' });
+      await expect(t.billing.createBillingPortalSession('acct_victim', 'https://app.example/account')).rejects.toBeInstanceOf(NotFoundException);
 
-      const own = await t.service.createCheckoutSession({ accountRef: 'acct_victim', plan: 'pro', successUrl: 'https://app.example/ok', cancelUrl: 'https://app.example/no' });
+      const own = await t.billing.createCheckoutSession({ accountRef: 'acct_victim', plan: 'pro', successUrl: 'https://app.example/ok', cancelUrl: 'https://app.example/no' });
       expect(own.customer).not.toBe(attack.customer.id);
       expect(t.fake.customers.get(own.customer as string)?.metadata).toMatchObject({ client_reference_id: 'acct_victim' });
-      await expect(t.service.createBillingPortalSession('acct_victim', 'https://app.example/account')).resolves.toMatchObject({ customer: own.customer });
+      await expect(t.billing.createBillingPortalSession('acct_victim', 'https://app.example/account')).resolves.toMatchObject({ customer: own.customer });
     });
   });
 
@@ -100,16 +100,16 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
     it('checkout refuses a price no plan lists before any call to Stripe', async () => {
       t.fake.clearRequests();
       const request = { accountRef: 'acct_buyer', successUrl: 'https://app.example/ok', cancelUrl: 'https://app.example/no' };
-      const refused = t.service.createCheckoutSession({ ...request, price: tipJar.id });
+      const refused = t.billing.createCheckoutSession({ ...request, price: tipJar.id });
       await expect(refused).rejects.toBeInstanceOf(BadRequestException);
-      await expect(t.service.createCheckoutSession({ ...request, price: tipJar.id })).rejects.toThrow(/in no configured plan .*allowUnlistedPrices: true/);
+      await expect(t.billing.createCheckoutSession({ ...request, price: tipJar.id })).rejects.toThrow(/in no configured plan .*allowUnlistedPrices: true/);
       expect(t.fake.requests).toEqual([]);
       // A lookup key no plan lists is resolved (a read), then refused before a customer or session is made.
-      await expect(t.service.createCheckoutSession({ ...request, lookupKey: 'tip_jar' })).rejects.toThrow(/Lookup key "tip_jar" \(price price_\w+\) is in no configured plan/);
+      await expect(t.billing.createCheckoutSession({ ...request, lookupKey: 'tip_jar' })).rejects.toThrow(/Lookup key "tip_jar" \(price price_\w+\) is in no configured plan/);
       expect(t.fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/prices']);
       // Catalogue prices still sell: by plan, by a listed price id, by the lookup key of a listed price.
-      await expect(t.service.createCheckoutSession({ ...request, price: t.prices.proMonthly.id })).resolves.toMatchObject({ mode: 'subscription' });
-      await expect(t.service.createCheckoutSession({ ...request, lookupKey: 'enterprise_monthly' })).resolves.toMatchObject({ mode: 'subscription' });
+      await expect(t.billing.createCheckoutSession({ ...request, price: t.prices.proMonthly.id })).resolves.toMatchObject({ mode: 'subscription' });
+      await expect(t.billing.createCheckoutSession({ ...request, lookupKey: 'enterprise_monthly' })).resolves.toMatchObject({ mode: 'subscription' });
     });
   });
 
@@ -117,7 +117,7 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
     it('moves a subscription on purpose: deactivated for the old account, activated for the new one, and Stripe’s metadata follows', async () => {
       const { subscription } = await t.subscribe('acct_old', { plan: 'basic' });
       t.recorder.clear();
-      const relinked = await t.service.relinkSubscription(subscription!.id, 'acct_new');
+      const relinked = await t.billing.relinkSubscription(subscription!.id, 'acct_new');
       expect(relinked).toMatchObject({ previousAccountRef: 'acct_old', subscription: { id: subscription!.id, accountRef: 'acct_new', linkPendingRef: null } });
       expect(t.recorder.names()).toEqual([LitestripeEvents.SubscriptionUpdated, LitestripeEvents.SubscriptionDeactivated, LitestripeEvents.SubscriptionActivated]);
       for (const event of t.recorder.events) expect(event.payload).toMatchObject({ previousAccountRef: 'acct_old', subscription: { accountRef: 'acct_new' } });
@@ -135,20 +135,20 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
     it('settles a link conflict: the conflicting account only gets access through a relink, which resolves an open orphan too', async () => {
       const { subscription } = await payThroughLink(t.prices.basic, null);
       const orphan = await t.dataSource.getRepository(OrphanedPayment).findOneByOrFail({ subscriptionId: subscription.id });
-      await t.service.relinkSubscription(subscription.id, 'acct_found');
+      await t.billing.relinkSubscription(subscription.id, 'acct_found');
       expect(await t.dataSource.getRepository(OrphanedPayment).findOneByOrFail({ id: orphan.id })).toMatchObject({ resolvedAt: expect.any(Date) });
-      expect(await t.service.listOrphanedPayments()).toEqual([]);
+      expect(await t.billing.listOrphanedPayments()).toEqual([]);
       // An explicit move links the subscription's customer to the account, so its portal opens.
-      await expect(t.service.createBillingPortalSession('acct_found', 'https://app.example/account')).resolves.toMatchObject({ customer: subscription.customer });
+      await expect(t.billing.createBillingPortalSession('acct_found', 'https://app.example/account')).resolves.toMatchObject({ customer: subscription.customer });
     });
 
     it('is refused for an account the host rejects, for a malformed one, and for an unknown subscription, without calling Stripe', async () => {
       const { subscription } = await t.subscribe('acct_keep', { plan: 'basic' });
       t.fake.clearRequests();
-      await expect(t.service.relinkSubscription(subscription!.id, 'acct_unknown_1')).rejects.toBeInstanceOf(UnprocessableEntityException);
-      await expect(t.service.relinkSubscription(subscription!.id, 'not an account')).rejects.toBeInstanceOf(BadRequestException);
-      await expect(t.service.relinkSubscription('sub_nothere', 'acct_x')).rejects.toBeInstanceOf(NotFoundException);
-      await expect(t.service.relinkSubscription('cus_123', 'acct_x')).rejects.toBeInstanceOf(BadRequestException);
+      await expect(t.billing.relinkSubscription(subscription!.id, 'acct_unknown_1')).rejects.toBeInstanceOf(UnprocessableEntityException);
+      await expect(t.billing.relinkSubscription(subscription!.id, 'not an account')).rejects.toBeInstanceOf(BadRequestException);
+      await expect(t.billing.relinkSubscription('sub_nothere', 'acct_x')).rejects.toBeInstanceOf(NotFoundException);
+      await expect(t.billing.relinkSubscription('cus_123', 'acct_x')).rejects.toBeInstanceOf(BadRequestException);
       expect(t.fake.requests).toEqual([]);
       expect(await t.row(subscription!.id)).toMatchObject({ accountRef: 'acct_keep', linkPendingRef: null });
     });
@@ -174,7 +174,7 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
     it('holds no row lock while Stripe answers: a webhook for the subscription is applied meanwhile', async () => {
       const { orphanId, subscriptionId } = await orphan();
       const held = holdUpdate(subscriptionId);
-      const claim = t.service.claimOrphanedPayment(orphanId, 'acct_claimer');
+      const claim = t.billing.claimOrphanedPayment(orphanId, 'acct_claimer');
       await held.arrived;
       expect(await t.row(subscriptionId)).toMatchObject({ linkPendingRef: 'acct_claimer', accountRef: null });
       await within(t.stripeChanges(subscriptionId, { cancel_at_period_end: true }));
@@ -186,7 +186,7 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
     it('never overwrites a link a webhook made meanwhile: the claim is refused and the orphan stays open', async () => {
       const { orphanId, subscriptionId } = await orphan();
       const held = holdUpdate(subscriptionId);
-      const claim = t.service.claimOrphanedPayment(orphanId, 'acct_late');
+      const claim = t.billing.claimOrphanedPayment(orphanId, 'acct_late');
       claim.catch(() => undefined);
       await held.arrived;
       await t.stripeChanges(subscriptionId, { metadata: { client_reference_id: 'acct_first' } });
@@ -200,7 +200,7 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
     it('never overwrites a link a webhook made meanwhile, for a relink either', async () => {
       const { subscriptionId } = await orphan();
       const held = holdUpdate(subscriptionId);
-      const relink = t.service.relinkSubscription(subscriptionId, 'acct_b');
+      const relink = t.billing.relinkSubscription(subscriptionId, 'acct_b');
       relink.catch(() => undefined);
       await held.arrived;
       await t.stripeChanges(subscriptionId, { metadata: { client_reference_id: 'acct_c' } });
@@ -212,41 +212,41 @@ describe.each<Adapter>(['express', 'fastify'])('trust boundaries of billing on %
     it('refuses a second claim for another account while one is under way, without calling Stripe', async () => {
       const { orphanId, subscriptionId } = await orphan();
       const held = holdUpdate(subscriptionId);
-      const first = t.service.claimOrphanedPayment(orphanId, 'acct_one');
+      const first = t.billing.claimOrphanedPayment(orphanId, 'acct_one');
       await held.arrived;
       const requests = t.fake.requests.length;
-      await expect(t.service.claimOrphanedPayment(orphanId, 'acct_two')).rejects.toThrow(/is being moved to account acct_one/);
-      await expect(t.service.relinkSubscription(subscriptionId, 'acct_two')).rejects.toBeInstanceOf(ConflictException);
+      await expect(t.billing.claimOrphanedPayment(orphanId, 'acct_two')).rejects.toThrow(/is being moved to account acct_one/);
+      await expect(t.billing.relinkSubscription(subscriptionId, 'acct_two')).rejects.toBeInstanceOf(ConflictException);
       expect(t.fake.requests.length).toBe(requests);
       held.release();
       await expect(first).resolves.toMatchObject({ subscription: { accountRef: 'acct_one' } });
       // The same claim again, once done, is answered from the database.
-      await expect(t.service.claimOrphanedPayment(orphanId, 'acct_one')).resolves.toMatchObject({ alreadyClaimed: true });
+      await expect(t.billing.claimOrphanedPayment(orphanId, 'acct_one')).resolves.toMatchObject({ alreadyClaimed: true });
     });
 
     it('lets a claim that never finished (a crash between its steps) expire after ten minutes of the module clock', async () => {
       const { orphanId, subscriptionId } = await orphan();
       await t.dataSource.query('UPDATE litestripe_subscription SET "link_pending_ref" = $2, "link_pending_at" = $3 WHERE "id" = $1', [subscriptionId, 'acct_crashed', t.clock.now()]);
       t.clock.advance(10 * MINUTE - 1);
-      await expect(t.service.claimOrphanedPayment(orphanId, 'acct_next')).rejects.toThrow(/being moved to account acct_crashed/);
+      await expect(t.billing.claimOrphanedPayment(orphanId, 'acct_next')).rejects.toThrow(/being moved to account acct_crashed/);
       t.clock.advance(1);
-      await expect(t.service.claimOrphanedPayment(orphanId, 'acct_next')).resolves.toMatchObject({ subscription: { accountRef: 'acct_next', linkPendingRef: null } });
+      await expect(t.billing.claimOrphanedPayment(orphanId, 'acct_next')).resolves.toMatchObject({ subscription: { accountRef: 'acct_next', linkPendingRef: null } });
     });
 
     it('frees the pending link when Stripe refuses, so the claim can be retried', async () => {
       const { orphanId, subscriptionId } = await orphan();
       t.fake.failNext(1, { status: 500, shouldRetry: false, match: { method: 'POST', path: `/v1/subscriptions/${subscriptionId}` } });
-      await expect(t.service.claimOrphanedPayment(orphanId, 'acct_retry')).rejects.toThrow();
+      await expect(t.billing.claimOrphanedPayment(orphanId, 'acct_retry')).rejects.toThrow();
       expect(await t.row(subscriptionId)).toMatchObject({ accountRef: null, linkPendingRef: null });
-      await expect(t.service.claimOrphanedPayment(orphanId, 'acct_retry')).resolves.toMatchObject({ subscription: { accountRef: 'acct_retry' } });
+      await expect(t.billing.claimOrphanedPayment(orphanId, 'acct_retry')).resolves.toMatchObject({ subscription: { accountRef: 'acct_retry' } });
     });
   });
 
   it('finds an orphan by an email-like reference it keeps only hashed', async () => {
     const { subscription } = await payThroughLink(t.prices.basic, 'someone@example.com');
-    const [found] = await t.service.listOrphanedPayments({ rejectedReference: 'Someone@Example.com ' });
+    const [found] = await t.billing.listOrphanedPayments({ rejectedReference: 'Someone@Example.com ' });
     expect(found).toMatchObject({ subscriptionId: subscription.id, reason: 'invalid_reference', rejectedReference: expect.stringMatching(/^hmac-sha256:/) });
-    expect(await t.service.listOrphanedPayments({ rejectedReference: 'other@example.com' })).toEqual([]);
+    expect(await t.billing.listOrphanedPayments({ rejectedReference: 'other@example.com' })).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type Stripe from 'stripe';
 import { LitestripeModule, LitestripeModuleOptions, StripeSubscription } from '@litestripe/nestjs';
-import { SubscriptionService } from '@litestripe/nestjs';
+import { BillingService, SubscriptionService } from '@litestripe/nestjs';
 import type { CheckoutSessionRequest } from '@litestripe/nestjs';
 import { CompletedCheckout, FakeStripe, signedDelivery, SubscriptionPatch } from '@litestripe/nestjs/testing';
 import { createHostApp, HostApp } from './module-boot';
@@ -57,6 +57,7 @@ export interface BillingHost extends HostApp {
   /** The module's clock; the fake Stripe's clock starts at the same second and moves on its own (`fake.advanceClock`). */
   clock: TestClock;
   service: SubscriptionService;
+  billing: BillingService;
   webhookUrl: string;
   /** Posts events to the webhook, signed at the module clock's time, in order; fails the test on a non-2xx answer. */
   deliver(...events: Stripe.Event[]): Promise<void>;
@@ -106,6 +107,7 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
     prices,
     clock,
     service: host.app.get(SubscriptionService),
+    billing: host.app.get(BillingService),
     webhookUrl,
     async deliver(...events) {
       for (const event of events) {
@@ -129,8 +131,7 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
       return events;
     },
     async subscribe(accountRef, choice, { deliver = true } = {}) {
-      const service = host.app.get(SubscriptionService);
-      const session = await service.createCheckoutSession({ accountRef, successUrl: 'https://app.example/welcome?session_id={CHECKOUT_SESSION_ID}', cancelUrl: 'https://app.example/pricing', ...choice });
+      const session = await billing.billing.createCheckoutSession({ accountRef, successUrl: 'https://app.example/welcome?session_id={CHECKOUT_SESSION_ID}', cancelUrl: 'https://app.example/pricing', ...choice });
       const completed = fake.completeCheckoutSession(session.id);
       if (deliver) await billing.deliver(...completed.events);
       return completed;

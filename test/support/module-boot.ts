@@ -7,7 +7,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { EventRecorder } from './event-recorder';
 import { Adapter } from './test-app';
-import { testDatabaseUrl, truncateTables, typeOrmOptions } from './test-database';
+import { testDatabaseUrl, trackEntitlementCache, truncateTables, typeOrmOptions } from './test-database';
 
 /**
  * Boots a host module around a `LitestripeModule` registration the test builds itself (to test
@@ -78,6 +78,7 @@ export async function createHostApp(litestripe: DynamicModule, adapter: Adapter 
   if (adapter === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   await app.listen(0, '127.0.0.1');
   const dataSource = app.get(DataSource);
+  trackEntitlementCache(app);
   await truncateTables(dataSource);
   return { app, dataSource, recorder: app.get(EventRecorder), close: () => app.close() };
 }

@@ -11,7 +11,7 @@ import { LitestripeModule, LitestripeModuleOptions } from '@litestripe/nestjs';
 import { signedDelivery } from '@litestripe/nestjs/testing';
 import { EventRecorder } from './event-recorder';
 import { TestClock } from './test-clock';
-import { testDatabaseUrl, truncateTables, typeOrmOptions } from './test-database';
+import { testDatabaseUrl, trackEntitlementCache, truncateTables, typeOrmOptions } from './test-database';
 
 export type Adapter = 'express' | 'fastify';
 export type Registration = 'forRoot' | 'forRootAsync';
@@ -88,6 +88,7 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
   await app.listen(0, '127.0.0.1');
 
   const dataSource = app.get(DataSource);
+  trackEntitlementCache(app);
   if (!config.keepData) await truncateTables(dataSource);
   const webhookUrl = `/${webhookPath ?? 'ls/hook'}/${uuid}`;
   return {

@@ -1,4 +1,6 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
+import { EntitlementCache } from '@litestripe/nestjs/access/entitlement.cache';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS } from '@litestripe/nestjs';
 
@@ -44,6 +46,18 @@ export function typeOrmOptions(url: string): DataSourceOptions {
   return { type: 'postgres', url, entities: LITESTRIPE_ENTITIES, migrations: LITESTRIPE_MIGRATIONS, poolSize: 10 };
 }
 
+const liveCaches = new Set<{ clear(): void }>();
+
+/** Lets `truncateTables` empty this app's entitlement cache too. */
+export function trackEntitlementCache(app: INestApplicationContext): void {
+  liveCaches.add(app.get(EntitlementCache, { strict: false }));
+}
+
+/**
+ * Empties the tables, and the entitlement caches of this file's apps: the TRUNCATE's notification
+ * reaches their listeners a moment later, and a test must not start on the last one's rows.
+ */
 export async function truncateTables(dataSource: DataSource): Promise<void> {
   await dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event, litestripe_outbox, litestripe_customer RESTART IDENTITY');
+  for (const cache of liveCaches) cache.clear();
 }

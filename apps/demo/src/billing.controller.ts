@@ -1,5 +1,5 @@
 import { BadRequestException, Controller, Get, Query, Redirect, Req, UnauthorizedException } from '@nestjs/common';
-import { SkipSubscriptionCheck, SubscriptionService } from '@litestripe/nestjs';
+import { BillingService, SkipSubscriptionCheck, SubscriptionService } from '@litestripe/nestjs';
 
 interface DemoRequest {
   protocol: string;
@@ -15,7 +15,10 @@ interface DemoRequest {
 @SkipSubscriptionCheck()
 @Controller('billing')
 export class BillingController {
-  constructor(private readonly subscriptions: SubscriptionService) {}
+  constructor(
+    private readonly subscriptions: SubscriptionService,
+    private readonly billing: BillingService,
+  ) {}
 
   /** Redirects to Stripe Checkout. */
   @Get('checkout')
@@ -23,7 +26,7 @@ export class BillingController {
   async checkout(@Req() request: DemoRequest, @Query('plan') plan?: string, @Query('price') price?: string) {
     const user = signedIn(request);
     const base = baseUrl(request);
-    const session = await this.subscriptions.createCheckoutSession({
+    const session = await this.billing.createCheckoutSession({
       accountRef: user,
       ...(price ? { price } : { plan: plan ?? 'pro' }),
       successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}&user=${user}`,
@@ -39,7 +42,7 @@ export class BillingController {
   @Get('success')
   async success(@Req() request: DemoRequest, @Query('session_id') sessionId?: string) {
     if (!sessionId) throw new BadRequestException('session_id is missing');
-    const sync = await this.subscriptions.syncCheckoutSession(sessionId, { accountRef: signedIn(request) });
+    const sync = await this.billing.syncCheckoutSession(sessionId, { accountRef: signedIn(request) });
     const entitlement = await this.subscriptions.getEntitlement(signedIn(request));
     return { checkout: sync.status, entitled: entitlement.entitled, plan: entitlement.plan, reason: entitlement.reason };
   }
@@ -48,7 +51,7 @@ export class BillingController {
   @Get('portal')
   @Redirect()
   async portal(@Req() request: DemoRequest) {
-    const session = await this.subscriptions.createBillingPortalSession(signedIn(request), `${baseUrl(request)}/billing/status`);
+    const session = await this.billing.createBillingPortalSession(signedIn(request), `${baseUrl(request)}/billing/status`);
     return { url: session.url, statusCode: 303 };
   }
 

@@ -1,17 +1,18 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { LitestripeModuleExtras, LitestripeModuleOptions } from './interfaces/litestripe-options.interface';
+import { LitestripeModuleExtras, LitestripeModuleOptions } from './config/litestripe-options.interface';
+import { LITESTRIPE_RAW_OPTIONS } from './config/raw-options.token';
+import { DEFAULT_WEBHOOK_PATH } from './config/resolved-options';
+import { createWebhookController } from './webhook/webhook.controller';
 
-export const DEFAULT_WEBHOOK_PATH = 'ls/hook';
-
-export const {
-  ConfigurableModuleClass,
-  MODULE_OPTIONS_TOKEN: LITESTRIPE_RAW_OPTIONS,
-  OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<LitestripeModuleOptions>({ moduleName: 'Litestripe' })
+export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<LitestripeModuleOptions>({
+  moduleName: 'Litestripe',
+  optionsInjectionToken: LITESTRIPE_RAW_OPTIONS,
+})
   .setClassMethodName('forRoot')
   .setExtras<LitestripeModuleExtras>({ isGlobal: false, webhookPath: DEFAULT_WEBHOOK_PATH }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
+    // The webhook's path is an option, so its controller is built per registration.
+    controllers: [createWebhookController(extras.webhookPath ?? DEFAULT_WEBHOOK_PATH)],
   }))
   .build();

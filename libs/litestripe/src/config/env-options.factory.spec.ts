@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvSource, envSource, litestripeOptionsFromEnv, readWebhookSecretFile } from './env-options.factory';
-import { LitestripeConfigError } from './litestripe-config.error';
+import { LitestripeConfigError } from '../errors/litestripe-config.error';
 import { validateOptions } from './validate-options';
 
 const BASE = {

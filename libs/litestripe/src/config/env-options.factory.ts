@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
-import { LitestripeConfigError } from './litestripe-config.error';
+import { LitestripeModuleOptions } from './litestripe-options.interface';
+import { LitestripeConfigError } from '../errors/litestripe-config.error';
 import { monotonicMs } from '../common/clock';
 
 /** Anything with `get(name)`: `@nestjs/config`'s `ConfigService`, or `envSource(process.env)`. */

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
-import { OutboxOptions } from '../interfaces/outbox-options.interface';
-import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
+import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } from './litestripe-options.interface';
+import { OutboxOptions } from './outbox-options.interface';
+import type { LitestripeClock } from '../common/litestripe-clock.interface';
 
 /** The module options after validation, with every default filled in. */
 export interface ResolvedLitestripeOptions {
@@ -29,6 +29,9 @@ export interface ResolvedLitestripeOptions {
   allowUnlistedPrices: boolean;
   eventLogRetentionDays: number;
 }
+
+/** Where the webhook controller listens, under the app's global prefix (extra option `webhookPath`). */
+export const DEFAULT_WEBHOOK_PATH = 'ls/hook';
 
 export const DEFAULTS = {
   webhookToleranceSeconds: 300,

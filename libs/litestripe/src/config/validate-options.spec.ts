@@ -1,5 +1,5 @@
-import { LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
-import { LitestripeConfigError } from './litestripe-config.error';
+import { LitestripeModuleOptions } from './litestripe-options.interface';
+import { LitestripeConfigError } from '../errors/litestripe-config.error';
 import { validateOptions } from './validate-options';
 import { systemClock } from '../common/clock';
 

@@ -1,8 +1,8 @@
-import { BillingActionLimit, LitestripeModuleOptions } from '../interfaces/litestripe-options.interface';
-import { LitestripeConfigError } from './litestripe-config.error';
-import { OutboxOptions } from '../interfaces/outbox-options.interface';
+import { BillingActionLimit, LitestripeModuleOptions } from './litestripe-options.interface';
+import { LitestripeConfigError } from '../errors/litestripe-config.error';
+import { OutboxOptions } from './outbox-options.interface';
 import { DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options';
-import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
+import type { LitestripeClock } from '../common/litestripe-clock.interface';
 import { systemClock } from '../common/clock';
 
 const SECRET_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;

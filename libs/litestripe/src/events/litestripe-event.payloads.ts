@@ -35,7 +35,7 @@ export class SubscriptionChangedEvent {
 /**
  * Payload of `litestripe.subscription.link_conflict`: an event (or an answer from Stripe) names an
  * account other than the one the subscription is linked to. The link did not move; relink on
- * purpose (`SubscriptionService.relinkSubscription`) if the new account is right, or relink to the
+ * purpose (`BillingService.relinkSubscription`) if the new account is right, or relink to the
  * current one to write it back into the subscription's metadata.
  */
 export class SubscriptionLinkConflictEvent {

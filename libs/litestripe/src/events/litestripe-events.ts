@@ -35,7 +35,7 @@ export const LitestripeEvents = {
   PaymentFailed: 'litestripe.payment.failed',
   /** A paid checkout matched no account: an `OrphanedPayment` was recorded for support. */
   PaymentOrphaned: 'litestripe.payment.orphaned',
-  /** Support linked an `OrphanedPayment` to an account (`SubscriptionService.claimOrphanedPayment`). */
+  /** Support linked an `OrphanedPayment` to an account (`BillingService.claimOrphanedPayment`). */
   OrphanClaimed: 'litestripe.payment.orphan_claimed',
 } as const;
 

@@ -1,6 +1,6 @@
 import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { grantsAccess } from '../subscriptions/entitlement-status';
-import { sameValue } from '../webhook/subscription-row.writer';
+import { grantsAccess } from '../access/entitlement-status';
+import { sameValue } from '../common/same-value';
 import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from './litestripe-event.payloads';
 import { LitestripeEvents } from './litestripe-events';
 

@@ -3,6 +3,7 @@ import { LitestripeEntitlements1764100000000 } from './1764100000000-litestripe-
 import { LitestripeOutbox1764200000000 } from './1764200000000-litestripe-outbox';
 import { LitestripeTrustBoundaries1764300000000 } from './1764300000000-litestripe-trust-boundaries';
 import { LitestripePauseCollection1764400000000 } from './1764400000000-litestripe-pause-collection';
+import { LitestripeSubscriptionChanges1764500000000 } from './1764500000000-litestripe-subscription-changes';
 
 export {
   LitestripeInit1764000000000,
@@ -10,6 +11,7 @@ export {
   LitestripeOutbox1764200000000,
   LitestripeTrustBoundaries1764300000000,
   LitestripePauseCollection1764400000000,
+  LitestripeSubscriptionChanges1764500000000,
 };
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
@@ -19,4 +21,5 @@ export const LITESTRIPE_MIGRATIONS = [
   LitestripeOutbox1764200000000,
   LitestripeTrustBoundaries1764300000000,
   LitestripePauseCollection1764400000000,
+  LitestripeSubscriptionChanges1764500000000,
 ];

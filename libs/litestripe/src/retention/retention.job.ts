@@ -5,7 +5,7 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolve
 import { daysBefore } from '../common/clock';
 import { errorMessage } from '../common/describe-error';
 import { OutboxRepository } from '../events/outbox/outbox.repository';
-import { OrphanEmailRetention } from '../subscriptions/orphan-email.retention';
+import { OrphanEmailRetention } from './orphan-email.retention';
 import { EventLogRepository } from '../webhook/event-log.repository';
 
 const SWEEP_EVERY_MS = 60 * 60_000;

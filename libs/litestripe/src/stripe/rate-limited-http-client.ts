@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
-import type { LitestripeClock } from '../interfaces/litestripe-clock.interface';
+import type { LitestripeClock } from '../common/litestripe-clock.interface';
 import { answeredAtMs, systemClock } from '../common/clock';
 import { StripeRateLimiter } from './stripe-rate-limiter';
 import { currentStripeRequestLane } from './stripe-request-lane';

@@ -2,14 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import { Test, type TestingModule } from '@nestjs/testing';
 import Stripe from 'stripe';
-import { LitestripeConfigError } from '../config/litestripe-config.error';
+import { LitestripeConfigError } from '../errors/litestripe-config.error';
 import { LITESTRIPE_OPTIONS } from '../config/resolved-options';
 import { LITESTRIPE_STRIPE_API_VERSION, STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants';
 import { getStripeClientToken, InjectStripeClient } from './stripe-client.decorator';
 import type { StripeClientFactoryOptions } from './stripe-client.factory';
 import { createStripeClientProviders } from './stripe-client.providers';
 import { StripeRateLimiter } from './stripe-rate-limiter';
-import { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
 import { StripeApiStub } from './test-support/stripe-api-stub';
 
 const SECRET = 'sk_test_providers_secret_0123456789';

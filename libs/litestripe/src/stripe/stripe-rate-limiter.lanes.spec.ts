@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
-import { StripeRateLimitExceededError, StripeRateLimitQueueFullError } from './stripe-rate-limit-exceeded.error';
+import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error';
+import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error';
 import { defaultLaneLimit, StripeRateLimiter, type StripeRateLimiterOptions } from './stripe-rate-limiter';
-import { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
 import type { StripeRequestLane } from './stripe-request-lane';
 import { LogCapture } from './test-support/log-capture';
 import { MinimalRedisThrottlerStorage } from './test-support/redis-throttler-storage';

@@ -1,9 +1,9 @@
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type Stripe from 'stripe';
 import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory';
-import { StripeRateLimitExceededError } from './stripe-rate-limit-exceeded.error';
+import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error';
 import { StripeRateLimiter } from './stripe-rate-limiter';
-import { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
 import { LogCapture } from './test-support/log-capture';
 import { budgetUse, maxInAnyWindow, recordingHttpClient } from './test-support/request-timing';
 import { StripeApiStub } from './test-support/stripe-api-stub';

@@ -1,8 +1,10 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
-import { STRIPE_CLIENT_DEFAULTS, STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants';
-import { StripeRateLimitExceededError, StripeRateLimitQueueFullError } from './stripe-rate-limit-exceeded.error';
-import { StripeRateLimiterClosedError } from './stripe-rate-limiter-closed.error';
+import { STRIPE_CLIENT_DEFAULTS } from '../config/stripe-client-options.validator';
+import { STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants';
+import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error';
+import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
 import type { StripeRequestLane } from './stripe-request-lane';
 import { ThrottlerStoreWithFallback } from './throttler-store-with-fallback';
 

@@ -5,7 +5,7 @@ import type Stripe from 'stripe';
 import { unixSeconds } from '../common/clock';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { StripeStateApplier } from '../webhook/stripe-state.applier';
+import { StripeStateApplier } from '../state/stripe-state.applier';
 import { WebhookEventProcessor } from '../webhook/webhook-event.processor';
 import { ABORTED, settle, type Settled, untilAborted } from './sync-abort';
 import type { BackfillOptions, ReplayOptions, SyncRunOptions } from './sync-options.interface';

@@ -1,4 +1,5 @@
-import { parseSyncArgs, SyncUsageError } from './sync-cli.args';
+import { SyncUsageError } from '../errors/sync-usage.error';
+import { parseSyncArgs } from './sync-cli.args';
 
 describe('parseSyncArgs', () => {
   it.each([

@@ -1,3 +1,5 @@
+import { SyncUsageError } from '../errors/sync-usage.error';
+
 /** What the command line asks for. */
 export type SyncCommand =
   | { mode: 'backfill'; startingAfter?: string; concurrency?: number }
@@ -12,11 +14,6 @@ export interface SyncCliArgs {
   every: number;
   verbose: boolean;
   help: boolean;
-}
-
-/** A command line that cannot be run; the message says what to type instead. */
-export class SyncUsageError extends Error {
-  override readonly name = 'SyncUsageError';
 }
 
 export const SYNC_USAGE = `Usage: sync <command> [options]

@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { parseSyncArgs, SYNC_USAGE, SyncUsageError, type SyncCliArgs, type SyncCommand } from './sync-cli.args';
+import { SyncUsageError } from '../errors/sync-usage.error';
+import { parseSyncArgs, SYNC_USAGE, type SyncCliArgs, type SyncCommand } from './sync-cli.args';
 import { SyncCliLogger } from './sync-cli.logger';
 import { stopOnSignals, type SignalSource } from './sync-cli.signals';
 import type { SyncProgress } from './sync-options.interface';

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type Stripe from 'stripe';
 import { EventOutcome } from '../entities/stripe-event-log.entity';
-import { queryRows } from './query-rows';
-import { LockedRow, subscriptionFromRow } from './subscription-row.writer';
+import { queryRows } from '../common/query-rows';
+import { LockedRow, subscriptionFromRow } from '../state/subscription-row.writer';
 import { describeError, MAX_STORED_ERROR_LENGTH } from '../common/describe-error';
 
 const CLAIMED = '__litestripe_claimed';

@@ -3,9 +3,9 @@ import type Stripe from 'stripe';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator';
 import { inRefreshLane } from '../stripe/stripe-request-lane';
-import { StripePayload } from './stripe-payload';
-import { answerTime } from './subscription-row.sync';
-import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot';
+import { StripePayload } from '../state/stripe-payload';
+import { answerTime } from '../state/subscription-object.applier';
+import { readSubscription, SubscriptionSnapshot } from '../state/subscription-snapshot';
 import { errorMessage } from '../common/describe-error';
 
 /** What Stripe says a subscription is now, and when it said so. */

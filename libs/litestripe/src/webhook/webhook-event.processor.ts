@@ -6,10 +6,10 @@ import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.p
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
 import { EventOutcome } from '../entities/stripe-event-log.entity';
 import { LitestripeEvents } from '../events/litestripe-events';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable } from '../common/database-unavailable';
 import { outOfScope, OutOfScopeWarnings } from './event-scope';
-import { PayloadRangeError } from './stripe-payload';
-import { DomainEventPublisher } from './domain-event.publisher';
+import { PayloadRangeError } from '../errors/payload-range.error';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
 import { EventLogRepository } from './event-log.repository';
 import { CheckoutEventHandler } from './handlers/checkout-event.handler';
 import { InvoiceEventHandler } from './handlers/invoice-event.handler';

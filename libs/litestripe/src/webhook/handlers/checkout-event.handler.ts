@@ -6,13 +6,13 @@ import { OrphanReason } from '../../entities/orphaned-payment.entity';
 import { CheckoutCompletedEvent, domainEventId, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
 import { linkConflictEvent, subscriptionTransitions } from '../../events/subscription-transitions';
-import { filterMetadata } from '../account-reference';
+import { filterMetadata } from '../../common/account-reference';
 import { storedRejectedReference } from '../../common/rejected-reference';
-import { OrphanedPaymentWriter } from '../orphaned-payment.writer';
-import { checkoutChanges } from '../subscription-changes';
-import { LockedRow, SubscriptionRowWriter } from '../subscription-row.writer';
-import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from '../stripe-payload';
-import { AccountReferenceResolver } from './account-reference.resolver';
+import { OrphanedPaymentWriter } from '../../state/orphaned-payment.writer';
+import { checkoutChanges } from '../../state/subscription-ordering';
+import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer';
+import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from '../../state/stripe-payload';
+import { AccountReferenceResolver } from '../../state/account-reference.resolver';
 import { WebhookEventHandler } from './webhook-event-handler';
 
 interface PreparedCheckout {

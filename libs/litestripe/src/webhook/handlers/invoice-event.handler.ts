@@ -3,9 +3,9 @@ import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
 import { domainEventId, PaymentEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
-import { PaymentFacts, paymentChanges } from '../subscription-changes';
-import { LockedRow, SubscriptionRowWriter } from '../subscription-row.writer';
-import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../stripe-payload';
+import { PaymentFacts, paymentChanges } from '../../state/subscription-ordering';
+import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer';
+import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../../state/stripe-payload';
 import { WebhookEventHandler } from './webhook-event-handler';
 
 interface PreparedPayment extends PaymentFacts {

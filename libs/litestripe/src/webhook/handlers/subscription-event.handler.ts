@@ -5,13 +5,14 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/reso
 import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
 import { LitestripeEvents } from '../../events/litestripe-events';
 import { linkConflictEvent, subscriptionEvent, subscriptionTransitions } from '../../events/subscription-transitions';
-import { filterMetadata } from '../account-reference';
-import { isSameSecondConflict, snapshotChanges } from '../subscription-changes';
+import { filterMetadata } from '../../common/account-reference';
+import { isSameSecondConflict, snapshotChanges } from '../../state/subscription-ordering';
 import { SubscriptionRefetcher } from '../subscription-refetcher';
-import { LockedRow, SubscriptionRowWriter } from '../subscription-row.writer';
-import { readSubscription, SubscriptionSnapshot, TERMINAL_STATUSES, UnreadablePayloadError } from '../subscription-snapshot';
-import { StripePayload } from '../stripe-payload';
-import { AccountReferenceResolver } from './account-reference.resolver';
+import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer';
+import { readSubscription, SubscriptionSnapshot, TERMINAL_STATUSES } from '../../state/subscription-snapshot';
+import { UnreadablePayloadError } from '../../errors/unreadable-payload.error';
+import { StripePayload } from '../../state/stripe-payload';
+import { AccountReferenceResolver } from '../../state/account-reference.resolver';
 import { WebhookEventHandler } from './webhook-event-handler';
 
 interface PreparedSubscription {

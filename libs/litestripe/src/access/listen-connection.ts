@@ -1,0 +1,26 @@
+import type { ClientConfig } from 'pg';
+import type { DataSourceOptions } from 'typeorm';
+
+/**
+ * Where the entitlement cache's listen connection goes: `listenUrl` when given, else the DataSource's
+ * own PostgreSQL server (its primary, with replication). Null when the DataSource runs on another
+ * driver (embedded PGlite: one process, announced in process) or is not PostgreSQL.
+ */
+export function listenConnectionConfig(listenUrl: string | undefined, options: DataSourceOptions): ClientConfig | null {
+  const base = { application_name: 'litestripe-cache-invalidation' };
+  if (listenUrl) return { ...base, connectionString: listenUrl };
+  if (options.type !== 'postgres' || options.driver) return null;
+  const server = options.replication?.master ?? options;
+  return {
+    ...base,
+    connectionString: server.url,
+    host: server.host,
+    port: server.port,
+    user: server.username,
+    password: server.password,
+    database: server.database,
+    // TypeORM passes its TLS options to pg as they are; their types differ only in a server-side callback.
+    ssl: (server.ssl ?? options.ssl) as ClientConfig['ssl'],
+    connectionTimeoutMillis: options.connectTimeoutMS,
+  };
+}

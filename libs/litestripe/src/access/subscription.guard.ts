@@ -1,0 +1,109 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Entitlement } from './account-entitlement';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
+import { decidedForCall, GuardedRequest, guardedRequestOf, rememberEntitlement, rememberForCall, takesCurrentEntitlement } from './guarded-request';
+import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
+import { SubscriptionGuardContextError } from '../errors/subscription-guard-context.error';
+import { SubscriptionRequiredException } from '../errors/subscription-required.exception';
+import { SubscriptionRoutesInspector } from './subscription-routes.inspector';
+import { EntitlementRequirement, missingFrom, SubscriptionService } from './subscription.service';
+
+/** A guarded route as the guard reads it once: its requirements, and whether its handler takes `@CurrentEntitlement()`. */
+interface GuardedRoute {
+  requirements: EntitlementRequirement[];
+  takesEntitlement: boolean;
+}
+
+/**
+ * Lets an HTTP request or a GraphQL query through when its account is entitled, and the route's
+ * `@RequiresPlan()` / `@RequiresFeature()` (on the controller or resolver and the handler: all must
+ * hold) are met. The decorators apply it themselves; register it globally (`{ provide: APP_GUARD,
+ * useClass: SubscriptionGuard }`) to require a subscription everywhere but `@SkipSubscriptionCheck()`
+ * handlers and this module's webhook. No account: 401. Not entitled: 403, or 402 with `deniedStatus`
+ * (GraphQL answers them as errors). RPC and WebSocket handlers carry no request to find the account
+ * in: they are denied with a `SubscriptionGuardContextError` unless `@SkipSubscriptionCheck()`.
+ */
+@Injectable()
+export class SubscriptionGuard implements CanActivate {
+  private readonly routes = new WeakMap<Function, WeakMap<Function, GuardedRoute | null>>();
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly subscriptions: SubscriptionService,
+    private readonly inspector: SubscriptionRoutesInspector,
+    @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+  ) {}
+
+  /** Answers without waiting when the entitlement cache holds the account (no promise on the hot path). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    const route = this.routeOf(handler, controller);
+    if (route === null) return true;
+
+    const request = guardedRequestOf(context);
+    // Without a request there is no account to check: deny, never let the call through unchecked.
+    if (!request) throw new SubscriptionGuardContextError(context.getType(), `${controller.name}.${handler.name}`);
+    const args = context.getArgs();
+    const decided = decidedForCall(args);
+    if (decided) return this.admit(args, request, route, decided);
+    const resolved = this.options.accountResolver(request);
+    if (isPromise(resolved)) return resolved.then((value) => this.entitlementOf(value)).then((entitlement) => this.admit(args, request, route, entitlement));
+    const accountRef = accountRefOf(resolved);
+    const cached = this.subscriptions.peekEntitlement(accountRef);
+    if (cached) return this.admit(args, request, route, cached);
+    return this.subscriptions.getEntitlement(accountRef).then((entitlement) => this.admit(args, request, route, entitlement));
+  }
+
+  /** True when the entitlement meets the route's requirements, else the 403/402; remembers it for the call. */
+  private admit(args: unknown[], request: GuardedRequest, route: GuardedRoute, entitlement: Entitlement): true {
+    rememberForCall(args, entitlement);
+    if (route.takesEntitlement) rememberEntitlement(request, entitlement);
+    return this.check(entitlement, route.requirements);
+  }
+
+  /** What the route requires (controller's and handler's, all must hold); null when it is exempt. Read once per route. */
+  private routeOf(handler: Function, controller: Function): GuardedRoute | null {
+    let byController = this.routes.get(handler);
+    if (!byController) this.routes.set(handler, (byController = new WeakMap()));
+    let route = byController.get(controller);
+    if (route === undefined) {
+      const skipped = this.reflector.getAllAndOverride<boolean>(SKIP_SUBSCRIPTION_CHECK, [handler, controller]) || this.inspector.isExempt(controller);
+      const declared = [...(this.reflector.get<SubscriptionRequirement[]>(SUBSCRIPTION_REQUIREMENTS, controller) ?? []), ...(this.reflector.get<SubscriptionRequirement[]>(SUBSCRIPTION_REQUIREMENTS, handler) ?? [])];
+      route = skipped
+        ? null
+        : {
+            requirements: declared.length ? declared.map(({ plans, features }) => ({ plan: plans, feature: features })) : [{}],
+            takesEntitlement: takesCurrentEntitlement(controller, handler),
+          };
+      byController.set(controller, route);
+    }
+    return route;
+  }
+
+  private check(entitlement: Entitlement, requirements: EntitlementRequirement[]): true {
+    for (const requirement of requirements) {
+      const missing = missingFrom(entitlement, requirement);
+      if (missing) throw new SubscriptionRequiredException(this.options.deniedStatus, entitlement, missing, this.options);
+    }
+    return true;
+  }
+
+  private entitlementOf(resolved: unknown): Promise<Entitlement> {
+    return this.subscriptions.getEntitlement(accountRefOf(resolved));
+  }
+}
+
+/** The resolver's answer as an account reference; none is a 401. */
+function accountRefOf(resolved: unknown): string {
+  const accountRef = typeof resolved === 'number' || typeof resolved === 'bigint' ? String(resolved) : resolved;
+  if (typeof accountRef !== 'string' || accountRef === '') {
+    throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'Sign in to use this.', reason: 'unauthenticated' });
+  }
+  return accountRef;
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as Promise<unknown> | null)?.then === 'function';
+}

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
+import type { PlanSummary } from '../config/plan-catalog';
+import type { AccountSubscription, Entitlement } from './account-entitlement';
+import { Decision, DecisionMemo } from './decision-memo';
+import { EntitlementCache } from './entitlement.cache';
+import { PlanPricing, PlanPricingReader } from './plan-pricing';
+import { STALE_ROW_REFRESH, StaleRowRefresh } from './stale-row-refresh';
+
+/** What `isEntitled` checks besides an entitling subscription: any of the plans, and all of the features. */
+export interface EntitlementRequirement {
+  plan?: string | string[];
+  feature?: string | string[];
+}
+
+/**
+ * "May this account use this now?": entitlements, subscriptions and plans, read from the module's
+ * tables (through the entitlement cache). Injectable anywhere the module is imported (guards
+ * included). It changes nothing; billing actions are `BillingService`'s.
+ *
+ * @example
+ * const { entitled, plan, limits } = await subscriptions.getEntitlement(user.id);
+ * if (await subscriptions.isEntitled(user.id, { feature: 'export' })) { ... }
+ */
+@Injectable()
+export class SubscriptionService {
+  private readonly memo: DecisionMemo;
+
+  constructor(
+    @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+    private readonly cache: EntitlementCache,
+    @Inject(STALE_ROW_REFRESH) private readonly refresher: StaleRowRefresh,
+    private readonly pricing: PlanPricingReader,
+  ) {
+    this.memo = new DecisionMemo(options.policy, options.catalog, options.cache !== null);
+  }
+
+  /** Whether the account is entitled now, through which subscription and plan, with what features and limits, and why. */
+  async getEntitlement(accountRef: string): Promise<Entitlement> {
+    const now = this.options.clock.now();
+    return (await this.decision(accountRef, now)).entitlement;
+  }
+
+  /**
+   * The entitlement from cached rows, without waiting: undefined when the cache is off, the account
+   * is not cached, or a row is stale and would be refreshed. For hot paths (the guard); otherwise use
+   * `getEntitlement`.
+   */
+  peekEntitlement(accountRef: string): Entitlement | undefined {
+    const rows = this.cache.peek(accountRef);
+    if (!rows) return undefined;
+    const now = this.options.clock.now();
+    const decision = this.memo.decide(accountRef, rows, now);
+    if (decision.stale && this.refresher.enabled) return undefined;
+    return decision.entitlement;
+  }
+
+  /** Throws for a plan or feature that no configured plan has: a typo should not read as "not entitled". */
+  async isEntitled(accountRef: string, requirement: EntitlementRequirement = {}): Promise<boolean> {
+    const { catalog } = this.options;
+    const unknownPlan = list(requirement.plan).find((plan) => !catalog.has(plan));
+    if (unknownPlan) throw new Error(`isEntitled: no plan "${unknownPlan}" is configured (plans: ${catalog.idList()}).`);
+    const unknownFeature = list(requirement.feature).find((feature) => !catalog.features.has(feature));
+    if (unknownFeature) throw new Error(`isEntitled: no configured plan has the feature "${unknownFeature}".`);
+    return missingFrom(await this.getEntitlement(accountRef), requirement) === null;
+  }
+
+  /** Every subscription of the account in the module's mode, most relevant first, each with its plan and decision. */
+  async listSubscriptions(accountRef: string): Promise<AccountSubscription[]> {
+    return (await this.decision(accountRef, this.options.clock.now())).decided;
+  }
+
+  /** The configured plans (price ids of the module's mode). */
+  listPlans(): PlanSummary[] {
+    return this.options.catalog.summaries();
+  }
+
+  /** The configured plans with their Stripe prices (amount, currency, interval), cached for five minutes. */
+  getPricing(): Promise<PlanPricing[]> {
+    return this.pricing.pricing();
+  }
+
+  /** The account's rows decided at `now`; stale rows are re-read from Stripe first when the refresher may. */
+  private async decision(accountRef: string, now: Date): Promise<Decision> {
+    const decision = this.memo.decide(accountRef, await this.cache.rowsOf(accountRef), now);
+    if (!decision.stale || !this.refresher.enabled) return decision;
+    const stale = decision.decided.filter((s) => s.access.reason === 'stale');
+    const refreshed = (await Promise.all(stale.map((s) => this.refresher.refresh(s.subscription)))).filter((row) => row !== null);
+    if (refreshed.length === 0) return decision;
+    const fresh = new Map(refreshed.map((row) => [row.id, row]));
+    const rows = decision.decided.map((s) => fresh.get(s.subscription.id) ?? s.subscription).filter((row) => row.accountRef === accountRef);
+    return this.memo.decide(accountRef, rows, now);
+  }
+}
+
+/** What an entitlement lacks for a requirement: null when nothing. */
+export function missingFrom(entitlement: Entitlement, requirement: EntitlementRequirement): { subscription?: true; plans?: string[]; features?: string[] } | null {
+  if (!entitlement.entitled) return { subscription: true };
+  if (requirement.plan === undefined && requirement.feature === undefined) return null; // the guard's common case, without allocating
+  const plans = list(requirement.plan);
+  if (plans.length && !plans.some((plan) => entitlement.plans.includes(plan))) return { plans };
+  const features = list(requirement.feature).filter((feature) => !entitlement.features.includes(feature));
+  return features.length ? { features } : null;
+}
+
+function list(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}

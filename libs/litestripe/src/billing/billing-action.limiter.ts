@@ -1,0 +1,49 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import type { LitestripeClientOptions } from '../config/stripe-client-options.interface';
+import { ThrottlerStoreWithFallback } from '../stripe/throttler-store-with-fallback';
+import { BillingActionLimitException } from '../errors/billing-action-limit.exception';
+
+/** Name under which billing actions are counted in the store, next to the key. */
+const THROTTLER_NAME = 'litestripe-billing-actions';
+
+/**
+ * Counts each account's billing actions (`billingActionLimit`) in `rateLimitStorage`, the store of
+ * the API rate limiter, so that instances sharing it share the count. Counted as
+ * `@nestjs/throttler`'s guard counts: past the limit the account is blocked for one window.
+ */
+@Injectable()
+export class BillingActionLimiter implements OnApplicationShutdown {
+  private readonly logger = new Logger('Litestripe');
+  private readonly stores: ThrottlerStoreWithFallback;
+  private ownStorage?: ThrottlerStorageService;
+
+  // The client's options ride along in the resolved ones, checked by the client's factory.
+  constructor(@Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions & Pick<LitestripeClientOptions, 'rateLimitStorage'>) {
+    const storage = options.rateLimitStorage ?? (this.ownStorage = new ThrottlerStorageService());
+    this.stores = new ThrottlerStoreWithFallback(storage, this.logger, 'billing actions');
+  }
+
+  /**
+   * Counts one billing action of `payer` (an account reference; for an action whose account is not
+   * known, the Stripe id that stands for it) and throws `BillingActionLimitException` past the limit.
+   */
+  async take(payer: string): Promise<void> {
+    const limit = this.options.billingActionLimit;
+    if (limit === false) return;
+    const key = `${this.options.rateLimitCacheKey}:billing:${payer}`;
+    const windowMs = limit.windowSeconds * 1000;
+    const record = await this.stores.count((storage) => storage.increment(key, windowMs, limit.limit, windowMs, THROTTLER_NAME), windowMs);
+    if (record.isBlocked) {
+      // Store times are whole seconds rounded up; one answering 0 (its last millisecond) or nothing usable still means "wait".
+      const seconds = Number.isFinite(record.timeToBlockExpire) ? Math.min(record.timeToBlockExpire, limit.windowSeconds) : limit.windowSeconds;
+      throw new BillingActionLimitException(Math.max(1, seconds));
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.ownStorage?.onApplicationShutdown();
+    this.stores.close();
+  }
+}

@@ -1,0 +1,175 @@
+import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type Stripe from 'stripe';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator';
+import { inRefreshLane } from '../stripe/stripe-request-lane';
+import { filterMetadata } from '../common/account-reference';
+import { AccountReferenceResolver } from '../state/account-reference.resolver';
+import { BillingActionLimiter } from './billing-action.limiter';
+import { CustomerRegistry } from './customer.registry';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
+import { PlanPricingReader } from '../access/plan-pricing';
+import { SubscriptionObjectApplier } from '../state/subscription-object.applier';
+import { checkedAccountReference } from './subscription-target';
+
+/** What `createCheckoutSession` needs. Give exactly one of `plan`, `price` or `lookupKey`. */
+export interface CheckoutSessionRequest {
+  accountRef: string;
+  /** A configured plan: its first price of the current mode (or of its lookup keys) is sold. */
+  plan?: string;
+  /** A Stripe price id. */
+  price?: string;
+  /** A Stripe price lookup key. */
+  lookupKey?: string;
+  /** Where Stripe sends the customer after paying; add `?session_id={CHECKOUT_SESSION_ID}` for `syncCheckoutSession`. */
+  successUrl: string;
+  cancelUrl: string;
+  trialDays?: number;
+  /** Seats. @default 1 */
+  quantity?: number;
+  allowPromotionCodes?: boolean;
+  /** Put on the checkout session and on the subscription. */
+  metadata?: Record<string, string>;
+  /** Sent as Stripe's idempotency key (e.g. the id of the form submission). @default a fresh one per call, reused by retries */
+  idempotencyKey?: string;
+}
+
+/** What `syncCheckoutSession` found. */
+export interface CheckoutSync {
+  /** `open` (not paid yet), `complete` or `expired`. */
+  status: Stripe.Checkout.Session.Status | null;
+  /** The local row after the sync; null until the session is complete. */
+  subscription: StripeSubscription | null;
+  accountRef: string | null;
+}
+
+const HTTP_URL = /^https?:\/\/\S+$/;
+
+/**
+ * Checkout, its success-page sync, and the billing portal. Each counts against the account's
+ * `billingActionLimit` once its arguments are checked, before any call to Stripe.
+ */
+@Injectable()
+export class CheckoutActions {
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly base: ResolvedLitestripeOptions,
+    @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+    private readonly customers: CustomerRegistry,
+    private readonly pricing: PlanPricingReader,
+    private readonly applier: SubscriptionObjectApplier,
+    private readonly references: AccountReferenceResolver,
+    private readonly limits: BillingActionLimiter,
+    @InjectStripeClient() private readonly stripe: Stripe,
+  ) {}
+
+  async createCheckoutSession(request: CheckoutSessionRequest): Promise<Stripe.Checkout.Session> {
+    const accountRef = checkedAccountReference(request.accountRef);
+    for (const [name, url] of [['successUrl', request.successUrl], ['cancelUrl', request.cancelUrl]] as const) {
+      if (typeof url !== 'string' || !HTTP_URL.test(url)) throw new BadRequestException(`${name} must be an absolute http(s) URL (got ${JSON.stringify(url)}).`);
+    }
+    const quantity = request.quantity ?? 1;
+    if (!Number.isInteger(quantity) || quantity < 1) throw new BadRequestException(`quantity must be a whole number of at least 1 (got ${request.quantity}).`);
+    if (request.trialDays !== undefined && (!Number.isInteger(request.trialDays) || request.trialDays < 1)) {
+      throw new BadRequestException(`trialDays must be a whole number of days of at least 1 (got ${request.trialDays}).`);
+    }
+    await this.limits.take(accountRef);
+    const price = await this.priceFor(request);
+    const customer = await this.customers.findOrCreate(accountRef);
+    const metadata = request.metadata ?? {};
+    return this.stripe.checkout.sessions.create(
+      {
+        mode: 'subscription',
+        customer,
+        client_reference_id: accountRef,
+        line_items: [{ price, quantity }],
+        success_url: request.successUrl,
+        cancel_url: request.cancelUrl,
+        ...(request.allowPromotionCodes !== undefined ? { allow_promotion_codes: request.allowPromotionCodes } : {}),
+        metadata,
+        subscription_data: {
+          // Every later subscription event carries the account, even if the checkout event is lost.
+          metadata: { ...metadata, [this.base.accountReferenceMetadataKey]: accountRef },
+          ...(request.trialDays ? { trial_period_days: request.trialDays } : {}),
+        },
+      },
+      { idempotencyKey: request.idempotencyKey ?? `litestripe-checkout-${randomUUID()}` },
+    );
+  }
+
+  /**
+   * For the success page: reads the session from Stripe and, once it is complete, writes its
+   * subscription and account link locally at once, as the webhooks will later (they then find
+   * nothing left to change). Give `accountRef` to refuse a session of another account. Its reads
+   * decide access, so they use the rate limiter's refresh lane; they count as a billing action of
+   * `accountRef` (of the session, without one).
+   */
+  async syncCheckoutSession(sessionId: string, { accountRef }: { accountRef?: string } = {}): Promise<CheckoutSync> {
+    if (typeof sessionId !== 'string' || !/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw new BadRequestException(`Not a Checkout Session id: ${JSON.stringify(sessionId)}.`);
+    await this.limits.take(accountRef === undefined ? sessionId : checkedAccountReference(accountRef));
+    const session = await inRefreshLane(() => this.stripe.checkout.sessions.retrieve(sessionId, { expand: ['subscription'] }));
+    if (session.mode !== 'subscription') throw new BadRequestException(`Checkout Session ${sessionId} is not for a subscription (mode ${session.mode}).`);
+    if (accountRef !== undefined && session.client_reference_id !== accountRef) {
+      throw new ForbiddenException(`Checkout Session ${sessionId} belongs to another account.`);
+    }
+    const subscription = session.subscription;
+    if (session.status !== 'complete' || !subscription) return { status: session.status, subscription: null, accountRef: session.client_reference_id };
+    const answer = typeof subscription === 'string' ? await inRefreshLane(() => this.stripe.subscriptions.retrieve(subscription)) : subscription;
+    const customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
+    const reference = await this.references.resolve(session.client_reference_id, {
+      source: 'checkout',
+      checkoutSessionId: session.id,
+      subscriptionId: answer.id,
+      customerId,
+      livemode: session.livemode,
+    });
+    // No customer link from here: a checkout this module created already used the account's customer.
+    const row = await this.applier.apply(answer, {
+      operation: 'checkout.session.retrieve',
+      checkout: { customerId, accountRef: reference.accountRef, livemode: session.livemode, metadata: filterMetadata(session.metadata ?? {}, this.base.metadataKeys) },
+    });
+    return { status: session.status, subscription: row, accountRef: row.accountRef };
+  }
+
+  async createBillingPortalSession(accountRef: string, returnUrl: string, options: { configuration?: string; locale?: Stripe.BillingPortal.SessionCreateParams.Locale } = {}): Promise<Stripe.BillingPortal.Session> {
+    checkedAccountReference(accountRef);
+    if (typeof returnUrl !== 'string' || !HTTP_URL.test(returnUrl)) throw new BadRequestException(`returnUrl must be an absolute http(s) URL (got ${JSON.stringify(returnUrl)}).`);
+    await this.limits.take(accountRef);
+    const customer = await this.customers.find(accountRef);
+    if (!customer) throw new NotFoundException(`Account ${accountRef} has no Stripe customer yet; send it to checkout first.`);
+    return this.stripe.billingPortal.sessions.create(
+      { customer, return_url: returnUrl, ...options },
+      { idempotencyKey: `litestripe-portal-${randomUUID()}` },
+    );
+  }
+
+  private async priceFor(request: CheckoutSessionRequest): Promise<string> {
+    const given = [request.plan, request.price, request.lookupKey].filter((v) => v !== undefined);
+    if (given.length !== 1) throw new BadRequestException('Give exactly one of plan, price or lookupKey.');
+    if (request.price !== undefined) return this.listed(request.price, `Price ${JSON.stringify(request.price)}`);
+    if (request.lookupKey !== undefined) {
+      const found = await this.stripe.prices.list({ lookup_keys: [request.lookupKey], active: true, limit: 1 });
+      if (!found.data[0]) throw new BadRequestException(`No active Stripe price has the lookup key "${request.lookupKey}".`);
+      const listedKey = this.options.catalog.plans.some((plan) => plan.lookupKeys.includes(request.lookupKey!));
+      return listedKey ? found.data[0].id : this.listed(found.data[0].id, `Lookup key ${JSON.stringify(request.lookupKey)} (price ${found.data[0].id})`);
+    }
+    const plan = this.options.catalog.get(request.plan!);
+    if (!plan) throw new BadRequestException(`Unknown plan "${request.plan}"; configured plans: ${this.options.catalog.idList()}.`);
+    const ids = this.options.catalog.pricesOf(plan);
+    return ids[0] ?? (await this.pricing.pricesOf(plan))[0].id;
+  }
+
+  /**
+   * With plans configured, they are the catalogue: a price no plan lists would not entitle, so it is
+   * not sold either. A price id is checked before any call to Stripe; a lookup key no plan lists is
+   * first resolved to its price.
+   */
+  private listed(price: string, what: string): string {
+    const { catalog } = this.options;
+    if (catalog.unlistedPricesEntitle || catalog.plans.some((plan) => catalog.pricesOf(plan).includes(price))) return price;
+    throw new BadRequestException(
+      `${what} is in no configured plan (${catalog.idList()}) of ${catalog.livemode ? 'live' : 'test'} mode, so it would not entitle. Sell a plan ({ plan: 'name' }) or one of its prices or lookup keys, add it to a plan, or set allowUnlistedPrices: true.`,
+    );
+  }
+}

@@ -1,0 +1,158 @@
+import { LitestripeConfigError } from '../errors/litestripe-config.error';
+import type { ResolvedLitestripeOptions } from './resolved-options';
+import type { LitestripeEntitlementOptions, LitestripePlan } from './entitlement-options.interface';
+import { defaultAccountResolver, ENTITLEMENT_DEFAULTS, ResolvedEntitlementOptions } from './entitlement-options';
+import { PlanCatalog, PlanDefinition } from './plan-catalog';
+
+const PLAN_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+const PLAN_KEYS = new Set(['name', 'prices', 'lookupKeys', 'features', 'limits']);
+
+/** Checks the read path's options and fills in defaults; the base options are already validated. */
+export function resolveEntitlementOptions(
+  raw: LitestripeEntitlementOptions,
+  base: Pick<ResolvedLitestripeOptions, 'secretKey' | 'accountReferenceMetadataKey' | 'clock'> & Partial<Pick<ResolvedLitestripeOptions, 'allowUnlistedPrices'>>,
+): ResolvedEntitlementOptions {
+  const livemode = /^(sk|rk)_live_/.test(base.secretKey);
+  const cache = raw.entitlementCache;
+  if (cache !== undefined && cache !== false && (typeof cache !== 'object' || cache === null)) {
+    fail('entitlementCache', 'must be false or { ttlSeconds?, maxEntries?, invalidation?, listenUrl? }', 'Leave it out for the default cache, or set false to turn it off.');
+  }
+  const cacheOptions = cache === false ? null : (cache ?? {});
+  const invalidation = cacheOptions?.invalidation ?? 'auto';
+  if (!['auto', 'listen', 'in-process'].includes(invalidation)) {
+    fail('entitlementCache.invalidation', `must be 'auto', 'listen' or 'in-process' (got ${JSON.stringify(invalidation)})`, "Leave it out for 'auto'.");
+  }
+  const listenUrl = cacheOptions?.listenUrl;
+  if (listenUrl !== undefined && (typeof listenUrl !== 'string' || !/^postgres(ql)?:\/\//.test(listenUrl))) {
+    fail('entitlementCache.listenUrl', 'must be a postgres:// or postgresql:// URL', 'Leave it out to listen on the DataSource\'s own server.');
+  }
+  if (listenUrl !== undefined && invalidation === 'in-process') {
+    fail('entitlementCache.listenUrl', "is set while invalidation is 'in-process', which listens nowhere", "Remove one of them: 'in-process' is for a single instance.");
+  }
+  if (raw.accountResolver !== undefined && typeof raw.accountResolver !== 'function') {
+    fail('accountResolver', 'must be a function', 'Give (request) => accountRef | null, e.g. (req) => req.user?.accountId.');
+  }
+  if (raw.deniedStatus !== undefined && raw.deniedStatus !== 402 && raw.deniedStatus !== 403) {
+    fail('deniedStatus', `must be 402 or 403 (got ${JSON.stringify(raw.deniedStatus)})`, 'Leave it out for 403.');
+  }
+  if ((raw as Record<string, unknown>).collectionPausedEntitles !== undefined) {
+    fail(
+      'collectionPausedEntitles',
+      'was replaced by denyPausedCollection, and paused collection now keeps access by default (as Stripe advises)',
+      'Remove it; for the old default (every pause denies) set denyPausedCollection: true. See the upgrade notes in the README.',
+    );
+  }
+  for (const option of ['denyPausedCollection', 'refreshStaleRows'] as const) {
+    if (raw[option] !== undefined && typeof raw[option] !== 'boolean') fail(option, 'must be true or false', 'Leave it out for the default.');
+  }
+  for (const option of ['subscribeUrl', 'manageBillingUrl'] as const) {
+    if (raw[option] !== undefined && (typeof raw[option] !== 'string' || raw[option] === '')) fail(option, 'must be a non-empty URL or path', 'Leave it out to omit the link.');
+  }
+  const retention = raw.orphanEmailRetentionDays;
+  if (retention !== undefined && retention !== null && !(typeof retention === 'number' && Number.isFinite(retention) && retention >= 0)) {
+    fail('orphanEmailRetentionDays', `must be a number of days >= 0, or null (got ${JSON.stringify(retention)})`, 'Leave it out for 30 days; null keeps emails.');
+  }
+  return {
+    livemode,
+    catalog: new PlanCatalog(readPlans(raw.plans, livemode), livemode, base.allowUnlistedPrices ?? false),
+    policy: {
+      pastDueGraceSeconds: wholeNumber('pastDueGraceSeconds', raw.pastDueGraceSeconds, ENTITLEMENT_DEFAULTS.pastDueGraceSeconds, 0),
+      denyPausedCollection: raw.denyPausedCollection ?? ENTITLEMENT_DEFAULTS.denyPausedCollection,
+      staleAfterSeconds: wholeNumber('staleAfterSeconds', raw.staleAfterSeconds, ENTITLEMENT_DEFAULTS.staleAfterSeconds, 0),
+    },
+    refreshStaleRows: raw.refreshStaleRows ?? ENTITLEMENT_DEFAULTS.refreshStaleRows,
+    cache: cacheOptions
+      ? {
+          ttlMs: wholeNumber('entitlementCache.ttlSeconds', cacheOptions.ttlSeconds, ENTITLEMENT_DEFAULTS.cacheTtlSeconds, 1) * 1000,
+          maxEntries: wholeNumber('entitlementCache.maxEntries', cacheOptions.maxEntries, ENTITLEMENT_DEFAULTS.cacheMaxEntries, 1),
+          invalidation,
+          listenUrl,
+        }
+      : null,
+    accountResolver: raw.accountResolver ?? defaultAccountResolver,
+    deniedStatus: raw.deniedStatus ?? ENTITLEMENT_DEFAULTS.deniedStatus,
+    subscribeUrl: raw.subscribeUrl,
+    manageBillingUrl: raw.manageBillingUrl,
+    orphanEmailRetentionDays: retention === undefined ? ENTITLEMENT_DEFAULTS.orphanEmailRetentionDays : retention,
+    accountReferenceMetadataKey: base.accountReferenceMetadataKey,
+    clock: base.clock,
+  };
+}
+
+function readPlans(plans: unknown, livemode: boolean): PlanDefinition[] {
+  if (plans === undefined) return [];
+  if (typeof plans !== 'object' || plans === null || Array.isArray(plans)) {
+    fail('plans', 'must be an object of named plans', "Write plans: { pro: { prices: { test: 'price_...' }, features: [...] } }.");
+  }
+  const owners = new Map<string, string>();
+  const claim = (kind: string, value: string, plan: string) => {
+    const owner = owners.get(`${kind}:${value}`);
+    if (owner) fail(`plans.${plan}`, `repeats the ${kind} "${value}" of plan "${owner}"`, `A ${kind} may belong to one plan only; remove one of them.`);
+    owners.set(`${kind}:${value}`, plan);
+  };
+  return Object.entries(plans as Record<string, LitestripePlan>).map(([id, plan]) => {
+    const option = `plans.${id}`;
+    if (!PLAN_NAME.test(id)) fail(option, 'has a name Stripe metadata and URLs cannot carry', 'Use letters, digits, _ and - only.');
+    if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) fail(option, 'must be an object', 'Give { prices?, lookupKeys?, features?, limits? }.');
+    const unknown = Object.keys(plan).find((key) => !PLAN_KEYS.has(key));
+    if (unknown) fail(`${option}.${unknown}`, 'is not a plan option', `Use ${[...PLAN_KEYS].join(', ')}.`);
+    const prices = plan.prices ?? {};
+    if (typeof prices !== 'object' || prices === null || Array.isArray(prices) || Object.keys(prices).some((k) => k !== 'test' && k !== 'live')) {
+      fail(`${option}.prices`, 'must be { test?, live? }', "Give price ids per mode: { test: 'price_...', live: ['price_...'] }.");
+    }
+    const definition: PlanDefinition = {
+      id,
+      name: plan.name === undefined ? id : nonEmptyString(`${option}.name`, plan.name),
+      testPrices: stringList(`${option}.prices.test`, prices.test),
+      livePrices: stringList(`${option}.prices.live`, prices.live),
+      lookupKeys: stringList(`${option}.lookupKeys`, plan.lookupKeys),
+      features: stringList(`${option}.features`, plan.features),
+      limits: readLimits(`${option}.limits`, plan.limits),
+    };
+    const modePrices = livemode ? definition.livePrices : definition.testPrices;
+    if (modePrices.length === 0 && definition.lookupKeys.length === 0) {
+      const mode = livemode ? 'live' : 'test';
+      fail(option, `has no ${mode}-mode price and no lookup key`, `Add prices.${mode} (the price ids of this plan in ${mode} mode) or lookupKeys.`);
+    }
+    definition.testPrices.forEach((price) => claim('price', price, id));
+    definition.livePrices.forEach((price) => claim('price', price, id));
+    definition.lookupKeys.forEach((key) => claim('lookup key', key, id));
+    return definition;
+  });
+}
+
+function stringList(option: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  list.forEach((item) => nonEmptyString(option, item));
+  if (new Set(list).size !== list.length) fail(option, 'repeats an entry', 'List each entry once.');
+  return list as string[];
+}
+
+function nonEmptyString(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '' || value !== value.trim()) {
+    fail(option, `must be non-empty strings without surrounding spaces (got ${JSON.stringify(value)})`, 'Check for a missing value or a stray space.');
+  }
+  return value as string;
+}
+
+function readLimits(option: string, limits: unknown): Record<string, number> {
+  if (limits === undefined) return {};
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) fail(option, 'must be an object of numbers', 'Write limits: { projects: 10 }.');
+  for (const [name, value] of Object.entries(limits as object)) {
+    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) fail(`${option}.${name}`, `must be a number >= 0 (got ${JSON.stringify(value)})`, 'Use Infinity for unlimited.');
+  }
+  return { ...(limits as Record<string, number>) };
+}
+
+function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    fail(option, `must be a whole number >= ${min} (got ${JSON.stringify(value)})`, `Leave it out for the default, ${fallback}.`);
+  }
+  return value as number;
+}
+
+function fail(option: string, problem: string, remedy: string): never {
+  throw new LitestripeConfigError(option, problem, remedy);
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EntityManager } from 'typeorm';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import { InjectEventEmitter } from './event-emitter.provider';
+import { PendingDomainEvent } from './litestripe-event.payloads';
+import { DomainEventDispatcher } from './outbox/domain-event.dispatcher';
+import { OutboxRepository } from './outbox/outbox.repository';
+import { errorMessage } from '../common/describe-error';
+
+/**
+ * Hands domain events to listeners once their transaction has committed.
+ * - durable: `record` writes them to the outbox inside the transaction; `publish` dispatches
+ *   them after commit and marks them delivered (or retries them later, see OutboxPoller).
+ * - in-process: `publish` emits them; a throwing listener is logged and the rest still go out.
+ * Either way a listener cannot undo committed state, and the webhook still answers 2xx: a 5xx
+ * would only make Stripe's redelivery a duplicate.
+ */
+@Injectable()
+export class DomainEventPublisher {
+  private readonly logger = new Logger('Litestripe');
+  private readonly durable: boolean;
+
+  constructor(
+    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    private readonly outbox: OutboxRepository,
+    private readonly dispatcher: DomainEventDispatcher,
+    @InjectEventEmitter() private readonly emitter: EventEmitter2,
+  ) {
+    this.durable = options.domainEvents === 'durable';
+  }
+
+  /** Inside the state change's transaction. */
+  async record(manager: EntityManager, events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
+    if (!this.durable) return;
+    const records = events.map(({ name, payload }) => ({ id: payload.id, name, payload, stripeEventId }));
+    await this.outbox.insert(manager, records, this.options.outbox.leaseMs);
+  }
+
+  /** After commit. */
+  async publish(events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
+    if (this.durable) {
+      await this.dispatcher.dispatch(events.map(({ name, payload }) => ({ id: payload.id, name, payload }))).catch((error: unknown) => {
+        // The entries stay in the outbox; the poller dispatches them once their lease runs out.
+        this.logger.warn(`Dispatch of the domain events of Stripe event ${stripeEventId} failed; they will be retried: ${errorMessage(error)}`);
+      });
+      return;
+    }
+    for (const { name, payload } of events) {
+      try {
+        this.emitter.emit(name, payload);
+      } catch (error) {
+        this.logger.error(`A listener of ${name} threw while handling Stripe event ${stripeEventId}: ${errorMessage(error)}`);
+      }
+    }
+  }
+}
