@@ -1,7 +1,7 @@
-import { SubscriptionRowChange, SubscriptionRowChanges } from '@litestripe/nestjs/common/subscription-row-changes';
 import { SubscriptionChangesListener } from '@litestripe/nestjs/access/subscription-changes.listener';
 import { LitestripeSubscriptionChanges1764500000000 } from '@litestripe/nestjs';
 import { BillingHost, plansFor, startBillingHost } from './support/billing-host';
+import { announced } from './support/row-changes';
 
 /**
  * Two instances of one app on one database, each with the entitlement cache (the default): a
@@ -22,18 +22,7 @@ describe('the entitlement cache across two instances', () => {
   });
   beforeEach(() => a.reset());
 
-  /** Resolves when B has been told of a change of `accountRef` (the notification, not a timer). */
-  function announcedOnB(accountRef: string): Promise<void> {
-    const changes = b.app.get(SubscriptionRowChanges, { strict: false });
-    return new Promise((resolve) => {
-      const stop = changes.subscribe((change: SubscriptionRowChange) => {
-        if ('accountRefs' in change && change.accountRefs.includes(accountRef)) {
-          stop();
-          resolve();
-        }
-      });
-    });
-  }
+  const announcedOnB = (accountRef: string) => announced(b.app, accountRef);
 
   const listenerOfB = () => b.app.get(SubscriptionChangesListener, { strict: false });
 
@@ -96,15 +85,7 @@ describe('the entitlement cache across two instances', () => {
   it('empties B’s cache when the table is truncated by hand', async () => {
     await a.subscribe('acct_4', { plan: 'basic' });
     expect((await b.service.getEntitlement('acct_4')).entitled).toBe(true);
-    const changes = b.app.get(SubscriptionRowChanges, { strict: false });
-    const everyAccount = new Promise<void>((resolve) => {
-      const stop = changes.subscribe((change) => {
-        if ('everyAccount' in change) {
-          stop();
-          resolve();
-        }
-      });
-    });
+    const everyAccount = announcedOnB('every account');
     await a.dataSource.query('TRUNCATE litestripe_subscription');
     await everyAccount;
     expect(b.service.peekEntitlement('acct_4')).toBeUndefined();

@@ -1,6 +1,6 @@
-import { SubscriptionRowChanges } from '@litestripe/nestjs/common/subscription-row-changes';
 import { LitestripeEvents, StripeSubscription } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
+import { announced } from './support/row-changes';
 import { Registration } from './support/test-app';
 
 const DAY = 86_400;
@@ -149,17 +149,9 @@ describe('the entitlement cache', () => {
   it('drops an account’s rows when they change behind the module’s back (support’s SQL), once the database announces it', async () => {
     await t.subscribe('acct_sql', { plan: 'basic' });
     expect((await t.service.getEntitlement('acct_sql')).entitled).toBe(true);
-    const changes = t.app.get(SubscriptionRowChanges, { strict: false });
-    const announced = new Promise<void>((resolve) => {
-      const stop = changes.subscribe((change) => {
-        if ('accountRefs' in change && change.accountRefs.includes('acct_sql')) {
-          stop();
-          resolve();
-        }
-      });
-    });
+    const change = announced(t.app, 'acct_sql');
     await t.dataSource.query(`UPDATE litestripe_subscription SET status = 'canceled' WHERE account_ref = 'acct_sql'`);
-    await announced;
+    await change;
     expect(t.service.peekEntitlement('acct_sql')).toBeUndefined();
     expect(await t.service.getEntitlement('acct_sql')).toMatchObject({ entitled: false, reason: 'canceled' });
   });
