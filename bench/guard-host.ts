@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { withClient } from './bench-database';
 import { GUARD_HOST, GuardHostInfo } from './guard-host-config';
 import { findRepoRoot } from './webhook-events';
 
@@ -23,35 +23,6 @@ export interface GuardHost {
   port: number;
   child: ChildProcess;
   stop(): Promise<void>;
-}
-
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-export function databaseUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** Creates the database `name` afresh on the server; returns its URL. */
-export async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  await withClient(serverUrl, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name}`);
-  });
-  return databaseUrl(serverUrl, name);
-}
-
-export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
 async function freePort(): Promise<number> {

@@ -1,7 +1,9 @@
 import { Agent } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { GuardHostInfo } from './guard-host-config';
-import { CacheSetting, createDatabase, describeCache, dropDatabase, get, hostInfo, percentile, seedActiveAccounts, startGuardHost } from './guard-host';
+import { createDatabase, dropDatabase } from './bench-database';
+import { readFlags } from './bench-flags';
+import { CacheSetting, describeCache, get, hostInfo, percentile, seedActiveAccounts, startGuardHost } from './guard-host';
 import { machineLine } from './machine-line';
 
 /**
@@ -72,26 +74,15 @@ const RATIOS: [Route, Route, string][] = [
 const TARGETS = { cachedVsUnguarded: 0.95, uncachedVsQuery: 0.9 } as const;
 
 function parseOptions(argv: string[]): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith('--')) throw new Error(`Unexpected argument ${argv[i]}`);
-    const [name, inline] = argv[i].slice(2).split('=', 2);
-    flags.set(name, inline ?? argv[++i] ?? '');
-  }
-  const known = ['requests', 'rounds', 'concurrency', 'accounts', 'warmup', 'database-url'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`Unknown flag --${name}; known: ${known.join(', ')}`);
-  const int = (name: string, fallback: number, min: number) => {
-    const value = Number(flags.get(name) ?? fallback);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number >= ${min}`);
-    return value;
-  };
+  const flags = readFlags(argv, ['requests', 'rounds', 'concurrency', 'accounts', 'warmup', 'database-url']);
+  const int = (name: string, fallback: number, min: number) => flags.wholeNumber(name, fallback, min);
   return {
     requests: int('requests', 20_000, 100),
     rounds: int('rounds', 8, 1),
     concurrency: int('concurrency', 32, 1),
     accounts: int('accounts', 1000, 1),
     warmup: int('warmup', 4000, 0),
-    serverUrl: flags.get('database-url') ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    serverUrl: flags.serverUrl(),
   };
 }
 

@@ -3,7 +3,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { buildStripeEvent, signedDelivery } from '../libs/litestripe/src/testing';
 import { subscriptionObject } from '../test/support/stripe-objects';
 import { GUARD_HOST, GUARD_HOST_WEBHOOK_PATH } from './guard-host-config';
-import { createDatabase, describeCache, dropDatabase, get, GuardHost, hostInfo, percentile, seedActiveAccounts, send, startGuardHost } from './guard-host';
+import { createDatabase, dropDatabase } from './bench-database';
+import { readFlags } from './bench-flags';
+import { describeCache, get, GuardHost, hostInfo, percentile, seedActiveAccounts, send, startGuardHost } from './guard-host';
 import { machineLine } from './machine-line';
 import { ensureFixtures } from './webhook-events';
 
@@ -48,26 +50,15 @@ const TARGET_P99_MS = 50;
 const DAY = 86_400;
 
 function parseOptions(argv: string[]): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    if (!argv[i].startsWith('--')) throw new Error(`Unexpected argument ${argv[i]}`);
-    const [name, inline] = argv[i].slice(2).split('=', 2);
-    flags.set(name, inline ?? argv[++i] ?? '');
-  }
-  const known = ['changes', 'accounts', 'timeout-ms', 'max-timeouts', 'rtt-samples', 'database-url'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`Unknown flag --${name}; known: ${known.join(', ')}`);
-  const int = (name: string, fallback: number, min: number) => {
-    const value = Number(flags.get(name) ?? fallback);
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be a whole number >= ${min}`);
-    return value;
-  };
+  const flags = readFlags(argv, ['changes', 'accounts', 'timeout-ms', 'max-timeouts', 'rtt-samples', 'database-url']);
+  const int = (name: string, fallback: number, min: number) => flags.wholeNumber(name, fallback, min);
   return {
     changes: int('changes', 200, 1),
     accounts: int('accounts', 50, 1),
     timeoutMs: int('timeout-ms', 2000, 10),
     maxTimeouts: int('max-timeouts', 10, 0),
     rttSamples: int('rtt-samples', 200, 1),
-    serverUrl: flags.get('database-url') ?? process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    serverUrl: flags.serverUrl(),
   };
 }
 

@@ -3,12 +3,13 @@ import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Client } from 'pg';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { getStripeClientToken, LITESTRIPE_MIGRATIONS, LitestripeModule } from '../libs/litestripe/src';
 import { SubscriptionSyncService } from '../libs/litestripe/src/sync';
 import { FakeStripe } from '../libs/litestripe/src/testing';
+import { createDatabase, dropDatabase } from './bench-database';
+import { readFlags } from './bench-flags';
 import { machineLine } from './machine-line';
 
 /**
@@ -43,27 +44,14 @@ const PAGE = 100;
 const UNLIMITED = 100_000;
 
 function parseOptions(argv: string[]): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help') {
+  const flags = readFlags(argv, ['limit', 'window-ms', 'windows', 'concurrency', 'subscriptions', 'backfill-limit', 'backfill-concurrency', 'database-url'], ['help']);
+  if (flags.has('help')) {
       console.log('Options (flag, or env): --limit L (BENCH_LIMIT, 50) requests per window for (a), --window-ms W (BENCH_WINDOW_MS, 1000), --windows M (BENCH_WINDOWS, 10): (a) sends (M + 1) x L calls, ' +
         '--concurrency C (BENCH_CONCURRENCY, 64) callers for (a), --subscriptions N (BENCH_SUBSCRIPTIONS, 2000) for (b), --backfill-limit B (BENCH_BACKFILL_LIMIT, 2) requests per window for (b), --backfill-concurrency K (BENCH_BACKFILL_CONCURRENCY, 4) subscriptions written at once, ' +
         '--database-url URL of the server (BENCH_DATABASE_URL, postgres://postgres@127.0.0.1:5432/postgres)');
       process.exit(0);
-    }
-    if (!arg.startsWith('--')) throw new Error(`Unexpected argument ${arg}`);
-    const [name, inline] = arg.slice(2).split('=', 2);
-    flags.set(name, inline ?? argv[++i] ?? '');
   }
-  const known = ['limit', 'window-ms', 'windows', 'concurrency', 'subscriptions', 'backfill-limit', 'backfill-concurrency', 'database-url'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`Unknown flag --${name} (see --help)`);
-  const pick = (flag: string, env: string, fallback: string) => flags.get(flag) ?? process.env[env] ?? fallback;
-  const int = (flag: string, env: string, fallback: number, min: number) => {
-    const value = Number(pick(flag, env, String(fallback)));
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${flag} must be a whole number >= ${min}`);
-    return value;
-  };
+  const int = (flag: string, env: string, fallback: number, min: number) => flags.wholeNumber(flag, fallback, min, env);
   return {
     limit: int('limit', 'BENCH_LIMIT', 50, 1),
     windowMs: int('window-ms', 'BENCH_WINDOW_MS', 1000, 100),
@@ -72,28 +60,12 @@ function parseOptions(argv: string[]): Options {
     subscriptions: int('subscriptions', 'BENCH_SUBSCRIPTIONS', 2000, 1),
     backfillLimit: int('backfill-limit', 'BENCH_BACKFILL_LIMIT', 2, 1),
     backfillConcurrency: int('backfill-concurrency', 'BENCH_BACKFILL_CONCURRENCY', 4, 1),
-    serverUrl: pick('database-url', 'BENCH_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres'),
+    serverUrl: flags.serverUrl(),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // The host: TypeORM on a fresh PostgreSQL database, the event emitter, LitestripeModule, the sync service
-
-async function admin(serverUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 function hostModule(url: string, fake: FakeStripe, maxRequestsPerMinute: number, rateLimitWindowMs: number): DynamicModule {
   @Module({})
@@ -187,9 +159,8 @@ async function measureBackfill(app: INestApplicationContext, fake: FakeStripe, s
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const name = `litestripe_bench_stripe_api_${process.pid}`;
-  const url = databaseUrl(options.serverUrl, name);
   const fake = await FakeStripe.start();
-  await admin(options.serverUrl, `CREATE DATABASE ${name}`);
+  const url = await createDatabase(options.serverUrl, name);
   try {
     const [one] = fake.seedSubscriptions(options.subscriptions, { metadata: (index): Record<string, string> => (index % 3 === 0 ? {} : { client_reference_id: `acct_${index}` }) });
     const window = `${options.windowMs} ms window`;
@@ -216,7 +187,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await fake.stop();
-    await admin(options.serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await dropDatabase(options.serverUrl, name);
   }
 }
 

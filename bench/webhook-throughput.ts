@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { createDatabase, dropDatabase, withClient } from './bench-database';
+import { readFlags } from './bench-flags';
 import type { QueryCountReport } from './count-queries';
 import type { ProfileSummary } from './cpu-profile';
 import { EventPlan, findRepoRoot, planEvents, SignedBody, signAll } from './webhook-events';
@@ -50,15 +52,7 @@ interface Options {
 const REPO = findRepoRoot(__dirname);
 
 function parseOptions(argv: string[]): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`Unexpected argument ${arg}`);
-    const [name, inline] = arg.slice(2).split('=', 2);
-    if (inline !== undefined) flags.set(name, inline);
-    else if (name === 'count-queries' || name === 'profile' || name === 'help' || name === 'compare-delivery') flags.set(name, 'true');
-    else flags.set(name, argv[++i] ?? '');
-  }
+  const flags = readFlags(argv, ['events', 'concurrency', 'subscriptions', 'warmup', 'rounds', 'duplicates', 'target', 'domain-events', 'seed', 'database-url'], ['compare-delivery', 'count-queries', 'profile', 'help']);
   if (flags.has('help')) {
     console.log(
       'Options (flag, or env): --events N (BENCH_EVENTS, 4000), --concurrency C (BENCH_CONCURRENCY, 32), ' +
@@ -69,14 +63,8 @@ function parseOptions(argv: string[]): Options {
     );
     process.exit(0);
   }
-  const known = ['events', 'concurrency', 'subscriptions', 'warmup', 'rounds', 'duplicates', 'target', 'domain-events', 'compare-delivery', 'count-queries', 'profile', 'seed', 'database-url'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`Unknown flag --${name} (see --help)`);
-  const pick = (flag: string, env: string, fallback: string) => flags.get(flag) ?? process.env[env] ?? fallback;
-  const int = (flag: string, env: string, fallback: number, min: number) => {
-    const value = Number(pick(flag, env, String(fallback)));
-    if (!Number.isInteger(value) || value < min) throw new Error(`--${flag} must be a whole number >= ${min}`);
-    return value;
-  };
+  const pick = (flag: string, env: string, fallback: string) => flags.text(flag, fallback, env);
+  const int = (flag: string, env: string, fallback: number, min: number) => flags.wholeNumber(flag, fallback, min, env);
   const compareDelivery = flags.has('compare-delivery');
   const target = compareDelivery ? 'host' : pick('target', 'BENCH_TARGET', 'demo');
   if (target !== 'demo' && target !== 'host') throw new Error('--target must be demo or host');
@@ -98,42 +86,24 @@ function parseOptions(argv: string[]): Options {
     countQueries: flags.has('count-queries') || process.env.BENCH_COUNT_QUERIES === '1',
     profile: flags.has('profile') || process.env.BENCH_PROFILE === '1',
     seed: int('seed', 'BENCH_SEED', 1, 0),
-    serverUrl: pick('database-url', 'BENCH_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/postgres'),
+    serverUrl: flags.serverUrl(),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Databases
 
-function databaseUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin<T>(serverUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const createdDatabases = new Set<string>();
 
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  await admin(serverUrl, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name}`);
-  });
+/** A fresh database, dropped at the end even if the run fails. */
+async function createTrackedDatabase(serverUrl: string, name: string): Promise<string> {
+  const url = await createDatabase(serverUrl, name);
   createdDatabases.add(name);
-  return databaseUrl(serverUrl, name);
+  return url;
 }
 
-async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  await admin(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+async function dropTrackedDatabase(serverUrl: string, name: string): Promise<void> {
+  await dropDatabase(serverUrl, name);
   createdDatabases.delete(name);
 }
 
@@ -442,7 +412,7 @@ interface RunningSide {
 }
 
 async function startSide(side: Side, options: Options, warmup: EventPlan, measured: EventPlan): Promise<RunningSide> {
-  const url = await createDatabase(options.serverUrl, side.database);
+  const url = await createTrackedDatabase(options.serverUrl, side.database);
   const port = await freePort();
   const uuid = randomUUID();
   const secret = `whsec_${randomBytes(24).toString('hex')}`;
@@ -492,7 +462,7 @@ async function runSlice(state: RunningSide, from: number, to: number, concurrenc
 async function finishSide(state: RunningSide, options: Options): Promise<SideResult> {
   const queries = options.countQueries ? await ipc<QueryCountReport>(state.server.child, 'report', 'query-counts') : null;
   const profile = options.profile ? await ipc<ProfileSummary>(state.server.child, 'profile-stop', 'profile-summary', 30_000) : null;
-  const dbCheck = await admin(state.url, (db) => state.side.check(db)).catch((error) => `check failed: ${error instanceof Error ? error.message : error}`);
+  const dbCheck = await withClient(state.url, (db) => state.side.check(db)).catch((error) => `check failed: ${error instanceof Error ? error.message : error}`);
   const sorted = Float64Array.from(state.latencies).sort();
   return {
     label: state.side.label,
@@ -513,7 +483,7 @@ async function finishSide(state: RunningSide, options: Options): Promise<SideRes
 async function stopSide(state: RunningSide, serverUrl: string): Promise<void> {
   state.agent.destroy();
   await stopServer(state.server);
-  await dropDatabase(serverUrl, state.side.database);
+  await dropTrackedDatabase(serverUrl, state.side.database);
 }
 
 async function countRows(db: Client, table: string): Promise<number> {
@@ -695,7 +665,7 @@ function printProfile(profile: ProfileSummary, deliveries: number): void {
 
 async function cleanup(serverUrl: string): Promise<void> {
   for (const child of children) child.kill('SIGKILL');
-  for (const name of [...createdDatabases]) await dropDatabase(serverUrl, name).catch(() => undefined);
+  for (const name of [...createdDatabases]) await dropTrackedDatabase(serverUrl, name).catch(() => undefined);
 }
 
 let serverUrlForCleanup = 'postgres://postgres@127.0.0.1:5432/postgres';
