@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { AddressInfo, createServer } from 'node:net';
+import { freePort } from './free-port';
 import { join } from 'node:path';
 import { withClient } from './bench-database';
 import { GUARD_HOST, GuardHostInfo } from './guard-host-config';
@@ -23,14 +23,6 @@ export interface GuardHost {
   port: number;
   child: ChildProcess;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A GET with the account in `x-user`; resolves to the status code. */

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { AddressInfo, createServer } from 'node:net';
+import { freePort } from './free-port';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { createDatabase, dropDatabase, withClient } from './bench-database';
@@ -117,14 +117,6 @@ interface ServerProcess {
 }
 
 const children = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startServer(script: string, env: Record<string, string>, preloads: string[]): ServerProcess {
   const args = [...preloads.flatMap((preload) => ['-r', preload]), script];
