@@ -1,21 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityMetadata } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
 import { StripeSubscription } from '../entities/stripe-subscription.entity';
-
-/** One column as the reader maps it: database name, property, and the transformer's `from` if any. */
-type ColumnMap = readonly [databaseName: string, propertyName: string, from: ((value: unknown) => unknown) | null];
+import { subscriptionFromDatabase } from '../entities/subscription-row.mapper';
 
 /**
  * Reads subscription rows for the read path: one indexed query per account (`account_ref`), only
  * rows of the module's mode (a test-mode subscription never entitles in live mode, nor the reverse).
- * Rows become plain objects through a column map computed once, not through TypeORM's hydration.
  */
 @Injectable()
 export class SubscriptionRowsReader {
-  private readonly columns: readonly ColumnMap[];
+  private readonly metadata: EntityMetadata;
   private readonly byAccountSql: string;
   /** The `pg` pool behind the DataSource, queried directly (no query runner per lookup); null on another driver. */
   private readonly pool: { query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> } | null;
@@ -24,11 +21,8 @@ export class SubscriptionRowsReader {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
   ) {
-    this.columns = dataSource.getMetadata(StripeSubscription).columns.map((column) => {
-      const transformer = column.transformer && !Array.isArray(column.transformer) ? column.transformer : null;
-      return [column.databaseName, column.propertyName, transformer ? (value: unknown) => transformer.from(value) : null] as const;
-    });
-    const names = this.columns.map(([name]) => `"${name}"`).join(', ');
+    this.metadata = dataSource.getMetadata(StripeSubscription);
+    const names = this.metadata.columns.map((column) => `"${column.databaseName}"`).join(', ');
     this.byAccountSql = `SELECT ${names} FROM litestripe_subscription WHERE "account_ref" = $1 AND "livemode" = $2`;
     // A custom driver (embedded PGlite) serializes its one session through query runners: keep to them.
     const driver = dataSource.options.type === 'postgres' && !dataSource.options.driver ? (dataSource.driver as PostgresDriver) : null;
@@ -48,8 +42,6 @@ export class SubscriptionRowsReader {
   }
 
   private toSubscription(row: Record<string, unknown>): StripeSubscription {
-    const subscription: Record<string, unknown> = {};
-    for (const [name, property, from] of this.columns) subscription[property] = from ? from(row[name]) : row[name];
-    return subscription as unknown as StripeSubscription;
+    return subscriptionFromDatabase(this.metadata, row);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { StripeSubscription } from '../entities/stripe-subscription.entity';
+import { subscriptionFromDatabase } from '../entities/subscription-row.mapper';
 import { queryRows } from '../common/query-rows';
 import { sameValue } from '../common/same-value';
 import { CommittedChangesAnnouncer } from './committed-changes.announcer';
@@ -54,7 +55,7 @@ export class SubscriptionRowWriter {
     // updated_at records the write on PostgreSQL's clock. It is only compared with itself, as a row
     // version (SubscriptionObjectApplier's observed row, action idempotency keys), never with the module's clock.
     const rows = await queryRows(manager, `UPDATE ${TABLE} SET ${assignments}, "updated_at" = now() WHERE "id" = $1 RETURNING *`, params);
-    const current = fromDatabase(columns, rows[0]);
+    const current = subscriptionFromRow(manager, rows[0]);
     this.announcer.changed(manager, [previous.accountRef, current.accountRef]);
     return { previous, current };
   }
@@ -73,7 +74,7 @@ export class SubscriptionRowWriter {
       `INSERT INTO ${TABLE} (${names}) VALUES (${placeholders}) ON CONFLICT ("id") DO NOTHING RETURNING *`,
       [id, ...given.map((c) => toDatabase(c, changes))],
     );
-    return rows.length ? fromDatabase(columns, rows[0]) : null;
+    return rows.length ? subscriptionFromRow(manager, rows[0]) : null;
   }
 }
 
@@ -85,15 +86,5 @@ function toDatabase(column: ColumnMetadata, entity: SubscriptionChanges): unknow
 
 /** Maps a `litestripe_subscription` row as `pg` returns it to the entity. */
 export function subscriptionFromRow(manager: EntityManager, row: Record<string, unknown>): StripeSubscription {
-  return fromDatabase(manager.connection.getMetadata(StripeSubscription).columns, row);
-}
-
-function fromDatabase(columns: ColumnMetadata[], row: Record<string, unknown>): StripeSubscription {
-  const entity = new StripeSubscription();
-  for (const column of columns) {
-    const raw = row[column.databaseName];
-    const transformer = column.transformer && !Array.isArray(column.transformer) ? column.transformer : undefined;
-    column.setEntityValue(entity, transformer ? transformer.from(raw) : raw);
-  }
-  return entity;
+  return subscriptionFromDatabase(manager.connection.getMetadata(StripeSubscription), row);
 }
