@@ -1,7 +1,8 @@
 import { SubscriptionChangesListener } from '@litestripe/nestjs/access/subscription-changes.listener';
 import { LitestripeSubscriptionChanges1764500000000 } from '@litestripe/nestjs';
+import { SubscriptionRowChanges } from '@litestripe/nestjs/common/subscription-row-changes';
 import { BillingHost, plansFor, startBillingHost } from './support/billing-host';
-import { announced } from './support/row-changes';
+import { announced, caughtUp } from './support/row-changes';
 
 /**
  * Two instances of one app on one database, each with the entitlement cache (the default): a
@@ -28,6 +29,7 @@ describe('the entitlement cache across two instances', () => {
 
   it('serves B from its cache, and B denies once the cancellation made through A is announced', async () => {
     const { subscription } = await a.subscribe('acct_1', { plan: 'basic' });
+    await caughtUp(b.app);
     expect((await b.service.getEntitlement('acct_1')).entitled).toBe(true);
     expect(b.service.peekEntitlement('acct_1')?.entitled).toBe(true);
 
@@ -40,6 +42,17 @@ describe('the entitlement cache across two instances', () => {
     await announced;
     expect(b.service.peekEntitlement('acct_1')).toBeUndefined();
     expect(await b.service.getEntitlement('acct_1')).toMatchObject({ entitled: false, reason: 'canceled' });
+  });
+
+  it('tells when B has received every change committed so far (what a test awaits before expecting a lookup cached)', async () => {
+    await a.subscribe('acct_5', { plan: 'basic' });
+    await caughtUp(b.app);
+    let received = false;
+    const stop = b.app.get(SubscriptionRowChanges, { strict: false }).subscribe(() => (received = true));
+    await a.dataSource.query(`UPDATE litestripe_subscription SET status = 'canceled' WHERE account_ref = 'acct_5'`);
+    await caughtUp(b.app);
+    stop();
+    expect(received).toBe(true);
   });
 
   it('moves a relinked subscription out of the old account’s cached rows on B', async () => {
@@ -74,6 +87,7 @@ describe('the entitlement cache across two instances', () => {
     await listener.next('listening');
     expect(listener.backendPid).not.toBe(pid);
     const { subscription: again } = await a.subscribe('acct_3', { plan: 'basic' });
+    await caughtUp(b.app);
     expect((await b.service.getEntitlement('acct_3')).entitled).toBe(true);
     expect(b.service.peekEntitlement('acct_3')?.entitled).toBe(true);
     const announced = announcedOnB('acct_3');

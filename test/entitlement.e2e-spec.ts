@@ -1,6 +1,6 @@
 import { LitestripeEvents, StripeSubscription } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
-import { announced } from './support/row-changes';
+import { announced, caughtUp } from './support/row-changes';
 import { Registration } from './support/test-app';
 
 const DAY = 86_400;
@@ -139,6 +139,7 @@ describe('the entitlement cache', () => {
 
   it('serves repeated lookups from memory, still deciding at the current time', async () => {
     await t.subscribe('acct_c', { plan: 'basic' });
+    await caughtUp(t.app);
     expect((await t.service.getEntitlement('acct_c')).entitled).toBe(true);
     expect(t.service.peekEntitlement('acct_c')).toMatchObject({ entitled: true, reason: 'active' });
     // Time moves on the cached row: it is decided now, without reading it again.

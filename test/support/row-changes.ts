@@ -1,4 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { SubscriptionChangesListener } from '@litestripe/nestjs/access/subscription-changes.listener';
 import { SubscriptionRowChanges } from '@litestripe/nestjs/common/subscription-row-changes';
 
 /**
@@ -16,4 +17,13 @@ export function announced(app: INestApplicationContext, accountRef: string | 'ev
       resolve();
     });
   });
+}
+
+/**
+ * Resolves once the app's listen connection has received every change committed so far. Await it
+ * before a lookup that a test expects to be cached: the notification of an earlier commit arriving
+ * while the lookup reads would (rightly) keep its rows out of the cache.
+ */
+export function caughtUp(app: INestApplicationContext): Promise<void> {
+  return app.get(SubscriptionChangesListener, { strict: false }).caughtUp();
 }

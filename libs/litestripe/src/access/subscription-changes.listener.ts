@@ -59,6 +59,16 @@ export class SubscriptionChangesListener implements OnModuleInit, OnModuleDestro
     await once(this.states, state);
   }
 
+  /**
+   * Resolves once every change committed before the call has been received: PostgreSQL sends a
+   * listening session's pending notifications before it answers the session's next query. Renews
+   * the cache's trust as a heartbeat does. At once when not listening (the cache is bypassed then).
+   */
+  async caughtUp(): Promise<void> {
+    const client = this.client;
+    if (client && this.listening) await this.roundTrip(client);
+  }
+
   async onModuleInit(): Promise<void> {
     const cache = this.options.cache;
     if (!cache) return;
@@ -120,14 +130,18 @@ export class SubscriptionChangesListener implements OnModuleInit, OnModuleDestro
     const client = this.client;
     if (!client || !this.listening || this.beating) return;
     this.beating = true;
+    await this.roundTrip(client);
+    this.beating = false;
+  }
+
+  /** An answered query vouches for the connection up to when it was sent (see the class comment). */
+  private async roundTrip(client: Client): Promise<void> {
     const sentAt = monotonicMs();
     try {
       await client.query('SELECT 1');
       if (this.client === client) this.cache.trustUntil(sentAt + TRUST_MS);
     } catch (error) {
       this.lost(client, error);
-    } finally {
-      this.beating = false;
     }
   }
 
