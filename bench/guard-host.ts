@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { freePort } from './free-port';
+import { freePort } from '../test/support/free-port';
 import { join } from 'node:path';
-import { withClient } from './bench-database';
+import { withClient } from '../test/support/postgres-databases';
 import { GUARD_HOST, GuardHostInfo } from './guard-host-config';
 import { findRepoRoot } from './webhook-events';
 

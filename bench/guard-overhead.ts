@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
 import { GuardHostInfo } from './guard-host-config';
-import { createDatabase, dropDatabase } from './bench-database';
+import { createDatabase, dropDatabase } from '../test/support/postgres-databases';
 import { readFlags } from './bench-flags';
 import { CacheSetting, describeCache, get, hostInfo, percentile, seedActiveAccounts, startGuardHost } from './guard-host';
 import { machineLine } from './machine-line';

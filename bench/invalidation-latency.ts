@@ -3,7 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { buildStripeEvent, signedDelivery } from '../libs/litestripe/src/testing';
 import { subscriptionObject } from '../test/support/stripe-objects';
 import { GUARD_HOST, GUARD_HOST_WEBHOOK_PATH } from './guard-host-config';
-import { createDatabase, dropDatabase } from './bench-database';
+import { createDatabase, dropDatabase } from '../test/support/postgres-databases';
 import { readFlags } from './bench-flags';
 import { describeCache, get, GuardHost, hostInfo, percentile, seedActiveAccounts, send, startGuardHost } from './guard-host';
 import { machineLine } from './machine-line';

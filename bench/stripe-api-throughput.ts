@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { getStripeClientToken, LITESTRIPE_MIGRATIONS, LitestripeModule } from '../libs/litestripe/src';
 import { SubscriptionSyncService } from '../libs/litestripe/src/sync';
 import { FakeStripe } from '../libs/litestripe/src/testing';
-import { createDatabase, dropDatabase } from './bench-database';
+import { createDatabase, dropDatabase } from '../test/support/postgres-databases';
 import { readFlags } from './bench-flags';
 import { machineLine } from './machine-line';
 

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { withClient } from './database';
+import { withClient } from '../../support/postgres-databases';
 import { ExpectedRow, Model } from './model';
 import { sleep } from './sender';
 

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { createDatabase, dropDatabase, withClient } from '../../support/postgres-databases';
 
 /**
  * The chaos suite's databases on the shared PostgreSQL server (TEST_DATABASE_URL): one per
@@ -11,35 +11,15 @@ export function chaosDatabasePrefix(): string {
   return `litestripe_chaos_${process.env.LITESTRIPE_CHAOS_RUN ?? process.pid}_`;
 }
 
-export function databaseUrl(name: string, serverUrl = SERVER_URL): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A fresh database with the listener's `chaos_delivery` table (the hosts run the module's migrations). */
 export async function createChaosDatabase(scenario: string): Promise<{ name: string; url: string }> {
   const name = `${chaosDatabasePrefix()}${scenario}`;
-  await withClient(SERVER_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${name}`);
-  });
-  const url = databaseUrl(name);
+  const url = await createDatabase(SERVER_URL, name);
   // No unique constraint: a payload delivered twice is two rows.
   await withClient(url, (c) => c.query('CREATE TABLE chaos_delivery (payload_id text NOT NULL, instance text NOT NULL, delivered_at timestamptz NOT NULL DEFAULT now())'));
   return { name, url };
 }
 
 export async function dropChaosDatabase(name: string): Promise<void> {
-  await withClient(SERVER_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  await dropDatabase(SERVER_URL, name);
 }

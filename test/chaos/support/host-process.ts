@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../support/free-port';
 import { lineCollector, startedInstances } from './log-store';
 
 const REPO = join(__dirname, '..', '..', '..');
@@ -16,14 +16,6 @@ export interface HostConfig {
   webhookSecret: string;
   webhookUuid: string;
   env?: Record<string, string>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const running = new Set<HostProcess>();
