@@ -70,7 +70,8 @@ export class SubscriptionRowWriter {
     const given = columns.filter((c) => c.propertyName in changes && c.getEntityValue(changes) !== undefined);
     const names = ['"id"', ...given.map((c) => `"${c.databaseName}"`)].join(', ');
     const placeholders = ['$1', ...given.map((_, i) => `$${i + 2}`)].join(', ');
-    const rows = await queryRows(manager, 
+    const rows = await queryRows(
+      manager,
       `INSERT INTO ${TABLE} (${names}) VALUES (${placeholders}) ON CONFLICT ("id") DO NOTHING RETURNING *`,
       [id, ...given.map((c) => toDatabase(c, changes))],
     );
