@@ -1,10 +1,7 @@
 /** Jest runs on the Node 24 that package.json installs (see scripts/test.js for why). */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
-const moduleNameMapper = {
-  '^@litestripe/nestjs$': '<rootDir>/libs/litestripe/src',
-  '^@litestripe/nestjs/(.*)$': '<rootDir>/libs/litestripe/src/$1',
-};
-const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, moduleFileExtensions: ['ts', 'js', 'json'] };
+const { moduleNameMapper, modulePathIgnorePatterns } = require('./test/support/jest-module-map');
+const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleNameMapper, modulePathIgnorePatterns, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.js',

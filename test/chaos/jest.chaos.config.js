@@ -13,10 +13,7 @@ module.exports = {
   testEnvironment: 'node',
   testMatch: ['<rootDir>/test/chaos/**/*.chaos-spec.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: join(root, 'tsconfig.json') }] },
-  moduleNameMapper: {
-    '^@litestripe/nestjs$': '<rootDir>/libs/litestripe/src',
-    '^@litestripe/nestjs/(.*)$': '<rootDir>/libs/litestripe/src/$1',
-  },
+  ...require('../support/jest-module-map'),
   moduleFileExtensions: ['ts', 'js', 'json'],
   globalSetup: '<rootDir>/test/chaos/global-setup.js',
   globalTeardown: '<rootDir>/test/chaos/global-teardown.js',

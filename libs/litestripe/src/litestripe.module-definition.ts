@@ -1,8 +1,8 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import { LitestripeModuleExtras, LitestripeModuleOptions } from './config/litestripe-options.interface';
-import { LITESTRIPE_RAW_OPTIONS } from './config/raw-options.token';
-import { DEFAULT_WEBHOOK_PATH } from './config/resolved-options';
-import { createWebhookController } from './webhook/webhook.controller';
+import { LitestripeModuleExtras, LitestripeModuleOptions } from './config/litestripe-options.interface.js';
+import { LITESTRIPE_RAW_OPTIONS } from './config/raw-options.token.js';
+import { DEFAULT_WEBHOOK_PATH } from './config/resolved-options.js';
+import { createWebhookController } from './webhook/webhook.controller.js';
 
 export const { ConfigurableModuleClass, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<LitestripeModuleOptions>({
   moduleName: 'Litestripe',

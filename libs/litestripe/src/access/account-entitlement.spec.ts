@@ -1,6 +1,6 @@
-import { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { entitlementOf } from './account-entitlement';
-import { resolveEntitlementOptions } from '../config/entitlement-options.validator';
+import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { entitlementOf } from './account-entitlement.js';
+import { resolveEntitlementOptions } from '../config/entitlement-options.validator.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
-import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity';
-import { AccessDecision, AccessPolicy, AccessReason, decideAccess } from './entitlement-rules';
-import type { PlanCatalog } from '../config/plan-catalog';
+import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
+import { AccessDecision, AccessPolicy, AccessReason, decideAccess } from './entitlement-rules.js';
+import type { PlanCatalog } from '../config/plan-catalog.js';
 
 /** One subscription of an account, with the plan it is on and what the rules say of it now. */
 export interface AccountSubscription {

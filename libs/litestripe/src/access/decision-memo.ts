@@ -1,9 +1,9 @@
-import type { AccessPolicy } from '../config/entitlement-options';
-import type { PlanCatalog } from '../config/plan-catalog';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { AccountSubscription, accountSubscriptions, Entitlement, summarizeEntitlement } from './account-entitlement';
-import { nextDecisionChange } from './entitlement-rules';
-import { UnlistedPriceLog } from './unlisted-price.log';
+import type { AccessPolicy } from '../config/entitlement-options.js';
+import type { PlanCatalog } from '../config/plan-catalog.js';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { AccountSubscription, accountSubscriptions, Entitlement, summarizeEntitlement } from './account-entitlement.js';
+import { nextDecisionChange } from './entitlement-rules.js';
+import { UnlistedPriceLog } from './unlisted-price.log.js';
 
 /** An account's rows decided at some time, valid until the first instant a decision may change. */
 export interface Decision {

@@ -1,5 +1,5 @@
-import type { SubscriptionStatus } from '../entities/stripe-subscription.entity';
-import { AccessFacts, AccessPolicy, AccessReason, decideAccess, ENTITLED_REASONS, nextDecisionChange } from './entitlement-rules';
+import type { SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
+import { AccessFacts, AccessPolicy, AccessReason, decideAccess, ENTITLED_REASONS, nextDecisionChange } from './entitlement-rules.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const MINUTE = 60_000;

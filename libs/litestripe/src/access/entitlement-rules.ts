@@ -1,5 +1,5 @@
-import type { AccessPolicy } from '../config/entitlement-options';
-import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity';
+import type { AccessPolicy } from '../config/entitlement-options.js';
+import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
 
 /**
  * Why a subscription does or does not entitle its account at a given time.

@@ -1,4 +1,4 @@
-import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity';
+import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
 
 /** Statuses that grant access on their own. */
 export const ENTITLING_STATUSES: readonly SubscriptionStatus[] = ['active', 'trialing'];

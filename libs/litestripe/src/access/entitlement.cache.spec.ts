@@ -1,8 +1,8 @@
-import { SubscriptionRowChanges } from '../common/subscription-row-changes';
-import type { ResolvedEntitlementOptions } from '../config/entitlement-options';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { EntitlementCache } from './entitlement.cache';
-import type { SubscriptionRowsReader } from './subscription-rows.reader';
+import { SubscriptionRowChanges } from '../common/subscription-row-changes.js';
+import type { ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { EntitlementCache } from './entitlement.cache.js';
+import type { SubscriptionRowsReader } from './subscription-rows.reader.js';
 
 /** A reader whose queries the test answers by hand, in any order. */
 class HeldReader {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { monotonicMs } from '../common/clock';
-import { SubscriptionRowChange, SubscriptionRowChanges } from '../common/subscription-row-changes';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { SubscriptionRowsReader } from './subscription-rows.reader';
+import { monotonicMs } from '../common/clock.js';
+import { SubscriptionRowChange, SubscriptionRowChanges } from '../common/subscription-row-changes.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { SubscriptionRowsReader } from './subscription-rows.reader.js';
 
 interface Entry {
   rows: StripeSubscription[];

@@ -1,5 +1,5 @@
 import { ExecutionContextHost } from '@nestjs/core/internal';
-import { guardedRequestOf } from './guarded-request';
+import { guardedRequestOf } from './guarded-request.js';
 
 /** A context as Nest builds it for each kind of handler: its arguments, and its type. */
 function contextOf(type: string, args: unknown[]) {

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import type { AccountRequest } from '../config/entitlement-options.interface';
-import type { Entitlement } from './account-entitlement';
+import type { AccountRequest } from '../config/entitlement-options.interface.js';
+import type { Entitlement } from './account-entitlement.js';
 
 /** The request of a guarded call (HTTP, or the one behind a GraphQL resolver). */
 export type GuardedRequest = AccountRequest & object;

@@ -1,13 +1,13 @@
 // The read path's public API; re-exported by the package's index.
-export { SubscriptionService } from './subscription.service';
-export type { EntitlementRequirement } from './subscription.service';
-export { SubscriptionGuard } from './subscription.guard';
-export { RequiresSubscription, RequiresPlan, RequiresFeature, SkipSubscriptionCheck, CurrentEntitlement } from './subscription.decorators';
-export { SubscriptionRequiredException } from '../errors/subscription-required.exception';
-export type { MissingEntitlement } from '../errors/subscription-required.exception';
-export type { Entitlement, AccountSubscription } from './account-entitlement';
-export { decideAccess, ENTITLED_REASONS } from './entitlement-rules';
-export type { AccessDecision, AccessFacts, AccessPolicy, AccessReason } from './entitlement-rules';
-export type { PlanSummary } from '../config/plan-catalog';
-export type { PlanPricing, PlanPrice } from './plan-pricing';
-export type { LitestripePlan, LitestripeEntitlementOptions, AccountRequest } from '../config/entitlement-options.interface';
+export { SubscriptionService } from './subscription.service.js';
+export type { EntitlementRequirement } from './subscription.service.js';
+export { SubscriptionGuard } from './subscription.guard.js';
+export { RequiresSubscription, RequiresPlan, RequiresFeature, SkipSubscriptionCheck, CurrentEntitlement } from './subscription.decorators.js';
+export { SubscriptionRequiredException } from '../errors/subscription-required.exception.js';
+export type { MissingEntitlement } from '../errors/subscription-required.exception.js';
+export type { Entitlement, AccountSubscription } from './account-entitlement.js';
+export { decideAccess, ENTITLED_REASONS } from './entitlement-rules.js';
+export type { AccessDecision, AccessFacts, AccessPolicy, AccessReason } from './entitlement-rules.js';
+export type { PlanSummary } from '../config/plan-catalog.js';
+export type { PlanPricing, PlanPrice } from './plan-pricing.js';
+export type { LitestripePlan, LitestripeEntitlementOptions, AccountRequest } from '../config/entitlement-options.interface.js';

@@ -1,5 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
-import { listenConnectionConfig } from './listen-connection';
+import { listenConnectionConfig } from './listen-connection.js';
 
 describe('listenConnectionConfig', () => {
   it('takes listenUrl over the DataSource, for hosts behind a transaction-mode pooler', () => {

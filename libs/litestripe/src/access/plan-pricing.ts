@@ -1,9 +1,9 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import type { PlanDefinition, PlanSummary } from '../config/plan-catalog';
-import { monotonicMs } from '../common/clock';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import type { PlanDefinition, PlanSummary } from '../config/plan-catalog.js';
+import { monotonicMs } from '../common/clock.js';
 
 /** A price of a plan, as a pricing page shows it. */
 export interface PlanPrice {

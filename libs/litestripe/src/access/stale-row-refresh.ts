@@ -1,4 +1,4 @@
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
 
 /**
  * What the read path asks of the write path when a row is stale (a renewal webhook was missed):

@@ -1,9 +1,9 @@
-import { SubscriptionRowChanges } from '../common/subscription-row-changes';
-import type { ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
+import { SubscriptionRowChanges } from '../common/subscription-row-changes.js';
+import type { ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
 import type { DataSource } from 'typeorm';
-import type { EntitlementCache } from './entitlement.cache';
-import { SubscriptionChangesListener } from './subscription-changes.listener';
+import type { EntitlementCache } from './entitlement.cache.js';
+import { SubscriptionChangesListener } from './subscription-changes.listener.js';
 
 /** The listener's choices at start-up that need no server: a custom driver (embedded PGlite) cannot be listened on. */
 describe('SubscriptionChangesListener at start-up', () => {

@@ -3,13 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { EventEmitter, once } from 'node:events';
 import { Client, ClientConfig } from 'pg';
 import { DataSource } from 'typeorm';
-import { monotonicMs } from '../common/clock';
-import { errorMessage } from '../common/describe-error';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import { SUBSCRIPTION_CHANGES_CHANNEL, SubscriptionRowChanges } from '../common/subscription-row-changes';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { EntitlementCache } from './entitlement.cache';
-import { listenConnectionConfig } from './listen-connection';
+import { monotonicMs } from '../common/clock.js';
+import { errorMessage } from '../common/describe-error.js';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { SUBSCRIPTION_CHANGES_CHANNEL, SubscriptionRowChanges } from '../common/subscription-row-changes.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { EntitlementCache } from './entitlement.cache.js';
+import { listenConnectionConfig } from './listen-connection.js';
 
 /** How often the listen connection is asked `SELECT 1`, and how long an answer vouches for it. */
 const HEARTBEAT_MS = 1000;

@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnModuleInit, Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
-import { SubscriptionService } from './subscription.service';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement.js';
+import { SubscriptionService } from './subscription.service.js';
 
 /**
  * Looks at every controller and provider (GraphQL resolvers, WebSocket gateways) of the app once,

@@ -1,10 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntityMetadata } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { subscriptionFromDatabase } from '../entities/subscription-row.mapper';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { subscriptionFromDatabase } from '../entities/subscription-row.mapper.js';
+
+/** What the reader uses of the `pg` pool TypeORM's postgres driver keeps as `master`. */
+interface QueryablePool {
+  query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
 
 /**
  * Reads subscription rows for the read path: one indexed query per account (`account_ref`), only
@@ -15,7 +19,7 @@ export class SubscriptionRowsReader {
   private readonly metadata: EntityMetadata;
   private readonly byAccountSql: string;
   /** The `pg` pool behind the DataSource, queried directly (no query runner per lookup); null on another driver. */
-  private readonly pool: { query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> } | null;
+  private readonly pool: QueryablePool | null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -25,8 +29,8 @@ export class SubscriptionRowsReader {
     const names = this.metadata.columns.map((column) => `"${column.databaseName}"`).join(', ');
     this.byAccountSql = `SELECT ${names} FROM litestripe_subscription WHERE "account_ref" = $1 AND "livemode" = $2`;
     // A custom driver (embedded PGlite) serializes its one session through query runners: keep to them.
-    const driver = dataSource.options.type === 'postgres' && !dataSource.options.driver ? (dataSource.driver as PostgresDriver) : null;
-    this.pool = typeof driver?.master?.query === 'function' ? driver.master : null;
+    const driver = dataSource.options.type === 'postgres' && !dataSource.options.driver ? (dataSource.driver as { master?: Partial<QueryablePool> }) : null;
+    this.pool = typeof driver?.master?.query === 'function' ? (driver.master as QueryablePool) : null;
   }
 
   async ofAccount(accountRef: string): Promise<StripeSubscription[]> {

@@ -1,7 +1,7 @@
 import { createParamDecorator, SetMetadata, UseGuards } from '@nestjs/common';
-import { currentEntitlementParam } from './guarded-request';
-import { SubscriptionGuard } from './subscription.guard';
-import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
+import { currentEntitlementParam } from './guarded-request.js';
+import { SubscriptionGuard } from './subscription.guard.js';
+import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement.js';
 
 /**
  * Requires an entitling subscription (any plan). On a controller it applies to every route; it

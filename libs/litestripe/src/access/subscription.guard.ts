@@ -1,13 +1,13 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Entitlement } from './account-entitlement';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { decidedForCall, GuardedRequest, guardedRequestOf, rememberEntitlement, rememberForCall, takesCurrentEntitlement } from './guarded-request';
-import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement';
-import { SubscriptionGuardContextError } from '../errors/subscription-guard-context.error';
-import { SubscriptionRequiredException } from '../errors/subscription-required.exception';
-import { SubscriptionRoutesInspector } from './subscription-routes.inspector';
-import { EntitlementRequirement, missingFrom, SubscriptionService } from './subscription.service';
+import type { Entitlement } from './account-entitlement.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { decidedForCall, GuardedRequest, guardedRequestOf, rememberEntitlement, rememberForCall, takesCurrentEntitlement } from './guarded-request.js';
+import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement.js';
+import { SubscriptionGuardContextError } from '../errors/subscription-guard-context.error.js';
+import { SubscriptionRequiredException } from '../errors/subscription-required.exception.js';
+import { SubscriptionRoutesInspector } from './subscription-routes.inspector.js';
+import { EntitlementRequirement, missingFrom, SubscriptionService } from './subscription.service.js';
 
 /** A guarded route as the guard reads it once: its requirements, and whether its handler takes `@CurrentEntitlement()`. */
 interface GuardedRoute {

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import type { PlanSummary } from '../config/plan-catalog';
-import type { AccountSubscription, Entitlement } from './account-entitlement';
-import { Decision, DecisionMemo } from './decision-memo';
-import { EntitlementCache } from './entitlement.cache';
-import { PlanPricing, PlanPricingReader } from './plan-pricing';
-import { STALE_ROW_REFRESH, StaleRowRefresh } from './stale-row-refresh';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import type { PlanSummary } from '../config/plan-catalog.js';
+import type { AccountSubscription, Entitlement } from './account-entitlement.js';
+import { Decision, DecisionMemo } from './decision-memo.js';
+import { EntitlementCache } from './entitlement.cache.js';
+import { PlanPricing, PlanPricingReader } from './plan-pricing.js';
+import { STALE_ROW_REFRESH, StaleRowRefresh } from './stale-row-refresh.js';
 
 /** What `isEntitled` checks besides an entitling subscription: any of the plans, and all of the features. */
 export interface EntitlementRequirement {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { AccountSubscription } from './account-entitlement';
+import type { AccountSubscription } from './account-entitlement.js';
 
 /** Says once per price (per process) that a subscription's price is in no plan, so the host can add it. */
 export class UnlistedPriceLog {

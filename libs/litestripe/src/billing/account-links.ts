@@ -2,18 +2,18 @@ import { ConflictException, Inject, Injectable, Logger, NotFoundException, Unpro
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import type { PendingDomainEvent } from '../events/litestripe-event.payloads';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
-import { AccountReferenceResolver } from '../state/account-reference.resolver';
-import { queryRows } from '../common/query-rows';
-import { SubscriptionRowWriter } from '../state/subscription-row.writer';
-import { SubscriptionObjectApplier, AppliedAnswer } from '../state/subscription-object.applier';
-import { errorMessage } from '../common/describe-error';
-import { CustomerRegistry } from './customer.registry';
-import { SubscriptionRowsReader } from '../access/subscription-rows.reader';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import type { PendingDomainEvent } from '../events/litestripe-event.payloads.js';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { DomainEventPublisher } from '../events/domain-event.publisher.js';
+import { AccountReferenceResolver } from '../state/account-reference.resolver.js';
+import { queryRows } from '../common/query-rows.js';
+import { SubscriptionRowWriter } from '../state/subscription-row.writer.js';
+import { SubscriptionObjectApplier, AppliedAnswer } from '../state/subscription-object.applier.js';
+import { errorMessage } from '../common/describe-error.js';
+import { CustomerRegistry } from './customer.registry.js';
+import { SubscriptionRowsReader } from '../access/subscription-rows.reader.js';
 
 /** A claim that never finished (a crash between its steps) stops blocking others after this long. */
 export const PENDING_LINK_EXPIRES_MS = 10 * 60_000;

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { HttpStatus } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
-import type { ResolvedLitestripeOptions } from '../config/resolved-options';
-import { LogCapture } from '../stripe/test-support/log-capture';
-import { MinimalRedisThrottlerStorage } from '../stripe/test-support/redis-throttler-storage';
-import { BillingActionLimitException } from '../errors/billing-action-limit.exception';
-import { BillingActionLimiter } from './billing-action.limiter';
+import type { ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { LogCapture } from '../stripe/test-support/log-capture.js';
+import { MinimalRedisThrottlerStorage } from '../stripe/test-support/redis-throttler-storage.js';
+import { BillingActionLimitException } from '../errors/billing-action-limit.exception.js';
+import { BillingActionLimiter } from './billing-action.limiter.js';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import type { LitestripeClientOptions } from '../config/stripe-client-options.interface';
-import { ThrottlerStoreWithFallback } from '../stripe/throttler-store-with-fallback';
-import { BillingActionLimitException } from '../errors/billing-action-limit.exception';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import type { LitestripeClientOptions } from '../config/stripe-client-options.interface.js';
+import { ThrottlerStoreWithFallback } from '../stripe/throttler-store-with-fallback.js';
+import { BillingActionLimitException } from '../errors/billing-action-limit.exception.js';
 
 /** Name under which billing actions are counted in the store, next to the key. */
 const THROTTLER_NAME = 'litestripe-billing-actions';

@@ -1,11 +1,11 @@
 import { Provider } from '@nestjs/common';
-import { AccountLinks } from './account-links';
-import { BillingActionLimiter } from './billing-action.limiter';
-import { BillingService } from './billing.service';
-import { CheckoutActions } from './checkout-actions';
-import { CustomerRegistry } from './customer.registry';
-import { OrphanClaims } from './orphan-claims';
-import { SubscriptionActions } from './subscription-actions';
+import { AccountLinks } from './account-links.js';
+import { BillingActionLimiter } from './billing-action.limiter.js';
+import { BillingService } from './billing.service.js';
+import { CheckoutActions } from './checkout-actions.js';
+import { CustomerRegistry } from './customer.registry.js';
+import { OrphanClaims } from './orphan-claims.js';
+import { SubscriptionActions } from './subscription-actions.js';
 
 /** The actions that change billing, behind `BillingService`. */
 export const billingProviders: Provider[] = [CustomerRegistry, BillingActionLimiter, SubscriptionActions, CheckoutActions, AccountLinks, OrphanClaims, BillingService];

@@ -1,13 +1,13 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
-import type { OrphanedPayment } from '../entities/orphaned-payment.entity';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { OrphanEmailRetention } from '../retention/orphan-email.retention';
-import { AccountLinks, Relink } from './account-links';
-import { CheckoutActions, CheckoutSessionRequest, CheckoutSync } from './checkout-actions';
-import { OrphanClaim, OrphanClaims } from './orphan-claims';
-import { Proration, SubscriptionActions } from './subscription-actions';
-import { checkedAccountReference, SubscriptionTarget } from './subscription-target';
+import type { OrphanedPayment } from '../entities/orphaned-payment.entity.js';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { OrphanEmailRetention } from '../retention/orphan-email.retention.js';
+import { AccountLinks, Relink } from './account-links.js';
+import { CheckoutActions, CheckoutSessionRequest, CheckoutSync } from './checkout-actions.js';
+import { OrphanClaim, OrphanClaims } from './orphan-claims.js';
+import { Proration, SubscriptionActions } from './subscription-actions.js';
+import { checkedAccountReference, SubscriptionTarget } from './subscription-target.js';
 
 /**
  * The Stripe actions a SaaS needs: checkout and its success page, the billing portal, cancel,

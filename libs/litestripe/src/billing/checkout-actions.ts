@@ -1,18 +1,18 @@
 import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { inRefreshLane } from '../stripe/stripe-request-lane';
-import { filterMetadata } from '../common/account-reference';
-import { AccountReferenceResolver } from '../state/account-reference.resolver';
-import { BillingActionLimiter } from './billing-action.limiter';
-import { CustomerRegistry } from './customer.registry';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { PlanPricingReader } from '../access/plan-pricing';
-import { SubscriptionObjectApplier } from '../state/subscription-object.applier';
-import { checkedAccountReference } from './subscription-target';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { inRefreshLane } from '../stripe/stripe-request-lane.js';
+import { filterMetadata } from '../common/account-reference.js';
+import { AccountReferenceResolver } from '../state/account-reference.resolver.js';
+import { BillingActionLimiter } from './billing-action.limiter.js';
+import { CustomerRegistry } from './customer.registry.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { PlanPricingReader } from '../access/plan-pricing.js';
+import { SubscriptionObjectApplier } from '../state/subscription-object.applier.js';
+import { checkedAccountReference } from './subscription-target.js';
 
 /** What `createCheckoutSession` needs. Give exactly one of `plan`, `price` or `lookupKey`. */
 export interface CheckoutSessionRequest {

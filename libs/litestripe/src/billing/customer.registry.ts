@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 
 /**
  * The account → Stripe customer mapping (`litestripe_customer`, ids only), per mode. A checkout

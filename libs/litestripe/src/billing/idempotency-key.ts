@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
 
 /**
  * An idempotency key for an action on a subscription, derived from what is asked and the row's

@@ -1,16 +1,16 @@
 import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { storedRejectedReference } from '../common/rejected-reference';
-import { OrphanedPayment } from '../entities/orphaned-payment.entity';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { domainEventId, OrphanClaimedEvent } from '../events/litestripe-event.payloads';
-import { LitestripeEvents } from '../events/litestripe-events';
-import { AccountReferenceResolver } from '../state/account-reference.resolver';
-import { queryRows } from '../common/query-rows';
-import { AccountLinks } from './account-links';
-import { checkedAccountReference } from './subscription-target';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { storedRejectedReference } from '../common/rejected-reference.js';
+import { OrphanedPayment } from '../entities/orphaned-payment.entity.js';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { domainEventId, OrphanClaimedEvent } from '../events/litestripe-event.payloads.js';
+import { LitestripeEvents } from '../events/litestripe-events.js';
+import { AccountReferenceResolver } from '../state/account-reference.resolver.js';
+import { queryRows } from '../common/query-rows.js';
+import { AccountLinks } from './account-links.js';
+import { checkedAccountReference } from './subscription-target.js';
 /** The outcome of `claimOrphanedPayment`. */
 export interface OrphanClaim {
   orphan: OrphanedPayment;

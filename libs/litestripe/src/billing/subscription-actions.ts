@@ -1,15 +1,15 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type Stripe from 'stripe';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { accountSubscriptions } from '../access/account-entitlement';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { actionKey } from './idempotency-key';
-import { BillingActionLimiter } from './billing-action.limiter';
-import { PlanPricingReader } from '../access/plan-pricing';
-import { SubscriptionObjectApplier } from '../state/subscription-object.applier';
-import { SubscriptionRowsReader } from '../access/subscription-rows.reader';
-import { readTarget, SubscriptionTarget } from './subscription-target';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { accountSubscriptions } from '../access/account-entitlement.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { actionKey } from './idempotency-key.js';
+import { BillingActionLimiter } from './billing-action.limiter.js';
+import { PlanPricingReader } from '../access/plan-pricing.js';
+import { SubscriptionObjectApplier } from '../state/subscription-object.applier.js';
+import { SubscriptionRowsReader } from '../access/subscription-rows.reader.js';
+import { readTarget, SubscriptionTarget } from './subscription-target.js';
 
 /** How Stripe bills a mid-period change (`proration_behavior`). @default 'create_prorations' */
 export type Proration = Stripe.SubscriptionUpdateParams.ProrationBehavior;

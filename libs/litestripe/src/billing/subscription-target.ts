@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { isWellFormedAccountReference } from '../common/account-reference';
+import { isWellFormedAccountReference } from '../common/account-reference.js';
 
 /**
  * Which subscription an action is for: an account (its current subscription), or a subscription

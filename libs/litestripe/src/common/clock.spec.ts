@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { unixSeconds } from './clock';
+import { unixSeconds } from './clock.js';
 
 const LIBRARY = join(__dirname, '..');
 

@@ -1,4 +1,4 @@
-import type { LitestripeClock } from './litestripe-clock.interface';
+import type { LitestripeClock } from './litestripe-clock.interface.js';
 
 /** The process's wall clock: the default `clock` option. */
 export const systemClock: LitestripeClock = { now: () => new Date() };

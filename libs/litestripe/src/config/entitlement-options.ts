@@ -1,6 +1,6 @@
-import type { AccountRequest } from './entitlement-options.interface';
-import type { LitestripeClock } from '../common/litestripe-clock.interface';
-import type { PlanCatalog } from './plan-catalog';
+import type { AccountRequest } from './entitlement-options.interface.js';
+import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
+import type { PlanCatalog } from './plan-catalog.js';
 
 /** The configurable parts of the rules. */
 export interface AccessPolicy {

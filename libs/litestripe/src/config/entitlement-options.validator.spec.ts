@@ -1,6 +1,6 @@
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import type { LitestripeEntitlementOptions } from './entitlement-options.interface';
-import { resolveEntitlementOptions } from './entitlement-options.validator';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import type { LitestripeEntitlementOptions } from './entitlement-options.interface.js';
+import { resolveEntitlementOptions } from './entitlement-options.validator.js';
 
 const TEST_BASE = { secretKey: 'sk_test_51Unit', accountReferenceMetadataKey: 'client_reference_id', clock: { now: () => new Date(0) } };
 const LIVE_BASE = { secretKey: 'rk_live_51Unit', accountReferenceMetadataKey: 'client_reference_id', clock: TEST_BASE.clock };

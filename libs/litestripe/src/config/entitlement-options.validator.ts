@@ -1,8 +1,8 @@
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import type { ResolvedLitestripeOptions } from './resolved-options';
-import type { LitestripeEntitlementOptions, LitestripePlan } from './entitlement-options.interface';
-import { defaultAccountResolver, ENTITLEMENT_DEFAULTS, ResolvedEntitlementOptions } from './entitlement-options';
-import { PlanCatalog, PlanDefinition } from './plan-catalog';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import type { ResolvedLitestripeOptions } from './resolved-options.js';
+import type { LitestripeEntitlementOptions, LitestripePlan } from './entitlement-options.interface.js';
+import { defaultAccountResolver, ENTITLEMENT_DEFAULTS, ResolvedEntitlementOptions } from './entitlement-options.js';
+import { PlanCatalog, PlanDefinition } from './plan-catalog.js';
 
 const PLAN_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 const PLAN_KEYS = new Set(['name', 'prices', 'lookupKeys', 'features', 'limits']);

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EnvSource, envSource, litestripeOptionsFromEnv, readWebhookSecretFile } from './env-options.factory';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import { validateOptions } from './validate-options';
+import { EnvSource, envSource, litestripeOptionsFromEnv, readWebhookSecretFile } from './env-options.factory.js';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { validateOptions } from './validate-options.js';
 
 const BASE = {
   STRIPE_SECRET_KEY: 'sk_test_51EnvSecretKey',

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { LitestripeModuleOptions } from './litestripe-options.interface';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import { monotonicMs } from '../common/clock';
+import { LitestripeModuleOptions } from './litestripe-options.interface.js';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { monotonicMs } from '../common/clock.js';
 
 /** Anything with `get(name)`: `@nestjs/config`'s `ConfigService`, or `envSource(process.env)`. */
 export interface EnvSource {

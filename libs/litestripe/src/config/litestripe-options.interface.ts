@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import type { LitestripeClientOptions } from './stripe-client-options.interface';
-import type { LitestripeEntitlementOptions } from './entitlement-options.interface';
-import type { LitestripeClock } from '../common/litestripe-clock.interface';
-import type { OutboxOptions } from './outbox-options.interface';
+import type { LitestripeClientOptions } from './stripe-client-options.interface.js';
+import type { LitestripeEntitlementOptions } from './entitlement-options.interface.js';
+import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
+import type { OutboxOptions } from './outbox-options.interface.js';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {

@@ -1,10 +1,10 @@
 import { Provider } from '@nestjs/common';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS } from './entitlement-options';
-import { resolveEntitlementOptions } from './entitlement-options.validator';
-import type { LitestripeModuleOptions } from './litestripe-options.interface';
-import { LITESTRIPE_RAW_OPTIONS } from './raw-options.token';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from './resolved-options';
-import { validateOptions } from './validate-options';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS } from './entitlement-options.js';
+import { resolveEntitlementOptions } from './entitlement-options.validator.js';
+import type { LitestripeModuleOptions } from './litestripe-options.interface.js';
+import { LITESTRIPE_RAW_OPTIONS } from './raw-options.token.js';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from './resolved-options.js';
+import { validateOptions } from './validate-options.js';
 
 /** Validates the options once, at start-up, and fills in defaults: the base options, then the read path's. */
 export const optionsProviders: Provider[] = [

@@ -1,4 +1,4 @@
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
 
 /** A configured plan, normalized: lists instead of "one or many", defaults filled in. */
 export interface PlanDefinition {

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } from './litestripe-options.interface';
-import { OutboxOptions } from './outbox-options.interface';
-import type { LitestripeClock } from '../common/litestripe-clock.interface';
+import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } from './litestripe-options.interface.js';
+import { OutboxOptions } from './outbox-options.interface.js';
+import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 
 /** The module options after validation, with every default filled in. */
 export interface ResolvedLitestripeOptions {

@@ -1,5 +1,5 @@
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import type { LitestripeClientOptions } from './stripe-client-options.interface';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import type { LitestripeClientOptions } from './stripe-client-options.interface.js';
 
 /** Defaults of {@link LitestripeClientOptions} (`maxRequestsPerMinute` and `rateLimitCacheKey` live in `DEFAULTS`). */
 export const STRIPE_CLIENT_DEFAULTS = {

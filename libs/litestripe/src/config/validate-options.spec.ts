@@ -1,7 +1,7 @@
-import { LitestripeModuleOptions } from './litestripe-options.interface';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import { validateOptions } from './validate-options';
-import { systemClock } from '../common/clock';
+import { LitestripeModuleOptions } from './litestripe-options.interface.js';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { validateOptions } from './validate-options.js';
+import { systemClock } from '../common/clock.js';
 
 const VALID: LitestripeModuleOptions = {
   secretKey: 'sk_test_51UnitSecretKey0000000000',

@@ -1,9 +1,9 @@
-import { BillingActionLimit, LitestripeModuleOptions } from './litestripe-options.interface';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import { OutboxOptions } from './outbox-options.interface';
-import { DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options';
-import type { LitestripeClock } from '../common/litestripe-clock.interface';
-import { systemClock } from '../common/clock';
+import { BillingActionLimit, LitestripeModuleOptions } from './litestripe-options.interface.js';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { OutboxOptions } from './outbox-options.interface.js';
+import { DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options.js';
+import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
+import { systemClock } from '../common/clock.js';
 
 const SECRET_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
 const PUBLISHABLE_KEY = /^pk_(test|live)_[A-Za-z0-9]+$/;

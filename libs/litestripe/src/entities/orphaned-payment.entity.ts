@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { bigintNumber } from './bigint-number.transformer';
+import { bigintNumber } from './bigint-number.transformer.js';
 
 /** Why a paid checkout could not be linked to an account. */
 export type OrphanReason = 'missing_reference' | 'invalid_reference' | 'rejected_reference';

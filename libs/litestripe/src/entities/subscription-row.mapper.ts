@@ -1,5 +1,5 @@
 import type { EntityMetadata } from 'typeorm';
-import { StripeSubscription } from './stripe-subscription.entity';
+import { StripeSubscription } from './stripe-subscription.entity.js';
 
 type RowMapper = (row: Record<string, unknown>) => StripeSubscription;
 

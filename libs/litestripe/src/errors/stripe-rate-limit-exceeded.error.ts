@@ -1,4 +1,4 @@
-import { StripeHttpClientRuntimeError } from './stripe-http-client-runtime.error';
+import { StripeHttpClientRuntimeError } from './stripe-http-client-runtime.error.js';
 
 /**
  * A Stripe API call waited `maxRateLimitWaitMs` for a slot of the rate limiter without getting one

@@ -1,4 +1,4 @@
-import { StripeRateLimitExceededError } from './stripe-rate-limit-exceeded.error';
+import { StripeRateLimitExceededError } from './stripe-rate-limit-exceeded.error.js';
 
 /**
  * A Stripe API call found `maxRateLimitQueue` calls of its lane already waiting for a slot in this

@@ -1,4 +1,4 @@
-import { StripeHttpClientRuntimeError } from './stripe-http-client-runtime.error';
+import { StripeHttpClientRuntimeError } from './stripe-http-client-runtime.error.js';
 
 /** A Stripe API call was made or was waiting for a slot while the application shut down. It was not sent. */
 export class StripeRateLimiterClosedError extends StripeHttpClientRuntimeError {

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { InjectEventEmitter } from './event-emitter.provider';
-import { PendingDomainEvent } from './litestripe-event.payloads';
-import { DomainEventDispatcher } from './outbox/domain-event.dispatcher';
-import { OutboxRepository } from './outbox/outbox.repository';
-import { errorMessage } from '../common/describe-error';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { InjectEventEmitter } from './event-emitter.provider.js';
+import { PendingDomainEvent } from './litestripe-event.payloads.js';
+import { DomainEventDispatcher } from './outbox/domain-event.dispatcher.js';
+import { OutboxRepository } from './outbox/outbox.repository.js';
+import { errorMessage } from '../common/describe-error.js';
 
 /**
  * Hands domain events to listeners once their transaction has committed.

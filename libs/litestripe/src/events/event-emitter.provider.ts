@@ -1,6 +1,6 @@
 import { Inject, Provider } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
 
 const LITESTRIPE_EVENT_EMITTER = Symbol('LITESTRIPE_EVENT_EMITTER');
 

@@ -1,5 +1,5 @@
-import type { OrphanReason } from '../entities/orphaned-payment.entity';
-import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity';
+import type { OrphanReason } from '../entities/orphaned-payment.entity.js';
+import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
 
 /** The Stripe event behind a domain event. */
 export class StripeEventRef {

@@ -1,8 +1,8 @@
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { grantsAccess } from '../access/entitlement-status';
-import { sameValue } from '../common/same-value';
-import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from './litestripe-event.payloads';
-import { LitestripeEvents } from './litestripe-events';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { grantsAccess } from '../access/entitlement-status.js';
+import { sameValue } from '../common/same-value.js';
+import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from './litestripe-event.payloads.js';
+import { LitestripeEvents } from './litestripe-events.js';
 
 // Bookkeeping, and payment facts, which have events of their own.
 const IGNORED_FIELDS = new Set<keyof StripeSubscription>([

@@ -1,9 +1,9 @@
-import { LitestripeInit1764000000000 } from './1764000000000-litestripe-init';
-import { LitestripeEntitlements1764100000000 } from './1764100000000-litestripe-entitlements';
-import { LitestripeOutbox1764200000000 } from './1764200000000-litestripe-outbox';
-import { LitestripeTrustBoundaries1764300000000 } from './1764300000000-litestripe-trust-boundaries';
-import { LitestripePauseCollection1764400000000 } from './1764400000000-litestripe-pause-collection';
-import { LitestripeSubscriptionChanges1764500000000 } from './1764500000000-litestripe-subscription-changes';
+import { LitestripeInit1764000000000 } from './1764000000000-litestripe-init.js';
+import { LitestripeEntitlements1764100000000 } from './1764100000000-litestripe-entitlements.js';
+import { LitestripeOutbox1764200000000 } from './1764200000000-litestripe-outbox.js';
+import { LitestripeTrustBoundaries1764300000000 } from './1764300000000-litestripe-trust-boundaries.js';
+import { LitestripePauseCollection1764400000000 } from './1764400000000-litestripe-pause-collection.js';
+import { LitestripeSubscriptionChanges1764500000000 } from './1764500000000-litestripe-subscription-changes.js';
 
 export {
   LitestripeInit1764000000000,

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { daysBefore } from '../common/clock';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { daysBefore } from '../common/clock.js';
 
 /**
  * Erases the email of orphaned payments resolved more than `orphanEmailRetentionDays` ago; the

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { daysBefore } from '../common/clock';
-import { errorMessage } from '../common/describe-error';
-import { OutboxRepository } from '../events/outbox/outbox.repository';
-import { OrphanEmailRetention } from './orphan-email.retention';
-import { EventLogRepository } from '../webhook/event-log.repository';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { daysBefore } from '../common/clock.js';
+import { errorMessage } from '../common/describe-error.js';
+import { OutboxRepository } from '../events/outbox/outbox.repository.js';
+import { OrphanEmailRetention } from './orphan-email.retention.js';
+import { EventLogRepository } from '../webhook/event-log.repository.js';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
 

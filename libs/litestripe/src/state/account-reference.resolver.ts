@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { OrphanReason } from '../entities/orphaned-payment.entity';
-import { ClientReferenceContext } from '../config/litestripe-options.interface';
-import { isWellFormedAccountReference } from '../common/account-reference';
-import { SubscriptionSnapshot } from './subscription-snapshot';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { OrphanReason } from '../entities/orphaned-payment.entity.js';
+import { ClientReferenceContext } from '../config/litestripe-options.interface.js';
+import { isWellFormedAccountReference } from '../common/account-reference.js';
+import { SubscriptionSnapshot } from './subscription-snapshot.js';
 
 export type ResolvedReference = { accountRef: string; problem?: undefined } | { accountRef: null; problem: OrphanReason };
 

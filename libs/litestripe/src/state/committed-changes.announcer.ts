@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
-import { SubscriptionRowChanges } from '../common/subscription-row-changes';
+import { SubscriptionRowChanges } from '../common/subscription-row-changes.js';
 
 const CHANGED_ACCOUNTS = 'litestripeChangedAccounts';
 

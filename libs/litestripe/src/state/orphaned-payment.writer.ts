@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { OrphanReason } from '../entities/orphaned-payment.entity';
-import { PaymentOrphanedEvent, PendingDomainEvent, StripeEventRef, domainEventId } from '../events/litestripe-event.payloads';
-import { LitestripeEvents } from '../events/litestripe-events';
-import { queryRows } from '../common/query-rows';
+import { OrphanReason } from '../entities/orphaned-payment.entity.js';
+import { PaymentOrphanedEvent, PendingDomainEvent, StripeEventRef, domainEventId } from '../events/litestripe-event.payloads.js';
+import { LitestripeEvents } from '../events/litestripe-events.js';
+import { queryRows } from '../common/query-rows.js';
 
 export interface OrphanFacts {
   subscriptionId: string;

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { inRefreshLane } from '../stripe/stripe-request-lane';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options';
-import { SubscriptionObjectApplier } from './subscription-object.applier';
-import { errorMessage } from '../common/describe-error';
+import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { inRefreshLane } from '../stripe/stripe-request-lane.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
+import { SubscriptionObjectApplier } from './subscription-object.applier.js';
+import { errorMessage } from '../common/describe-error.js';
 
 /** One retry a minute (by the module's clock) per subscription at most: a missed webhook must not spend the API budget per request. */
 const RETRY_AFTER_MS = 60_000;

@@ -1,5 +1,5 @@
-import { dateOf, numberOf, timestampOf } from './stripe-payload';
-import { PayloadRangeError } from '../errors/payload-range.error';
+import { dateOf, numberOf, timestampOf } from './stripe-payload.js';
+import { PayloadRangeError } from '../errors/payload-range.error.js';
 
 /** The number readers: anything but a number reads as null; a number no Stripe object has throws. */
 

@@ -2,7 +2,7 @@
  * Readers for Stripe objects as they arrive in webhooks, in any API version. Payloads are typed
  * loosely on purpose: the endpoint's API version may be older than the installed types.
  */
-import { PayloadRangeError } from '../errors/payload-range.error';
+import { PayloadRangeError } from '../errors/payload-range.error.js';
 
 export type StripePayload = Record<string, unknown>;
 

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { LitestripeEvents } from '../events/litestripe-events';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
-import { OrphanedPaymentWriter } from './orphaned-payment.writer';
-import { StripePayload, timestampOf } from './stripe-payload';
-import { SubscriptionObjectApplier } from './subscription-object.applier';
-import { TERMINAL_STATUSES } from './subscription-snapshot';
+import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { LitestripeEvents } from '../events/litestripe-events.js';
+import { DomainEventPublisher } from '../events/domain-event.publisher.js';
+import { OrphanedPaymentWriter } from './orphaned-payment.writer.js';
+import { StripePayload, timestampOf } from './stripe-payload.js';
+import { SubscriptionObjectApplier } from './subscription-object.applier.js';
+import { TERMINAL_STATUSES } from './subscription-snapshot.js';
 
 export type ApplyOutcome = 'created' | 'updated' | 'unchanged';
 

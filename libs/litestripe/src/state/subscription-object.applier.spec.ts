@@ -1,4 +1,4 @@
-import { answerTime } from './subscription-object.applier';
+import { answerTime } from './subscription-object.applier.js';
 
 describe('answerTime', () => {
   const clock = { now: () => new Date('2031-03-30T01:30:00.900Z') };

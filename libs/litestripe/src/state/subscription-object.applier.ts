@@ -3,19 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
-import { linkConflictEvent, subscriptionTransitions } from '../events/subscription-transitions';
-import { filterMetadata } from '../common/account-reference';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
-import { AccountReferenceResolver } from './account-reference.resolver';
-import { StripePayload } from './stripe-payload';
-import { CheckoutFacts, checkoutChanges, snapshotChanges } from './subscription-ordering';
-import { SubscriptionChanges, SubscriptionRowWriter } from './subscription-row.writer';
-import { readSubscription } from './subscription-snapshot';
-import type { LitestripeClock } from '../common/litestripe-clock.interface';
-import { answeredAtMs } from '../common/clock';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads.js';
+import { linkConflictEvent, subscriptionTransitions } from '../events/subscription-transitions.js';
+import { filterMetadata } from '../common/account-reference.js';
+import { DomainEventPublisher } from '../events/domain-event.publisher.js';
+import { AccountReferenceResolver } from './account-reference.resolver.js';
+import { StripePayload } from './stripe-payload.js';
+import { CheckoutFacts, checkoutChanges, snapshotChanges } from './subscription-ordering.js';
+import { SubscriptionChanges, SubscriptionRowWriter } from './subscription-row.writer.js';
+import { readSubscription } from './subscription-snapshot.js';
+import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
+import { answeredAtMs } from '../common/clock.js';
 
 /** What to write besides the subscription itself. */
 export interface AnswerOptions {

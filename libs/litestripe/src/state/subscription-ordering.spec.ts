@@ -1,6 +1,6 @@
-import { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity';
-import { CheckoutFacts, checkoutChanges, isNewerSnapshot, PaymentFacts, paymentChanges, snapshotChanges } from './subscription-ordering';
-import { STATUS_RANK, SubscriptionSnapshot } from './subscription-snapshot';
+import { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
+import { CheckoutFacts, checkoutChanges, isNewerSnapshot, PaymentFacts, paymentChanges, snapshotChanges } from './subscription-ordering.js';
+import { STATUS_RANK, SubscriptionSnapshot } from './subscription-snapshot.js';
 
 const T = 1_764_000_000;
 const at = (seconds: number) => new Date(seconds * 1000);

@@ -1,6 +1,6 @@
-import { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { SubscriptionChanges } from './subscription-row.writer';
-import { STATUS_RANK, SubscriptionSnapshot, TERMINAL_STATUSES } from './subscription-snapshot';
+import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { SubscriptionChanges } from './subscription-row.writer.js';
+import { STATUS_RANK, SubscriptionSnapshot, TERMINAL_STATUSES } from './subscription-snapshot.js';
 
 /**
  * Pure decisions: what one event may change on a row, given the row as it stands. Each event

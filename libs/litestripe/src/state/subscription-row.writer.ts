@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
-import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { StripeSubscription } from '../entities/stripe-subscription.entity';
-import { subscriptionFromDatabase } from '../entities/subscription-row.mapper';
-import { queryRows } from '../common/query-rows';
-import { sameValue } from '../common/same-value';
-import { CommittedChangesAnnouncer } from './committed-changes.announcer';
+import { EntityManager, EntityMetadata } from 'typeorm';
+import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import { subscriptionFromDatabase } from '../entities/subscription-row.mapper.js';
+import { queryRows } from '../common/query-rows.js';
+import { sameValue } from '../common/same-value.js';
+import { CommittedChangesAnnouncer } from './committed-changes.announcer.js';
+
+type ColumnMetadata = EntityMetadata['columns'][number];
 
 export type SubscriptionChanges = Partial<Omit<StripeSubscription, 'id' | 'createdAt' | 'updatedAt'>>;
 

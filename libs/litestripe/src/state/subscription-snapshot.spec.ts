@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { invoiceSubscriptionId } from '../webhook/handlers/invoice-event.handler';
-import { StripePayload } from './stripe-payload';
-import { PayloadRangeError } from '../errors/payload-range.error';
-import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot';
-import { UnreadablePayloadError } from '../errors/unreadable-payload.error';
+import { invoiceSubscriptionId } from '../webhook/handlers/invoice-event.handler.js';
+import { StripePayload } from './stripe-payload.js';
+import { PayloadRangeError } from '../errors/payload-range.error.js';
+import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot.js';
+import { UnreadablePayloadError } from '../errors/unreadable-payload.error.js';
 
 /**
  * `readSubscription` and `invoiceSubscriptionId` on the real payloads in test/fixtures/stripe (see

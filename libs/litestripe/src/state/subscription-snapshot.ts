@@ -1,7 +1,7 @@
-import { PauseBehavior, SubscriptionStatus } from '../entities/stripe-subscription.entity';
-import { dateOf, idOf, listOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from './stripe-payload';
-import { PayloadRangeError } from '../errors/payload-range.error';
-import { UnreadablePayloadError } from '../errors/unreadable-payload.error';
+import { PauseBehavior, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
+import { dateOf, idOf, listOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from './stripe-payload.js';
+import { PayloadRangeError } from '../errors/payload-range.error.js';
+import { UnreadablePayloadError } from '../errors/unreadable-payload.error.js';
 
 /** What a subscription payload says about the subscription, read from either API shape. */
 export interface SubscriptionSnapshot {

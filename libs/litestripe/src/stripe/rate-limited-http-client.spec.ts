@@ -1,9 +1,9 @@
 import { Agent } from 'node:http';
 import Stripe from 'stripe';
-import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory';
-import { StripeRateLimiter } from './stripe-rate-limiter';
-import { LogCapture } from './test-support/log-capture';
-import { serverError, StripeApiStub, tooManyRequests } from './test-support/stripe-api-stub';
+import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory.js';
+import { StripeRateLimiter } from './stripe-rate-limiter.js';
+import { LogCapture } from './test-support/log-capture.js';
+import { serverError, StripeApiStub, tooManyRequests } from './test-support/stripe-api-stub.js';
 
 const SECRET = 'sk_test_http_client_secret_0123456789';
 

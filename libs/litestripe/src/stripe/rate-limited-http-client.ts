@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
-import type { LitestripeClock } from '../common/litestripe-clock.interface';
-import { answeredAtMs, systemClock } from '../common/clock';
-import { StripeRateLimiter } from './stripe-rate-limiter';
-import { currentStripeRequestLane } from './stripe-request-lane';
-import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay';
+import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
+import { answeredAtMs, systemClock } from '../common/clock.js';
+import { StripeRateLimiter } from './stripe-rate-limiter.js';
+import { currentStripeRequestLane } from './stripe-request-lane.js';
+import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay.js';
 
 type MakeRequestArgs = Parameters<Stripe.HttpClient['makeRequest']>;
 

@@ -1,11 +1,11 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import Stripe from 'stripe';
-import type { ResolvedLitestripeOptions } from '../config/resolved-options';
-import { RateLimitedHttpClient } from './rate-limited-http-client';
-import { LITESTRIPE_STRIPE_API_VERSION } from './stripe-client.constants';
-import { resolveStripeClientOptions, STRIPE_CLIENT_DEFAULTS } from '../config/stripe-client-options.validator';
-import type { LitestripeClientOptions } from '../config/stripe-client-options.interface';
-import { StripeRateLimiter } from './stripe-rate-limiter';
+import type { ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { RateLimitedHttpClient } from './rate-limited-http-client.js';
+import { LITESTRIPE_STRIPE_API_VERSION } from './stripe-client.constants.js';
+import { resolveStripeClientOptions, STRIPE_CLIENT_DEFAULTS } from '../config/stripe-client-options.validator.js';
+import type { LitestripeClientOptions } from '../config/stripe-client-options.interface.js';
+import { StripeRateLimiter } from './stripe-rate-limiter.js';
 
 /** What the client factories read: the resolved module options plus the client's own (un-defaulted) options. */
 export type StripeClientFactoryOptions = Pick<

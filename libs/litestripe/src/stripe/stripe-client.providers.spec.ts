@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import { Test, type TestingModule } from '@nestjs/testing';
 import Stripe from 'stripe';
-import { LitestripeConfigError } from '../errors/litestripe-config.error';
-import { LITESTRIPE_OPTIONS } from '../config/resolved-options';
-import { LITESTRIPE_STRIPE_API_VERSION, STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants';
-import { getStripeClientToken, InjectStripeClient } from './stripe-client.decorator';
-import type { StripeClientFactoryOptions } from './stripe-client.factory';
-import { createStripeClientProviders } from './stripe-client.providers';
-import { StripeRateLimiter } from './stripe-rate-limiter';
-import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
-import { StripeApiStub } from './test-support/stripe-api-stub';
+import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { LITESTRIPE_OPTIONS } from '../config/resolved-options.js';
+import { LITESTRIPE_STRIPE_API_VERSION, STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants.js';
+import { getStripeClientToken, InjectStripeClient } from './stripe-client.decorator.js';
+import type { StripeClientFactoryOptions } from './stripe-client.factory.js';
+import { createStripeClientProviders } from './stripe-client.providers.js';
+import { StripeRateLimiter } from './stripe-rate-limiter.js';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
+import { StripeApiStub } from './test-support/stripe-api-stub.js';
 
 const SECRET = 'sk_test_providers_secret_0123456789';
 

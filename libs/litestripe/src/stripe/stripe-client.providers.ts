@@ -1,9 +1,9 @@
 import type { Provider } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { LITESTRIPE_OPTIONS } from '../config/resolved-options';
-import { LITESTRIPE_STRIPE_CLIENT } from './stripe-client.decorator';
-import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory';
-import { StripeRateLimiter } from './stripe-rate-limiter';
+import { LITESTRIPE_OPTIONS } from '../config/resolved-options.js';
+import { LITESTRIPE_STRIPE_CLIENT } from './stripe-client.decorator.js';
+import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory.js';
+import { StripeRateLimiter } from './stripe-rate-limiter.js';
 
 /**
  * Providers of the Stripe client: the `StripeRateLimiter` (which frees its timers and refuses

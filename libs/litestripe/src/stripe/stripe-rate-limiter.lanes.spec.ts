@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
-import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error';
-import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error';
-import { defaultLaneLimit, StripeRateLimiter, type StripeRateLimiterOptions } from './stripe-rate-limiter';
-import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
-import type { StripeRequestLane } from './stripe-request-lane';
-import { LogCapture } from './test-support/log-capture';
-import { MinimalRedisThrottlerStorage } from './test-support/redis-throttler-storage';
+import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error.js';
+import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error.js';
+import { defaultLaneLimit, StripeRateLimiter, type StripeRateLimiterOptions } from './stripe-rate-limiter.js';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
+import type { StripeRequestLane } from './stripe-request-lane.js';
+import { LogCapture } from './test-support/log-capture.js';
+import { MinimalRedisThrottlerStorage } from './test-support/redis-throttler-storage.js';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 /** Long enough that no slot frees while a test runs: what is granted and what waits is decided by counts alone. */

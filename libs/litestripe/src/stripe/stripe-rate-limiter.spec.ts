@@ -1,12 +1,12 @@
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type Stripe from 'stripe';
-import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory';
-import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error';
-import { StripeRateLimiter } from './stripe-rate-limiter';
-import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
-import { LogCapture } from './test-support/log-capture';
-import { budgetUse, maxInAnyWindow, recordingHttpClient } from './test-support/request-timing';
-import { StripeApiStub } from './test-support/stripe-api-stub';
+import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory.js';
+import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error.js';
+import { StripeRateLimiter } from './stripe-rate-limiter.js';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
+import { LogCapture } from './test-support/log-capture.js';
+import { budgetUse, maxInAnyWindow, recordingHttpClient } from './test-support/request-timing.js';
+import { StripeApiStub } from './test-support/stripe-api-stub.js';
 
 const SECRET = 'sk_test_limiter_secret_0123456789';
 

@@ -1,12 +1,12 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
-import { STRIPE_CLIENT_DEFAULTS } from '../config/stripe-client-options.validator';
-import { STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants';
-import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error';
-import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error';
-import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error';
-import type { StripeRequestLane } from './stripe-request-lane';
-import { ThrottlerStoreWithFallback } from './throttler-store-with-fallback';
+import { STRIPE_CLIENT_DEFAULTS } from '../config/stripe-client-options.validator.js';
+import { STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants.js';
+import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error.js';
+import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error.js';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
+import type { StripeRequestLane } from './stripe-request-lane.js';
+import { ThrottlerStoreWithFallback } from './throttler-store-with-fallback.js';
 
 export interface StripeRateLimiterOptions {
   /** Where requests are counted; shared by every instance of the app when it is shared (e.g. Redis). */

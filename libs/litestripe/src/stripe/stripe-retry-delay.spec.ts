@@ -1,4 +1,4 @@
-import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay';
+import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay.js';
 
 describe('stripe-retry-delay', () => {
   it('reads Retry-After as seconds or as an HTTP date', () => {

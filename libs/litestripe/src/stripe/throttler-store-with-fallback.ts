@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
-import { monotonicMs } from '../common/clock';
+import { monotonicMs } from '../common/clock.js';
 
 /**
  * A shared `ThrottlerStorage` (e.g. Redis) with an in-memory one that takes over for each call the

@@ -2,17 +2,17 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type Stripe from 'stripe';
-import { unixSeconds } from '../common/clock';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { StripeStateApplier } from '../state/stripe-state.applier';
-import { WebhookEventProcessor } from '../webhook/webhook-event.processor';
-import { ABORTED, settle, type Settled, untilAborted } from './sync-abort';
-import type { BackfillOptions, ReplayOptions, SyncRunOptions } from './sync-options.interface';
-import { rowsToUpgrade } from './rows-to-upgrade';
-import { SyncRun } from './sync-run';
-import type { SyncSummary } from './sync-summary';
-import { describeError } from '../common/describe-error';
+import { unixSeconds } from '../common/clock.js';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { StripeStateApplier } from '../state/stripe-state.applier.js';
+import { WebhookEventProcessor } from '../webhook/webhook-event.processor.js';
+import { ABORTED, settle, type Settled, untilAborted } from './sync-abort.js';
+import type { BackfillOptions, ReplayOptions, SyncRunOptions } from './sync-options.interface.js';
+import { rowsToUpgrade } from './rows-to-upgrade.js';
+import { SyncRun } from './sync-run.js';
+import type { SyncSummary } from './sync-summary.js';
+import { describeError } from '../common/describe-error.js';
 
 /** Stripe's largest page. */
 const PAGE_SIZE = 100;

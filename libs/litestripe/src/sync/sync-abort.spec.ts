@@ -1,4 +1,4 @@
-import { ABORTED, settle, untilAborted } from './sync-abort';
+import { ABORTED, settle, untilAborted } from './sync-abort.js';
 
 describe('untilAborted', () => {
   it('gives the result when no signal fires', async () => {

@@ -1,5 +1,5 @@
-import { SyncUsageError } from '../errors/sync-usage.error';
-import { parseSyncArgs } from './sync-cli.args';
+import { SyncUsageError } from '../errors/sync-usage.error.js';
+import { parseSyncArgs } from './sync-cli.args.js';
 
 describe('parseSyncArgs', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { SyncUsageError } from '../errors/sync-usage.error';
+import { SyncUsageError } from '../errors/sync-usage.error.js';
 
 /** What the command line asks for. */
 export type SyncCommand =

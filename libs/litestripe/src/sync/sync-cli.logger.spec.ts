@@ -1,5 +1,5 @@
-import { SyncCliLogger } from './sync-cli.logger';
-import { SyncProgressRenderer } from './sync-progress.renderer';
+import { SyncCliLogger } from './sync-cli.logger.js';
+import { SyncProgressRenderer } from './sync-progress.renderer.js';
 
 describe('SyncCliLogger', () => {
   const written: string[] = [];

@@ -1,5 +1,5 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
-import type { SyncProgressRenderer } from './sync-progress.renderer';
+import type { SyncProgressRenderer } from './sync-progress.renderer.js';
 
 const QUIET: LogLevel[] = ['fatal', 'error', 'warn'];
 const VERBOSE: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug'];

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { stopOnSignals } from './sync-cli.signals';
+import { stopOnSignals } from './sync-cli.signals.js';
 
 describe('stopOnSignals', () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('aborts at the first %s and quits at the second', (signal) => {

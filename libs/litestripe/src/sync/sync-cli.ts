@@ -1,16 +1,16 @@
 import type { DynamicModule, INestApplicationContext, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { SyncUsageError } from '../errors/sync-usage.error';
-import { parseSyncArgs, SYNC_USAGE, type SyncCliArgs, type SyncCommand } from './sync-cli.args';
-import { SyncCliLogger } from './sync-cli.logger';
-import { stopOnSignals, type SignalSource } from './sync-cli.signals';
-import type { SyncProgress } from './sync-options.interface';
-import { SyncProgressRenderer, type OutputStream } from './sync-progress.renderer';
-import { resolveSyncService } from './sync-service.resolver';
-import type { SubscriptionSyncService } from './subscription-sync.service';
-import type { SyncSummary } from './sync-summary';
-import { renderSyncSummary } from './sync-summary.table';
-import { errorMessage } from '../common/describe-error';
+import { SyncUsageError } from '../errors/sync-usage.error.js';
+import { parseSyncArgs, SYNC_USAGE, type SyncCliArgs, type SyncCommand } from './sync-cli.args.js';
+import { SyncCliLogger } from './sync-cli.logger.js';
+import { stopOnSignals, type SignalSource } from './sync-cli.signals.js';
+import type { SyncProgress } from './sync-options.interface.js';
+import { SyncProgressRenderer, type OutputStream } from './sync-progress.renderer.js';
+import { resolveSyncService } from './sync-service.resolver.js';
+import type { SubscriptionSyncService } from './subscription-sync.service.js';
+import type { SyncSummary } from './sync-summary.js';
+import { renderSyncSummary } from './sync-summary.table.js';
+import { errorMessage } from '../common/describe-error.js';
 
 /** Exit codes of {@link runLitestripeSync}. */
 export const SYNC_EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;

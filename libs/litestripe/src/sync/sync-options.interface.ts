@@ -1,4 +1,4 @@
-import type { SyncSummary } from './sync-summary';
+import type { SyncSummary } from './sync-summary.js';
 
 /** Where a run stands, handed to `onProgress` after each item. */
 export interface SyncProgress {

@@ -1,5 +1,5 @@
-import { emptySyncSummary, type SyncSummary } from './sync-summary';
-import { formatDuration, SyncProgressRenderer } from './sync-progress.renderer';
+import { emptySyncSummary, type SyncSummary } from './sync-summary.js';
+import { formatDuration, SyncProgressRenderer } from './sync-progress.renderer.js';
 
 class Screen {
   readonly chunks: string[] = [];

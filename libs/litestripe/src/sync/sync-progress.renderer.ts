@@ -1,5 +1,5 @@
-import type { SyncProgress } from './sync-options.interface';
-import { SYNC_COUNTERS, type SyncSummary } from './sync-summary';
+import type { SyncProgress } from './sync-options.interface.js';
+import { SYNC_COUNTERS, type SyncSummary } from './sync-summary.js';
 
 /** Where the CLI writes: `process.stdout` or anything shaped like it. */
 export interface OutputStream {

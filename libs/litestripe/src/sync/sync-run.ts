@@ -1,5 +1,5 @@
-import type { SyncRunOptions } from './sync-options.interface';
-import { emptySyncSummary, type SyncCounter, type SyncSummary } from './sync-summary';
+import type { SyncRunOptions } from './sync-options.interface.js';
+import { emptySyncSummary, type SyncCounter, type SyncSummary } from './sync-summary.js';
 
 /** The state of one sync run: its counts, its expected total, its signal and its progress callback. */
 export class SyncRun {

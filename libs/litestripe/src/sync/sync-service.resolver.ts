@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { SubscriptionSyncService } from './subscription-sync.service';
-import { errorMessage } from '../common/describe-error';
+import { SubscriptionSyncService } from './subscription-sync.service.js';
+import { errorMessage } from '../common/describe-error.js';
 
 /** The app's `SubscriptionSyncService`, or an error that says which module to pass. */
 export function resolveSyncService(app: INestApplicationContext): SubscriptionSyncService {

@@ -1,5 +1,5 @@
-import { emptySyncSummary } from './sync-summary';
-import { renderSyncSummary } from './sync-summary.table';
+import { emptySyncSummary } from './sync-summary.js';
+import { renderSyncSummary } from './sync-summary.table.js';
 
 describe('renderSyncSummary', () => {
   it('lists every counter, aligned, under how the run ended', () => {

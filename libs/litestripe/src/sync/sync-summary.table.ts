@@ -1,4 +1,4 @@
-import { SYNC_COUNTERS, handledItems, type SyncSummary } from './sync-summary';
+import { SYNC_COUNTERS, handledItems, type SyncSummary } from './sync-summary.js';
 
 /**
  * The summary the CLI ends with: how the run ended, then one row per counter.

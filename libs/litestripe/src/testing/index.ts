@@ -1,3 +1,3 @@
-export * from './stripe-event.builder';
-export * from './webhook-signature';
-export * from './fake-stripe';
+export * from './stripe-event.builder.js';
+export * from './webhook-signature.js';
+export * from './fake-stripe/index.js';

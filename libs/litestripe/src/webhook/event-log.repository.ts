@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type Stripe from 'stripe';
-import { EventOutcome } from '../entities/stripe-event-log.entity';
-import { queryRows } from '../common/query-rows';
-import { LockedRow, subscriptionFromRow } from '../state/subscription-row.writer';
-import { describeError, MAX_STORED_ERROR_LENGTH } from '../common/describe-error';
+import { EventOutcome } from '../entities/stripe-event-log.entity.js';
+import { queryRows } from '../common/query-rows.js';
+import { LockedRow, subscriptionFromRow } from '../state/subscription-row.writer.js';
+import { describeError, MAX_STORED_ERROR_LENGTH } from '../common/describe-error.js';
 
 const CLAIMED = '__litestripe_claimed';
 const PURGE_BATCH = 5000;

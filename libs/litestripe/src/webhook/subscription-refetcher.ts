@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { InjectStripeClient } from '../stripe/stripe-client.decorator';
-import { inRefreshLane } from '../stripe/stripe-request-lane';
-import { StripePayload } from '../state/stripe-payload';
-import { answerTime } from '../state/subscription-object.applier';
-import { readSubscription, SubscriptionSnapshot } from '../state/subscription-snapshot';
-import { errorMessage } from '../common/describe-error';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { inRefreshLane } from '../stripe/stripe-request-lane.js';
+import { StripePayload } from '../state/stripe-payload.js';
+import { answerTime } from '../state/subscription-object.applier.js';
+import { readSubscription, SubscriptionSnapshot } from '../state/subscription-snapshot.js';
+import { errorMessage } from '../common/describe-error.js';
 
 /** What Stripe says a subscription is now, and when it said so. */
 export interface FetchedSubscription {

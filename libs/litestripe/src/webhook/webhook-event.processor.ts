@@ -2,20 +2,20 @@ import { BadRequestException, Inject, Injectable, InternalServerErrorException, 
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { EventOutcome } from '../entities/stripe-event-log.entity';
-import { LitestripeEvents } from '../events/litestripe-events';
-import { isDatabaseUnavailable } from '../common/database-unavailable';
-import { outOfScope, OutOfScopeWarnings } from './event-scope';
-import { PayloadRangeError } from '../errors/payload-range.error';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
-import { EventLogRepository } from './event-log.repository';
-import { CheckoutEventHandler } from './handlers/checkout-event.handler';
-import { InvoiceEventHandler } from './handlers/invoice-event.handler';
-import { SubscriptionEventHandler } from './handlers/subscription-event.handler';
-import { WebhookEventHandler } from './handlers/webhook-event-handler';
-import { describeError } from '../common/describe-error';
+import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads.js';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { EventOutcome } from '../entities/stripe-event-log.entity.js';
+import { LitestripeEvents } from '../events/litestripe-events.js';
+import { isDatabaseUnavailable } from '../common/database-unavailable.js';
+import { outOfScope, OutOfScopeWarnings } from './event-scope.js';
+import { PayloadRangeError } from '../errors/payload-range.error.js';
+import { DomainEventPublisher } from '../events/domain-event.publisher.js';
+import { EventLogRepository } from './event-log.repository.js';
+import { CheckoutEventHandler } from './handlers/checkout-event.handler.js';
+import { InvoiceEventHandler } from './handlers/invoice-event.handler.js';
+import { SubscriptionEventHandler } from './handlers/subscription-event.handler.js';
+import { WebhookEventHandler } from './handlers/webhook-event-handler.js';
+import { describeError } from '../common/describe-error.js';
 
 /**
  * What became of one delivery: applied (`processed`, or `link_conflict` when it named another

@@ -1,6 +1,6 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
 
 /**
  * The one place a webhook delivery becomes a trusted event: it checks `Stripe-Signature` on the

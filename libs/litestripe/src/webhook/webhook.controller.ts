@@ -16,9 +16,9 @@ import {
 } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options';
-import { DeliveryOutcome, WebhookEventProcessor } from './webhook-event.processor';
-import { WebhookSignatureVerifier } from './webhook-signature.verifier';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { DeliveryOutcome, WebhookEventProcessor } from './webhook-event.processor.js';
+import { WebhookSignatureVerifier } from './webhook-signature.verifier.js';
 
 /** The parts of an Express or Fastify request the webhook reads. */
 interface WebhookRequest {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { OutboxRepository } from './outbox.repository';
-import { errorMessage } from '../../common/describe-error';
+import { OutboxRepository } from './outbox.repository.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 const FLUSH_AFTER_MS = 20;
 const FLUSH_AT = 200;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { StripeSubscription } from '../../entities/stripe-subscription.entity';
-import { CheckoutCompletedEvent, OrphanClaimedEvent, PaymentEvent, PaymentOrphanedEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from '../litestripe-event.payloads';
-import { LitestripeEvents } from '../litestripe-events';
+import { StripeSubscription } from '../../entities/stripe-subscription.entity.js';
+import { CheckoutCompletedEvent, OrphanClaimedEvent, PaymentEvent, PaymentOrphanedEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from '../litestripe-event.payloads.js';
+import { LitestripeEvents } from '../litestripe-events.js';
 
 type Json = Record<string, any>;
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
-import { InjectEventEmitter } from '../event-emitter.provider';
-import { DeliveredMarksBuffer } from './delivered-marks.buffer';
-import { OutboxRepository } from './outbox.repository';
-import { describeError } from '../../common/describe-error';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
+import { InjectEventEmitter } from '../event-emitter.provider.js';
+import { DeliveredMarksBuffer } from './delivered-marks.buffer.js';
+import { OutboxRepository } from './outbox.repository.js';
+import { describeError } from '../../common/describe-error.js';
 
 export interface DispatchableEvent {
   id: string;

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
-import { DomainEventCodec } from './domain-event.codec';
-import { DeliveredMarksBuffer } from './delivered-marks.buffer';
-import { DomainEventDispatcher } from './domain-event.dispatcher';
-import { OutboxRepository } from './outbox.repository';
-import { errorMessage } from '../../common/describe-error';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
+import { DomainEventCodec } from './domain-event.codec.js';
+import { DeliveredMarksBuffer } from './delivered-marks.buffer.js';
+import { DomainEventDispatcher } from './domain-event.dispatcher.js';
+import { OutboxRepository } from './outbox.repository.js';
+import { errorMessage } from '../../common/describe-error.js';
 
 /**
  * Dispatches what no one delivered: entries left by a crash between commit and dispatch, and

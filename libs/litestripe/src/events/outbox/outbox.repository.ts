@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
-import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity';
-import { queryRows } from '../../common/query-rows';
-import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
-import { daysBefore } from '../../common/clock';
+import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity.js';
+import { queryRows } from '../../common/query-rows.js';
+import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error.js';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
+import { daysBefore } from '../../common/clock.js';
 
 export interface OutboxRecord {
   id: string;

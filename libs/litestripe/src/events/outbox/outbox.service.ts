@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity';
-import { OutboxPoller } from './outbox.poller';
-import { OutboxRepository } from './outbox.repository';
+import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity.js';
+import { OutboxPoller } from './outbox.poller.js';
+import { OutboxRepository } from './outbox.repository.js';
 
 /** For operators: domain events whose listeners kept failing, and a way to send them again. */
 @Injectable()

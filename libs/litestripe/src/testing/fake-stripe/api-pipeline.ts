@@ -1,15 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import { FakeStripeApiError, idempotencyInFlight, idempotencyMismatch, internalError, invalidRequest, unrecognizedUrl } from './api-error';
-import { authenticate } from './auth';
-import { expandResponse } from './expand';
-import type { FakeStripeContext } from './fake-stripe.context';
-import type { RecordedRequest } from './fake-stripe.options';
-import { type Answer, errorAnswer, faultAnswer } from './fault-answers';
-import type { FaultQueue } from './fault-queue';
-import type { FormParams } from './form-body.parser';
-import type { IdempotencyCache } from './idempotency-cache';
-import { expandPaths } from './request-params';
-import type { HttpMethod, Router } from './router';
+import { FakeStripeApiError, idempotencyInFlight, idempotencyMismatch, internalError, invalidRequest, unrecognizedUrl } from './api-error.js';
+import { authenticate } from './auth.js';
+import { expandResponse } from './expand.js';
+import type { FakeStripeContext } from './fake-stripe.context.js';
+import type { RecordedRequest } from './fake-stripe.options.js';
+import { type Answer, errorAnswer, faultAnswer } from './fault-answers.js';
+import type { FaultQueue } from './fault-queue.js';
+import type { FormParams } from './form-body.parser.js';
+import type { IdempotencyCache } from './idempotency-cache.js';
+import { expandPaths } from './request-params.js';
+import type { HttpMethod, Router } from './router.js';
 
 export interface ApiPipelineDeps {
   ctx: FakeStripeContext;

@@ -1,4 +1,4 @@
-import { unauthorized } from './api-error';
+import { unauthorized } from './api-error.js';
 
 const KEY_SHAPE = /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/;
 

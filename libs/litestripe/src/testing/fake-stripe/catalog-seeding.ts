@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import type { FakeStripeContext } from './fake-stripe.context';
-import { buildPrice, type RecurringInterval } from './objects/price.object';
-import { buildProduct } from './objects/product.object';
+import type { FakeStripeContext } from './fake-stripe.context.js';
+import { buildPrice, type RecurringInterval } from './objects/price.object.js';
+import { buildProduct } from './objects/product.object.js';
 
 export interface SeedPriceOptions {
   /** Minor units; default 2000. */

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import type { FakeClock } from './fake-clock';
-import type { FakeStripeStore } from './fake-stripe.store';
-import { buildEvent } from './objects/event.object';
+import type { FakeClock } from './fake-clock.js';
+import type { FakeStripeStore } from './fake-stripe.store.js';
+import { buildEvent } from './objects/event.object.js';
 
 /** Events caused by a test helper or by simulated time rather than by an API request. */
 export const AUTOMATIC: Stripe.Event.Request = { id: null, idempotency_key: null };

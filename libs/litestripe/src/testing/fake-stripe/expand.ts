@@ -1,7 +1,7 @@
-import { invalidRequest } from './api-error';
-import type { FakeStripeContext } from './fake-stripe.context';
-import { buildDeletedCustomer } from './objects/customer.object';
-import { checkoutLineItems } from './objects/checkout-session.object';
+import { invalidRequest } from './api-error.js';
+import type { FakeStripeContext } from './fake-stripe.context.js';
+import { buildDeletedCustomer } from './objects/customer.object.js';
+import { checkoutLineItems } from './objects/checkout-session.object.js';
 
 const MAX_DEPTH = 4;
 

@@ -1,6 +1,6 @@
-import type { EventRecorder } from './event-recorder';
-import type { FakeClock } from './fake-clock';
-import type { FakeStripeStore } from './fake-stripe.store';
+import type { EventRecorder } from './event-recorder.js';
+import type { FakeClock } from './fake-clock.js';
+import type { FakeStripeStore } from './fake-stripe.store.js';
 
 /** What route handlers and billing simulations share. */
 export interface FakeStripeContext {

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import { FakeStripe } from './fake-stripe.server';
-import { rejectionOf, stripeClient } from './spec-helpers';
+import { FakeStripe } from './fake-stripe.server.js';
+import { rejectionOf, stripeClient } from './spec-helpers.js';
 
 const SECRET = 'whsec_test_secret';
 

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { FakeStripe } from './fake-stripe.server';
-import { stripeClient } from './spec-helpers';
+import { FakeStripe } from './fake-stripe.server.js';
+import { stripeClient } from './spec-helpers.js';
 
 const DAY = 86_400;
 /** 2027-01-15T00:00:00Z: months from here have 28-31 days, which the period maths must respect. */

@@ -1,5 +1,5 @@
-import type { ClockSource } from './fake-clock';
-import type { FormParams } from './form-body.parser';
+import type { ClockSource } from './fake-clock.js';
+import type { FormParams } from './form-body.parser.js';
 
 export interface WebhookEndpoint {
   url: string;

@@ -1,13 +1,13 @@
 import Stripe from 'stripe';
-import { ApiPipeline } from './api-pipeline';
-import { completeCheckoutSession, type CompletedCheckout, type CompleteCheckoutOptions } from './billing/checkout-completion';
-import { runDueBilling } from './billing/renewal';
-import { seedSubscriptions, type SeededSubscription, type SeedSubscriptionsOptions } from './billing/seeding';
-import { applySubscriptionPatch, type SubscriptionPatch } from './billing/subscription-patch';
-import { seedPrice, type SeedPriceOptions } from './catalog-seeding';
-import { EventRecorder } from './event-recorder';
-import { FakeClock } from './fake-clock';
-import type { FakeStripeContext } from './fake-stripe.context';
+import { ApiPipeline } from './api-pipeline.js';
+import { completeCheckoutSession, type CompletedCheckout, type CompleteCheckoutOptions } from './billing/checkout-completion.js';
+import { runDueBilling } from './billing/renewal.js';
+import { seedSubscriptions, type SeededSubscription, type SeedSubscriptionsOptions } from './billing/seeding.js';
+import { applySubscriptionPatch, type SubscriptionPatch } from './billing/subscription-patch.js';
+import { seedPrice, type SeedPriceOptions } from './catalog-seeding.js';
+import { EventRecorder } from './event-recorder.js';
+import { FakeClock } from './fake-clock.js';
+import type { FakeStripeContext } from './fake-stripe.context.js';
 import type {
   FailureOptions,
   FakeStripeOptions,
@@ -17,17 +17,17 @@ import type {
   RateLimitOptions,
   RecordedRequest,
   WebhookEndpoint,
-} from './fake-stripe.options';
-import { FakeStripeStore } from './fake-stripe.store';
-import { FaultQueue } from './fault-queue';
-import { createRequestHandler } from './http-entry';
-import { HttpListener, LOOPBACK } from './http-listener';
-import { IdempotencyCache } from './idempotency-cache';
-import { type ResourceView, viewOf } from './resource-view';
-import { apiRoutes } from './routes';
-import { Router } from './router';
-import { type DeliveryResult, deliverEvent } from './webhook-delivery';
-import { type WebhookAttempt, WebhookDispatcher } from './webhook-dispatcher';
+} from './fake-stripe.options.js';
+import { FakeStripeStore } from './fake-stripe.store.js';
+import { FaultQueue } from './fault-queue.js';
+import { createRequestHandler } from './http-entry.js';
+import { HttpListener, LOOPBACK } from './http-listener.js';
+import { IdempotencyCache } from './idempotency-cache.js';
+import { type ResourceView, viewOf } from './resource-view.js';
+import { apiRoutes } from './routes/index.js';
+import { Router } from './router.js';
+import { type DeliveryResult, deliverEvent } from './webhook-delivery.js';
+import { type WebhookAttempt, WebhookDispatcher } from './webhook-dispatcher.js';
 
 /** The result of a scripted change: the new state and the events Stripe would have emitted for it. */
 export interface ScriptedChange<T> {

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { FakeStripe } from './fake-stripe.server';
-import { rejectionOf, stripeClient } from './spec-helpers';
+import { FakeStripe } from './fake-stripe.server.js';
+import { rejectionOf, stripeClient } from './spec-helpers.js';
 
 interface ErrorBody {
   error: { type: string; message: string };

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { Collection } from './collection';
-import type { CheckoutLine } from './objects/checkout-session.object';
+import { Collection } from './collection.js';
+import type { CheckoutLine } from './objects/checkout-session.object.js';
 
 /** What a checkout session needs at completion that Stripe does not show on the session itself. */
 export interface CheckoutSetup {

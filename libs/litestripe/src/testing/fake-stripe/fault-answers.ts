@@ -1,5 +1,5 @@
-import type { StripeErrorBody } from './api-error';
-import type { Fault } from './fault-queue';
+import type { StripeErrorBody } from './api-error.js';
+import type { Fault } from './fault-queue.js';
 
 export interface Answer {
   status: number;

@@ -1,4 +1,4 @@
-import type { FailureOptions, FaultMatch, HangOptions, RateLimitOptions } from './fake-stripe.options';
+import type { FailureOptions, FaultMatch, HangOptions, RateLimitOptions } from './fake-stripe.options.js';
 
 export type Fault =
   | { kind: 'rate_limit'; options: RateLimitOptions }

@@ -1,4 +1,4 @@
-import { mergeFormParams, parseFormBody } from './form-body.parser';
+import { mergeFormParams, parseFormBody } from './form-body.parser.js';
 
 describe('parseFormBody', () => {
   it('decodes nested bracket notation into objects and arrays', () => {

@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
-import { FakeStripeApiError } from './api-error';
-import { completeCheckoutSession } from './billing/checkout-completion';
-import { changeSubscription, setCancelAtPeriodEnd } from './billing/subscription-change';
-import { AUTOMATIC } from './event-recorder';
-import type { Answer } from './fault-answers';
-import type { FakeStripeContext } from './fake-stripe.context';
-import type { FormParams } from './form-body.parser';
+import { FakeStripeApiError } from './api-error.js';
+import { completeCheckoutSession } from './billing/checkout-completion.js';
+import { changeSubscription, setCancelAtPeriodEnd } from './billing/subscription-change.js';
+import { AUTOMATIC } from './event-recorder.js';
+import type { Answer } from './fault-answers.js';
+import type { FakeStripeContext } from './fake-stripe.context.js';
+import type { FormParams } from './form-body.parser.js';
 
 /**
  * Minimal stand-ins for Stripe's hosted Checkout and customer portal, so a browser (or the demo

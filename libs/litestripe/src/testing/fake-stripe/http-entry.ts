@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ApiPipeline, header } from './api-pipeline';
-import type { FakeStripeContext } from './fake-stripe.context';
-import type { RecordedRequest } from './fake-stripe.options';
-import { mergeFormParams, parseFormBody } from './form-body.parser';
-import { hostedPage } from './hosted-pages';
-import { readBody, writeAnswer } from './http-exchange';
-import { requestId } from './ids';
+import { type ApiPipeline, header } from './api-pipeline.js';
+import type { FakeStripeContext } from './fake-stripe.context.js';
+import type { RecordedRequest } from './fake-stripe.options.js';
+import { mergeFormParams, parseFormBody } from './form-body.parser.js';
+import { hostedPage } from './hosted-pages.js';
+import { readBody, writeAnswer } from './http-exchange.js';
+import { requestId } from './ids.js';
 
 export interface HttpEntryDeps {
   pipeline: ApiPipeline;

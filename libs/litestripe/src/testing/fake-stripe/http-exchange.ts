@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Answer } from './fault-answers';
+import type { Answer } from './fault-answers.js';
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 

@@ -1,4 +1,4 @@
-export { FakeStripe, type ScriptedChange, type StripeClientConfig } from './fake-stripe.server';
+export { FakeStripe, type ScriptedChange, type StripeClientConfig } from './fake-stripe.server.js';
 export type {
   FailureOptions,
   FakeStripeOptions,
@@ -9,14 +9,14 @@ export type {
   RateLimitOptions,
   RecordedRequest,
   WebhookEndpoint,
-} from './fake-stripe.options';
-export type { CompletedCheckout, CompleteCheckoutOptions } from './billing/checkout-completion';
-export type { SeededSubscription, SeedSubscriptionsOptions } from './billing/seeding';
-export type { SubscriptionPatch } from './billing/subscription-patch';
-export type { SeedPriceOptions } from './catalog-seeding';
-export type { ClockSource } from './fake-clock';
-export type { ResourceView } from './resource-view';
-export type { DeliveryResult } from './webhook-delivery';
-export type { WebhookAttempt } from './webhook-dispatcher';
-export { FakeStripeApiError, type StripeErrorBody } from './api-error';
-export { parseFormBody, type FormParams, type FormValue } from './form-body.parser';
+} from './fake-stripe.options.js';
+export type { CompletedCheckout, CompleteCheckoutOptions } from './billing/checkout-completion.js';
+export type { SeededSubscription, SeedSubscriptionsOptions } from './billing/seeding.js';
+export type { SubscriptionPatch } from './billing/subscription-patch.js';
+export type { SeedPriceOptions } from './catalog-seeding.js';
+export type { ClockSource } from './fake-clock.js';
+export type { ResourceView } from './resource-view.js';
+export type { DeliveryResult } from './webhook-delivery.js';
+export type { WebhookAttempt } from './webhook-dispatcher.js';
+export { FakeStripeApiError, type StripeErrorBody } from './api-error.js';
+export { parseFormBody, type FormParams, type FormValue } from './form-body.parser.js';

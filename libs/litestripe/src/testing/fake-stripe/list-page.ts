@@ -1,7 +1,7 @@
-import { invalidRequest, resourceMissing } from './api-error';
-import type { Collection, PageRequest } from './collection';
-import type { FormParams } from './form-body.parser';
-import { optionalInteger, optionalString } from './request-params';
+import { invalidRequest, resourceMissing } from './api-error.js';
+import type { Collection, PageRequest } from './collection.js';
+import type { FormParams } from './form-body.parser.js';
+import { optionalInteger, optionalString } from './request-params.js';
 
 /** Stripe's list envelope. */
 export interface ListObject<T> {

@@ -1,6 +1,6 @@
-import { parameterInvalid } from './api-error';
-import type { FormValue } from './form-body.parser';
-import { isFormParams, optionalInteger } from './request-params';
+import { parameterInvalid } from './api-error.js';
+import type { FormValue } from './form-body.parser.js';
+import { isFormParams, optionalInteger } from './request-params.js';
 
 /** A parsed `created=…` or `created[gte]=…` filter. */
 export interface RangeFilter {

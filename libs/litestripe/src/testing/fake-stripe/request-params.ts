@@ -1,5 +1,5 @@
-import { invalidRequest, parameterInvalid, parameterMissing } from './api-error';
-import type { FormParams, FormValue } from './form-body.parser';
+import { invalidRequest, parameterInvalid, parameterMissing } from './api-error.js';
+import type { FormParams, FormValue } from './form-body.parser.js';
 
 /** Stripe names nested params `parent[child]`; readers take the parent prefix to name them right in errors. */
 export function paramName(key: string, prefix?: string): string {

@@ -1,4 +1,4 @@
-import type { Collection } from './collection';
+import type { Collection } from './collection.js';
 
 /** Read access for tests. Objects are copies: change state through the API or the fake's helpers. */
 export interface ResourceView<T> {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { FakeStripeContext } from './fake-stripe.context';
-import type { FormParams } from './form-body.parser';
+import type { FakeStripeContext } from './fake-stripe.context.js';
+import type { FormParams } from './form-body.parser.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 

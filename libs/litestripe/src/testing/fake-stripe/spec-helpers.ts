@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { FakeStripe } from './fake-stripe.server';
+import type { FakeStripe } from './fake-stripe.server.js';
 
 /** A real stripe client pointed at the fake; retries off unless asked, so failures surface. */
 export function stripeClient(fake: FakeStripe, config: Omit<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> = {}, key = 'sk_test_fake'): Stripe {

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { WebhookEndpoint } from './fake-stripe.options';
-import { deliverEvent } from './webhook-delivery';
+import type { WebhookEndpoint } from './fake-stripe.options.js';
+import { deliverEvent } from './webhook-delivery.js';
 
 /** One automatic delivery attempt. `status` is null when the endpoint could not be reached. */
 export interface WebhookAttempt {

@@ -1,19 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
-import { OrphanReason } from '../../entities/orphaned-payment.entity';
-import { CheckoutCompletedEvent, domainEventId, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
-import { LitestripeEvents } from '../../events/litestripe-events';
-import { linkConflictEvent, subscriptionTransitions } from '../../events/subscription-transitions';
-import { filterMetadata } from '../../common/account-reference';
-import { storedRejectedReference } from '../../common/rejected-reference';
-import { OrphanedPaymentWriter } from '../../state/orphaned-payment.writer';
-import { checkoutChanges } from '../../state/subscription-ordering';
-import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer';
-import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from '../../state/stripe-payload';
-import { AccountReferenceResolver } from '../../state/account-reference.resolver';
-import { WebhookEventHandler } from './webhook-event-handler';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
+import { OrphanReason } from '../../entities/orphaned-payment.entity.js';
+import { CheckoutCompletedEvent, domainEventId, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads.js';
+import { LitestripeEvents } from '../../events/litestripe-events.js';
+import { linkConflictEvent, subscriptionTransitions } from '../../events/subscription-transitions.js';
+import { filterMetadata } from '../../common/account-reference.js';
+import { storedRejectedReference } from '../../common/rejected-reference.js';
+import { OrphanedPaymentWriter } from '../../state/orphaned-payment.writer.js';
+import { checkoutChanges } from '../../state/subscription-ordering.js';
+import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer.js';
+import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from '../../state/stripe-payload.js';
+import { AccountReferenceResolver } from '../../state/account-reference.resolver.js';
+import { WebhookEventHandler } from './webhook-event-handler.js';
 
 interface PreparedCheckout {
   sessionId: string;

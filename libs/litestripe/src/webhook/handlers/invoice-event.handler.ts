@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
-import { domainEventId, PaymentEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
-import { LitestripeEvents } from '../../events/litestripe-events';
-import { PaymentFacts, paymentChanges } from '../../state/subscription-ordering';
-import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer';
-import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../../state/stripe-payload';
-import { WebhookEventHandler } from './webhook-event-handler';
+import { domainEventId, PaymentEvent, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads.js';
+import { LitestripeEvents } from '../../events/litestripe-events.js';
+import { PaymentFacts, paymentChanges } from '../../state/subscription-ordering.js';
+import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer.js';
+import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../../state/stripe-payload.js';
+import { WebhookEventHandler } from './webhook-event-handler.js';
 
 interface PreparedPayment extends PaymentFacts {
   subscriptionId: string;

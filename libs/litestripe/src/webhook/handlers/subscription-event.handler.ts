@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options';
-import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
-import { LitestripeEvents } from '../../events/litestripe-events';
-import { linkConflictEvent, subscriptionEvent, subscriptionTransitions } from '../../events/subscription-transitions';
-import { filterMetadata } from '../../common/account-reference';
-import { isSameSecondConflict, snapshotChanges } from '../../state/subscription-ordering';
-import { SubscriptionRefetcher } from '../subscription-refetcher';
-import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer';
-import { readSubscription, SubscriptionSnapshot, TERMINAL_STATUSES } from '../../state/subscription-snapshot';
-import { UnreadablePayloadError } from '../../errors/unreadable-payload.error';
-import { StripePayload } from '../../state/stripe-payload';
-import { AccountReferenceResolver } from '../../state/account-reference.resolver';
-import { WebhookEventHandler } from './webhook-event-handler';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
+import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads.js';
+import { LitestripeEvents } from '../../events/litestripe-events.js';
+import { linkConflictEvent, subscriptionEvent, subscriptionTransitions } from '../../events/subscription-transitions.js';
+import { filterMetadata } from '../../common/account-reference.js';
+import { isSameSecondConflict, snapshotChanges } from '../../state/subscription-ordering.js';
+import { SubscriptionRefetcher } from '../subscription-refetcher.js';
+import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer.js';
+import { readSubscription, SubscriptionSnapshot, TERMINAL_STATUSES } from '../../state/subscription-snapshot.js';
+import { UnreadablePayloadError } from '../../errors/unreadable-payload.error.js';
+import { StripePayload } from '../../state/stripe-payload.js';
+import { AccountReferenceResolver } from '../../state/account-reference.resolver.js';
+import { WebhookEventHandler } from './webhook-event-handler.js';
 
 interface PreparedSubscription {
   snapshot: SubscriptionSnapshot;

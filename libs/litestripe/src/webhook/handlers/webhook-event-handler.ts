@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { EntityManager } from 'typeorm';
-import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads';
-import { LockedRow } from '../../state/subscription-row.writer';
+import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads.js';
+import { LockedRow } from '../../state/subscription-row.writer.js';
 
 /**
  * Handles some Stripe event types. `prepare` reads the payload and runs host hooks before the

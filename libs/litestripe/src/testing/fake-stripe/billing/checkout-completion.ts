@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
-import { invalidRequest, resourceMissing } from '../api-error';
-import { AUTOMATIC } from '../event-recorder';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { buildCustomer } from '../objects/customer.object';
-import { createSubscription } from './subscription-create';
+import { invalidRequest, resourceMissing } from '../api-error.js';
+import { AUTOMATIC } from '../event-recorder.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { buildCustomer } from '../objects/customer.object.js';
+import { createSubscription } from './subscription-create.js';
 
 export interface CompleteCheckoutOptions {
   /** The email the customer types in; defaults to `customer_email` or a generated address. */

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { buildSubscriptionInvoice } from '../objects/invoice.object';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { buildSubscriptionInvoice } from '../objects/invoice.object.js';
 
 /** How a simulated invoice ends: paid, declined, or handled per `pause_collection.behavior`. */
 export type InvoiceOutcome = 'paid' | 'payment_failed' | 'void' | 'uncollectible' | 'draft';

@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
-import { AUTOMATIC } from '../event-recorder';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { periodEndAfter } from './billing-period';
-import { draftSubscriptionInvoice, type InvoiceOutcome, settleInvoice } from './invoicing';
-import { changeSubscription, currentPeriodEnd, setPeriod } from './subscription-change';
-import { endSubscription } from './subscription-end';
-import { notifyTrialWillEnd } from './trial-notice';
+import { AUTOMATIC } from '../event-recorder.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { periodEndAfter } from './billing-period.js';
+import { draftSubscriptionInvoice, type InvoiceOutcome, settleInvoice } from './invoicing.js';
+import { changeSubscription, currentPeriodEnd, setPeriod } from './subscription-change.js';
+import { endSubscription } from './subscription-end.js';
+import { notifyTrialWillEnd } from './trial-notice.js';
 
 const INCOMPLETE_EXPIRY_SECONDS = 23 * 3600;
 const MAX_PERIODS_PER_ADVANCE = 10_000;

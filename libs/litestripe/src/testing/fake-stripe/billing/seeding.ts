@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
-import { AUTOMATIC } from '../event-recorder';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { stripeId } from '../ids';
-import { buildCustomer } from '../objects/customer.object';
-import { buildSubscriptionItem } from '../objects/subscription-item.object';
-import { buildSubscription } from '../objects/subscription.object';
-import { periodEndAfter, SECONDS_PER_DAY } from './billing-period';
+import { AUTOMATIC } from '../event-recorder.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { stripeId } from '../ids.js';
+import { buildCustomer } from '../objects/customer.object.js';
+import { buildSubscriptionItem } from '../objects/subscription-item.object.js';
+import { buildSubscription } from '../objects/subscription.object.js';
+import { periodEndAfter, SECONDS_PER_DAY } from './billing-period.js';
 
 export interface SeedSubscriptionsOptions {
   /** Price id or lookup key; defaults to a seeded 20.00 USD monthly price. */

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { previousAttributes } from './previous-attributes';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { previousAttributes } from './previous-attributes.js';
 
 /**
  * Applies `mutate` to a stored subscription and records what Stripe would emit:

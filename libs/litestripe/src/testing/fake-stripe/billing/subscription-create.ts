@@ -1,12 +1,12 @@
 import type Stripe from 'stripe';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { stripeId } from '../ids';
-import { buildSubscriptionItem } from '../objects/subscription-item.object';
-import { buildSubscription } from '../objects/subscription.object';
-import { periodEndAfter } from './billing-period';
-import { draftSubscriptionInvoice, settleInvoice } from './invoicing';
-import { setCancelAtPeriodEnd } from './subscription-change';
-import { notifyTrialWillEnd } from './trial-notice';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { stripeId } from '../ids.js';
+import { buildSubscriptionItem } from '../objects/subscription-item.object.js';
+import { buildSubscription } from '../objects/subscription.object.js';
+import { periodEndAfter } from './billing-period.js';
+import { draftSubscriptionInvoice, settleInvoice } from './invoicing.js';
+import { setCancelAtPeriodEnd } from './subscription-change.js';
+import { notifyTrialWillEnd } from './trial-notice.js';
 
 export interface NewSubscriptionItem {
   price: Stripe.Price;

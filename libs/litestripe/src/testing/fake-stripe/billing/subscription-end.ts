@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { changeSubscription } from './subscription-change';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { changeSubscription } from './subscription-change.js';
 
 export interface SubscriptionEnding {
   endedAt: number;

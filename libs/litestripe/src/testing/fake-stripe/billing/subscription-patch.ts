@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import { AUTOMATIC } from '../event-recorder';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { withPrice } from '../objects/subscription-item.object';
-import { changeSubscription, currentPeriodEnd, currentPeriodStart, setCancelAtPeriodEnd, setPeriod } from './subscription-change';
+import { AUTOMATIC } from '../event-recorder.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { withPrice } from '../objects/subscription-item.object.js';
+import { changeSubscription, currentPeriodEnd, currentPeriodStart, setCancelAtPeriodEnd, setPeriod } from './subscription-change.js';
 
 /** A change Stripe makes on its own (dunning, pausing, period moves), for `fake.updateSubscription`. */
 export interface SubscriptionPatch {

@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { periodEndAfter } from './billing-period';
-import { draftSubscriptionInvoice } from './invoicing';
-import { setPeriod } from './subscription-change';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { periodEndAfter } from './billing-period.js';
+import { draftSubscriptionInvoice } from './invoicing.js';
+import { setPeriod } from './subscription-change.js';
 
 /** A new billing period starting now, with its invoice (e.g. after an interval change or a resume). */
 export function restartPeriod(ctx: FakeStripeContext, sub: Stripe.Subscription, now: number): Stripe.Invoice {

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import { AUTOMATIC } from '../event-recorder';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { TRIAL_WILL_END_NOTICE_SECONDS } from './billing-period';
+import { AUTOMATIC } from '../event-recorder.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { TRIAL_WILL_END_NOTICE_SECONDS } from './billing-period.js';
 
 /** Stripe warns three days before a trial ends (at once for shorter trials), once per subscription. */
 export function notifyTrialWillEnd(ctx: FakeStripeContext, subscription: Stripe.Subscription): void {

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { stripeId } from '../ids';
+import { stripeId } from '../ids.js';
 
 export interface BillingPortalSessionInput {
   customer: string;

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { checkoutSessionId, stripeId } from '../ids';
-import { listEnvelope } from '../list-page';
+import { checkoutSessionId, stripeId } from '../ids.js';
+import { listEnvelope } from '../list-page.js';
 
 export interface CheckoutLine {
   price: Stripe.Price;

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { randomToken, stripeId } from '../ids';
+import { randomToken, stripeId } from '../ids.js';
 
 export interface CustomerInput {
   email?: string | null;

@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import { stripeId } from '../ids';
-import { listEnvelope } from '../list-page';
-import { productIdOf } from './price.object';
-import { decimalString } from './wire';
+import { stripeId } from '../ids.js';
+import { listEnvelope } from '../list-page.js';
+import { productIdOf } from './price.object.js';
+import { decimalString } from './wire.js';
 
 export interface SubscriptionInvoiceInput {
   subscription: Stripe.Subscription;

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { stripeId } from '../ids';
-import { decimalString } from './wire';
+import { stripeId } from '../ids.js';
+import { decimalString } from './wire.js';
 
 export type RecurringInterval = 'day' | 'week' | 'month' | 'year';
 

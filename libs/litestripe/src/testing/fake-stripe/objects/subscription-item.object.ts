@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import { stripeId } from '../ids';
-import { planFromPrice } from './price.object';
+import { stripeId } from '../ids.js';
+import { planFromPrice } from './price.object.js';
 
 export interface SubscriptionItemInput {
   subscription: string;

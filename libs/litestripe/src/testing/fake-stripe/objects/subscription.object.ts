@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { listEnvelope } from '../list-page';
+import { listEnvelope } from '../list-page.js';
 
 export interface SubscriptionInput {
   id: string;

@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
-import { invalidRequest } from '../api-error';
-import { buildBillingPortalSession } from '../objects/billing-portal-session.object';
-import { optionalString, requiredString } from '../request-params';
-import type { Route } from '../router';
-import { mustGet } from './lookup';
+import { invalidRequest } from '../api-error.js';
+import { buildBillingPortalSession } from '../objects/billing-portal-session.object.js';
+import { optionalString, requiredString } from '../request-params.js';
+import type { Route } from '../router.js';
+import { mustGet } from './lookup.js';
 
 const DEFAULT_CONFIGURATION = 'bpc_fakestripedefault';
 

@@ -1,11 +1,11 @@
 import type Stripe from 'stripe';
-import { invalidRequest, parameterMissing } from '../api-error';
-import { SECONDS_PER_DAY } from '../billing/billing-period';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import type { FormParams } from '../form-body.parser';
-import { listCollection, listEnvelope } from '../list-page';
-import { buildCheckoutSession, type CheckoutLine, checkoutLineItems, lineItemIds } from '../objects/checkout-session.object';
-import { inRange, readRangeFilter } from '../range-filter';
+import { invalidRequest, parameterMissing } from '../api-error.js';
+import { SECONDS_PER_DAY } from '../billing/billing-period.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import type { FormParams } from '../form-body.parser.js';
+import { listCollection, listEnvelope } from '../list-page.js';
+import { buildCheckoutSession, type CheckoutLine, checkoutLineItems, lineItemIds } from '../objects/checkout-session.object.js';
+import { inRange, readRangeFilter } from '../range-filter.js';
 import {
   applyMetadata,
   isFormParams,
@@ -16,9 +16,9 @@ import {
   optionalObject,
   optionalString,
   paramName,
-} from '../request-params';
-import type { ApiRequest, Route } from '../router';
-import { mustGet } from './lookup';
+} from '../request-params.js';
+import type { ApiRequest, Route } from '../router.js';
+import { mustGet } from './lookup.js';
 
 const MODES = ['payment', 'setup', 'subscription'] as const;
 const STATUSES = ['complete', 'expired', 'open'] as const;

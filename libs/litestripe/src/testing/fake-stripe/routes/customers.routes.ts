@@ -1,15 +1,15 @@
 import type Stripe from 'stripe';
-import { resourceMissing } from '../api-error';
-import { previousAttributes } from '../billing/previous-attributes';
-import { endSubscription } from '../billing/subscription-end';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import type { FormParams } from '../form-body.parser';
-import { listCollection } from '../list-page';
-import { buildCustomer, buildDeletedCustomer } from '../objects/customer.object';
-import { inRange, readRangeFilter } from '../range-filter';
-import { applyMetadata, optionalString } from '../request-params';
-import type { ApiRequest, Route } from '../router';
-import { mustGet } from './lookup';
+import { resourceMissing } from '../api-error.js';
+import { previousAttributes } from '../billing/previous-attributes.js';
+import { endSubscription } from '../billing/subscription-end.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import type { FormParams } from '../form-body.parser.js';
+import { listCollection } from '../list-page.js';
+import { buildCustomer, buildDeletedCustomer } from '../objects/customer.object.js';
+import { inRange, readRangeFilter } from '../range-filter.js';
+import { applyMetadata, optionalString } from '../request-params.js';
+import type { ApiRequest, Route } from '../router.js';
+import { mustGet } from './lookup.js';
 
 const EDITABLE = ['email', 'name', 'description', 'phone'] as const;
 

@@ -1,10 +1,10 @@
 import type Stripe from 'stripe';
-import { invalidRequest } from '../api-error';
-import { listCollection } from '../list-page';
-import { inRange, readRangeFilter } from '../range-filter';
-import { optionalBoolean, optionalString, stringArray } from '../request-params';
-import type { Route } from '../router';
-import { mustGet } from './lookup';
+import { invalidRequest } from '../api-error.js';
+import { listCollection } from '../list-page.js';
+import { inRange, readRangeFilter } from '../range-filter.js';
+import { optionalBoolean, optionalString, stringArray } from '../request-params.js';
+import type { Route } from '../router.js';
+import { mustGet } from './lookup.js';
 
 export const eventRoutes: Route[] = [
   { method: 'GET', pattern: '/v1/events/:id', handler: ({ pathParams }, ctx) => mustGet(ctx.store.events, pathParams.id) },

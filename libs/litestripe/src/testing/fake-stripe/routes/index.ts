@@ -1,12 +1,12 @@
-import type { Route } from '../router';
-import { billingPortalRoutes } from './billing-portal.routes';
-import { checkoutSessionRoutes } from './checkout-sessions.routes';
-import { customerRoutes } from './customers.routes';
-import { eventRoutes } from './events.routes';
-import { invoiceRoutes } from './invoices.routes';
-import { priceRoutes } from './prices.routes';
-import { productRoutes } from './products.routes';
-import { subscriptionRoutes } from './subscriptions.routes';
+import type { Route } from '../router.js';
+import { billingPortalRoutes } from './billing-portal.routes.js';
+import { checkoutSessionRoutes } from './checkout-sessions.routes.js';
+import { customerRoutes } from './customers.routes.js';
+import { eventRoutes } from './events.routes.js';
+import { invoiceRoutes } from './invoices.routes.js';
+import { priceRoutes } from './prices.routes.js';
+import { productRoutes } from './products.routes.js';
+import { subscriptionRoutes } from './subscriptions.routes.js';
 
 export const apiRoutes: Route[] = [
   ...productRoutes,

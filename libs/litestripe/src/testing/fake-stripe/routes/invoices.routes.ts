@@ -1,9 +1,9 @@
 import type Stripe from 'stripe';
-import { listCollection } from '../list-page';
-import { inRange, readRangeFilter } from '../range-filter';
-import { optionalString } from '../request-params';
-import type { Route } from '../router';
-import { mustGet } from './lookup';
+import { listCollection } from '../list-page.js';
+import { inRange, readRangeFilter } from '../range-filter.js';
+import { optionalString } from '../request-params.js';
+import type { Route } from '../router.js';
+import { mustGet } from './lookup.js';
 
 export const invoiceRoutes: Route[] = [
   { method: 'GET', pattern: '/v1/invoices/:id', handler: ({ pathParams }, ctx) => mustGet(ctx.store.invoices, pathParams.id) },

@@ -1,12 +1,12 @@
 import type Stripe from 'stripe';
-import { invalidRequest, parameterMissing } from '../api-error';
-import { previousAttributes } from '../billing/previous-attributes';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import type { FormParams } from '../form-body.parser';
-import { listCollection } from '../list-page';
-import { buildPrice, type PriceInput, type RecurringInterval } from '../objects/price.object';
-import { buildProduct } from '../objects/product.object';
-import { inRange, readRangeFilter } from '../range-filter';
+import { invalidRequest, parameterMissing } from '../api-error.js';
+import { previousAttributes } from '../billing/previous-attributes.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import type { FormParams } from '../form-body.parser.js';
+import { listCollection } from '../list-page.js';
+import { buildPrice, type PriceInput, type RecurringInterval } from '../objects/price.object.js';
+import { buildProduct } from '../objects/product.object.js';
+import { inRange, readRangeFilter } from '../range-filter.js';
 import {
   applyMetadata,
   optionalBoolean,
@@ -16,9 +16,9 @@ import {
   optionalString,
   requiredString,
   stringArray,
-} from '../request-params';
-import type { ApiRequest, Route } from '../router';
-import { mustGet } from './lookup';
+} from '../request-params.js';
+import type { ApiRequest, Route } from '../router.js';
+import { mustGet } from './lookup.js';
 
 const INTERVALS: readonly RecurringInterval[] = ['day', 'week', 'month', 'year'];
 

@@ -1,12 +1,12 @@
 import type Stripe from 'stripe';
-import { invalidRequest } from '../api-error';
-import { previousAttributes } from '../billing/previous-attributes';
-import { listCollection } from '../list-page';
-import { buildProduct } from '../objects/product.object';
-import { inRange, readRangeFilter } from '../range-filter';
-import { applyMetadata, optionalBoolean, optionalString, requiredString, stringArray } from '../request-params';
-import type { Route } from '../router';
-import { mustGet } from './lookup';
+import { invalidRequest } from '../api-error.js';
+import { previousAttributes } from '../billing/previous-attributes.js';
+import { listCollection } from '../list-page.js';
+import { buildProduct } from '../objects/product.object.js';
+import { inRange, readRangeFilter } from '../range-filter.js';
+import { applyMetadata, optionalBoolean, optionalString, requiredString, stringArray } from '../request-params.js';
+import type { Route } from '../router.js';
+import { mustGet } from './lookup.js';
 
 export const productRoutes: Route[] = [
   {

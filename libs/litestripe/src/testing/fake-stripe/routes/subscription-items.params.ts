@@ -1,12 +1,12 @@
 import type Stripe from 'stripe';
-import { invalidRequest, parameterMissing, resourceMissing } from '../api-error';
-import { currentPeriodEnd, currentPeriodStart } from '../billing/subscription-change';
-import type { NewSubscriptionItem } from '../billing/subscription-create';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import type { FormParams } from '../form-body.parser';
-import { buildSubscriptionItem, withPrice } from '../objects/subscription-item.object';
-import { applyMetadata, isFormParams, optionalArray, optionalBoolean, optionalInteger, optionalString, paramName } from '../request-params';
-import { mustGet } from './lookup';
+import { invalidRequest, parameterMissing, resourceMissing } from '../api-error.js';
+import { currentPeriodEnd, currentPeriodStart } from '../billing/subscription-change.js';
+import type { NewSubscriptionItem } from '../billing/subscription-create.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import type { FormParams } from '../form-body.parser.js';
+import { buildSubscriptionItem, withPrice } from '../objects/subscription-item.object.js';
+import { applyMetadata, isFormParams, optionalArray, optionalBoolean, optionalInteger, optionalString, paramName } from '../request-params.js';
+import { mustGet } from './lookup.js';
 
 /** `items[i][price]`, `[quantity]`, `[metadata]` of `POST /v1/subscriptions`. */
 export function readNewItems(params: FormParams, ctx: FakeStripeContext): NewSubscriptionItem[] {

@@ -1,8 +1,8 @@
 import type Stripe from 'stripe';
-import { invalidRequest } from '../api-error';
-import { SECONDS_PER_DAY } from '../billing/billing-period';
-import type { FormParams } from '../form-body.parser';
-import { isFormParams, optionalEnum, optionalInteger, optionalObject, optionalString } from '../request-params';
+import { invalidRequest } from '../api-error.js';
+import { SECONDS_PER_DAY } from '../billing/billing-period.js';
+import type { FormParams } from '../form-body.parser.js';
+import { isFormParams, optionalEnum, optionalInteger, optionalObject, optionalString } from '../request-params.js';
 
 export const PRORATION_BEHAVIORS = ['always_invoice', 'create_prorations', 'none'] as const;
 const ANCHORS = ['now', 'unchanged'] as const;

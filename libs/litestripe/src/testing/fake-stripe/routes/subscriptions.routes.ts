@@ -1,18 +1,18 @@
 import type Stripe from 'stripe';
-import { invalidRequest } from '../api-error';
-import { priceInterval } from '../billing/billing-period';
-import { settleInvoice } from '../billing/invoicing';
-import { changeSubscription, currentPeriodEnd, setCancelAtPeriodEnd } from '../billing/subscription-change';
-import { createSubscription } from '../billing/subscription-create';
-import { endSubscription } from '../billing/subscription-end';
-import { applyTrialEnd, restartPeriod } from '../billing/subscription-period';
-import type { FakeStripeContext } from '../fake-stripe.context';
-import { listCollection } from '../list-page';
-import { inRange, readRangeFilter } from '../range-filter';
-import { applyMetadata, optionalBoolean, optionalEnum, optionalString, requiredString } from '../request-params';
-import type { ApiRequest, Route } from '../router';
-import { mustGet } from './lookup';
-import { readItemChanges, readNewItems } from './subscription-items.params';
+import { invalidRequest } from '../api-error.js';
+import { priceInterval } from '../billing/billing-period.js';
+import { settleInvoice } from '../billing/invoicing.js';
+import { changeSubscription, currentPeriodEnd, setCancelAtPeriodEnd } from '../billing/subscription-change.js';
+import { createSubscription } from '../billing/subscription-create.js';
+import { endSubscription } from '../billing/subscription-end.js';
+import { applyTrialEnd, restartPeriod } from '../billing/subscription-period.js';
+import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { listCollection } from '../list-page.js';
+import { inRange, readRangeFilter } from '../range-filter.js';
+import { applyMetadata, optionalBoolean, optionalEnum, optionalString, requiredString } from '../request-params.js';
+import type { ApiRequest, Route } from '../router.js';
+import { mustGet } from './lookup.js';
+import { readItemChanges, readNewItems } from './subscription-items.params.js';
 import {
   PRORATION_BEHAVIORS,
   readAnchor,
@@ -20,7 +20,7 @@ import {
   readCancellationDetails,
   readPauseCollection,
   readTrial,
-} from './subscription.params';
+} from './subscription.params.js';
 
 const LIST_STATUSES = ['active', 'all', 'canceled', 'ended', 'incomplete', 'incomplete_expired', 'past_due', 'paused', 'trialing', 'unpaid'] as const;
 const ENDED: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
