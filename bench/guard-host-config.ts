@@ -13,8 +13,8 @@ export const GUARD_HOST = {
 /** The module's webhook route on the host. */
 export const GUARD_HOST_WEBHOOK_PATH = `/ls/hook/${GUARD_HOST.webhookUuid}`;
 
-/** `GET /bench-info` on the host: the entitlement cache as the module resolved it (null: off; undefined: could not be read). */
+/** `GET /bench-info` on the host: whether the module served a lookup from its entitlement cache (undefined: could not tell). */
 export interface GuardHostInfo {
   cacheOption: 'off' | 'default';
-  resolvedCache: { ttlMs: number; maxEntries: number } | null | undefined;
+  cacheInUse: boolean | undefined;
 }

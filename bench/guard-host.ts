@@ -71,15 +71,15 @@ export async function hostInfo(port: number): Promise<GuardHostInfo> {
   });
 }
 
-/** How the host's module resolved the cache option, for the report. */
+/** The cache option the host set, and what the module was seen to do with it, for the report. */
 export function describeCache(info: GuardHostInfo): string {
   const option = info.cacheOption === 'off' ? 'entitlementCache: false' : 'entitlementCache left out (the module default)';
   const resolved =
-    info.resolvedCache === undefined
-      ? 'could not read how the module resolved it'
-      : info.resolvedCache === null
-        ? 'resolved: cache DISABLED'
-        : `resolved: cache enabled, ttl ${info.resolvedCache.ttlMs / 1000} s, max ${info.resolvedCache.maxEntries} entries`;
+    info.cacheInUse === undefined
+      ? 'could not tell whether the module caches'
+      : info.cacheInUse
+        ? 'observed: lookups cached (peekEntitlement answers)'
+        : 'observed: cache NOT in use (peekEntitlement never answers)';
   return `${option}; ${resolved}`;
 }
 

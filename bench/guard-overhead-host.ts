@@ -1,13 +1,11 @@
 import 'reflect-metadata';
 import { CanActivate, Controller, Get, Headers, Injectable, Module, UseGuards } from '@nestjs/common';
-import { ModuleRef, NestFactory } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { LITESTRIPE_MIGRATIONS, LitestripeModule, StripeSubscription } from '../libs/litestripe/src';
-import { RequiresSubscription } from '../libs/litestripe/src/access';
-import { LITESTRIPE_ENTITLEMENT_OPTIONS } from '../libs/litestripe/src/config/entitlement-options';
+import { LITESTRIPE_MIGRATIONS, LitestripeModule, RequiresSubscription, StripeSubscription, SubscriptionService } from '@litestripe/nestjs';
 import { GUARD_HOST, GuardHostInfo } from './guard-host-config';
 
 /** Lets every request through: `/noop-guarded` costs what any guard costs in Nest, and nothing more. */
@@ -30,7 +28,7 @@ class AllowAllGuard implements CanActivate {
  * - `GET /noop-guarded`: the constant behind {@link AllowAllGuard}, a guard that only returns true:
  *   the floor of Nest's guard machinery, without the library;
  * - `GET /guarded`: the constant behind `@RequiresSubscription()`;
- * - `GET /bench-info`: the entitlement cache as the module resolved it ({@link GuardHostInfo}).
+ * - `GET /bench-info`: whether the module keeps what it looked up in its entitlement cache ({@link GuardHostInfo}).
  *
  * Env: PORT, DATABASE_URL, CACHE (`off`: `entitlementCache: false`; `default`: the option left out,
  * so the module's default is what runs).
@@ -41,7 +39,7 @@ class BenchController {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly moduleRef: ModuleRef,
+    private readonly subscriptions: SubscriptionService,
   ) {
     const columns = dataSource.getMetadata(StripeSubscription).columns.map((column) => `"${column.databaseName}"`);
     this.query = `SELECT ${columns.join(', ')} FROM litestripe_subscription WHERE "account_ref" = $1 AND "livemode" = $2`;
@@ -70,16 +68,26 @@ class BenchController {
     return { ok: true };
   }
 
+  /**
+   * Whether the module keeps an account's rows in memory, as a host sees it: a lookup, then
+   * `peekEntitlement` (undefined without the cache). Asked again for up to 2 s, since the cache is
+   * trusted only once its listen connection listens.
+   */
   @Get('bench-info')
-  info(): GuardHostInfo {
-    let resolvedCache: GuardHostInfo['resolvedCache'];
+  async info(): Promise<GuardHostInfo> {
+    let cacheInUse: boolean | undefined;
     try {
-      const options = this.moduleRef.get<{ cache?: { ttlMs: number; maxEntries: number } | null }>(LITESTRIPE_ENTITLEMENT_OPTIONS, { strict: false });
-      resolvedCache = options?.cache === null ? null : options?.cache ? { ttlMs: options.cache.ttlMs, maxEntries: options.cache.maxEntries } : undefined;
+      const deadline = Date.now() + 2000;
+      for (;;) {
+        await this.subscriptions.getEntitlement('bench-info');
+        cacheInUse = this.subscriptions.peekEntitlement('bench-info') !== undefined;
+        if (cacheInUse || Date.now() >= deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     } catch {
-      resolvedCache = undefined;
+      cacheInUse = undefined;
     }
-    return { cacheOption: process.env.CACHE === 'off' ? 'off' : 'default', resolvedCache };
+    return { cacheOption: process.env.CACHE === 'off' ? 'off' : 'default', cacheInUse };
   }
 }
 

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import { availableParallelism, loadavg } from 'node:os';
-import { buildStripeEvent, signedDelivery } from '../libs/litestripe/src/testing';
+import { buildStripeEvent, signedDelivery } from '@litestripe/nestjs/testing';
 import { subscriptionObject } from '../test/support/stripe-objects';
 import { GUARD_HOST, GUARD_HOST_WEBHOOK_PATH } from './guard-host-config';
 import { createDatabase, dropDatabase } from '../test/support/postgres-databases';
@@ -31,7 +31,7 @@ import { ensureFixtures } from './webhook-events';
  * Target: p99 on B < 50 ms. Same-run baseline: the round trip of one cached guarded request.
  * A missed target is reported, not an error; the exit code is 1 only for failed requests or checks.
  *
- *   npx tsc -p bench/tsconfig.json && node bench/dist/bench/invalidation-latency.js
+ *   npx tsc -p bench/tsconfig.json && node scripts/package-alias.js bench/dist && node bench/dist/bench/invalidation-latency.js
  *     [--changes 200] [--accounts 50] [--timeout-ms 2000] [--max-timeouts 10] [--rtt-samples 200] [--database-url URL]
  */
 

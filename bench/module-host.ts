@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LITESTRIPE_MIGRATIONS, LitestripeModule } from '../libs/litestripe/src';
+import { LITESTRIPE_MIGRATIONS, LitestripeModule } from '@litestripe/nestjs';
 
 /**
  * The smallest host of the module, for `webhook-throughput --target host` (when the demo app is

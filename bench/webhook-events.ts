@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { buildStripeEvent, signedDelivery, stripeId } from '../libs/litestripe/src/testing';
+import { buildStripeEvent, signedDelivery, stripeId } from '@litestripe/nestjs/testing';
 import { seededRandom, shuffle } from '../test/support/seeded-random';
 import { checkoutSessionObject, invoiceObject, subscriptionObject } from '../test/support/stripe-objects';
 

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AccessReason, ENTITLED_REASONS, PauseBehavior, StripeSubscription, SubscriptionStatus } from '@litestripe/nestjs';
+import { AccessReason, PauseBehavior, StripeSubscription, SubscriptionStatus } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
 
 /**
  * The README's decision tables are the specification: each cell is run through SubscriptionService
  * on PostgreSQL, so the documentation cannot drift from what the module decides.
  */
+
+/** The reasons that entitle: the "yes" lines of the README's rules table. */
+const ENTITLED_REASONS: readonly AccessReason[] = ['active', 'trialing', 'canceling', 'past_due_grace'];
 
 const MINUTE = 60;
 const DAY = 86_400;

@@ -6,7 +6,6 @@ import {
   inRefreshLane,
   LitestripeModule,
   LitestripeModuleOptions,
-  StripeRateLimiter,
   StripeRateLimiterClosedError,
   StripeRateLimitQueueFullError,
   StripeSubscription,
@@ -16,6 +15,7 @@ import {
 import { buildStripeEvent } from '@litestripe/nestjs/testing';
 import { BillingHost, startBillingHost } from './support/billing-host';
 import { closeOpenedDataSources, compileHost } from './support/module-boot';
+import { rateLimiterQueues } from './support/rate-limiter-queues';
 import { Adapter, Registration } from './support/test-app';
 
 /**
@@ -126,7 +126,9 @@ describe('the reserve of the API budget for refreshes that decide access', () =>
     await t.close();
     // Calls still waiting in the default lane are refused at shutdown, never sent.
     const outcomes = await Promise.all(pending);
-    expect(outcomes.filter((outcome) => outcome instanceof StripeRateLimiterClosedError).length).toBeGreaterThan(0);
+    const closed = outcomes.filter((outcome) => (outcome as Stripe.errors.StripeError | undefined)?.detail instanceof StripeRateLimiterClosedError);
+    expect(closed.length).toBeGreaterThan(0);
+    for (const refusal of closed) expect(refusal).toMatchObject({ type: 'StripeRateLimitError', statusCode: 429, code: 'litestripe_rate_limiter_closed' });
   });
 
   /** A subscription of `account` on the basic plan, stored through its webhook events: no API call. */
@@ -144,7 +146,7 @@ describe('the reserve of the API budget for refreshes that decide access', () =>
 
     // Saturate the default lane: 8 calls go out, 22 wait (for a minute).
     const stripe = t.app.get<Stripe>(getStripeClientToken());
-    const limiter = t.app.get(StripeRateLimiter);
+    const limiter = rateLimiterQueues(t.app);
     pending.push(...defaultLaneCalls(stripe, 30));
     await until(() => t.fake.requests.length === 8 && limiter.waiting().default === 22);
 
@@ -208,7 +210,7 @@ describe('a full queue of the rate limiter', () => {
 
   it('refuses one more call at once, sending nothing, while a refresh still gets through', async () => {
     const stripe = t.app.get<Stripe>(getStripeClientToken());
-    const limiter = t.app.get(StripeRateLimiter);
+    const limiter = rateLimiterQueues(t.app);
     // One call at a time at first: a call whose slot is still being asked for is in the queue too.
     pending.push(...defaultLaneCalls(stripe, 1));
     await until(() => t.fake.requests.length === 1);
@@ -217,7 +219,8 @@ describe('a full queue of the rate limiter', () => {
 
     const refused = await t.billing.createCheckoutSession({ accountRef: 'acct_late', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL }).catch((error: unknown) => error);
 
-    expect(refused).toBeInstanceOf(StripeRateLimitQueueFullError);
+    expect(refused).toMatchObject({ type: 'StripeRateLimitError', statusCode: 429, code: 'litestripe_rate_limit_queue_full' });
+    expect((refused as Stripe.errors.StripeError).detail).toBeInstanceOf(StripeRateLimitQueueFullError);
     expect((refused as Error).message).toMatch(/3 Stripe API calls are already waiting .*maxRateLimitQueue.*not sent/);
     expect(t.fake.requests).toHaveLength(1);
     expect(limiter.waiting()).toEqual({ default: 3, refresh: 0 });

@@ -74,7 +74,7 @@ describe('SubscriptionGuard refuses at start-up a requirement it could never che
     @Module(parts)
     class Handlers {}
     const moduleRef = await compileHost(litestripe(), { imports: [Handlers] });
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = moduleRef.createNestApplication({ logger: false, rawBody: true });
     app.useWebSocketAdapter(new WsAdapter(app));
     try {
       await app.init();
@@ -157,7 +157,7 @@ describe('a global SubscriptionGuard on RPC and WebSocket handlers, at run time'
 
   beforeAll(async () => {
     const moduleRef = await compileHost(litestripe(), { imports: [HybridHandlers], providers: [{ provide: APP_GUARD, useClass: SubscriptionGuard }] });
-    app = moduleRef.createNestApplication({ logger });
+    app = moduleRef.createNestApplication({ logger, rawBody: true });
     app.useWebSocketAdapter(new WsAdapter(app));
     const microservice = app.connectMicroservice({ transport: Transport.TCP, options: { host: '127.0.0.1', port: 0 } }, { inheritAppConfig: true });
     await app.init();

@@ -1,9 +1,17 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { LitestripeModule, LitestripeModuleOptions, litestripeOptionsFromEnv, WebhookEventProcessor } from '@litestripe/nestjs';
-import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '@litestripe/nestjs/config/resolved-options';
+import {
+  BillingService,
+  getStripeClientToken,
+  InjectStripeClient,
+  LitestripeModule,
+  LitestripeModuleOptions,
+  litestripeOptionsFromEnv,
+  SubscriptionService,
+} from '@litestripe/nestjs';
 import { buildStripeEvent, signedDelivery, stripeId } from '@litestripe/nestjs/testing';
 import { randomUUID } from 'node:crypto';
+import type Stripe from 'stripe';
 import request from 'supertest';
 import { CapturingLogger, closeOpenedDataSources, compileHost, createHostApp, HostApp } from './support/module-boot';
 import { storedCounts } from './support/raw-webhook';
@@ -31,11 +39,20 @@ function register(registration: Registration, options: Partial<Record<keyof Lite
 describe.each(['forRoot', 'forRootAsync'] as Registration[])('start-up validation with %s', (registration) => {
   afterEach(() => closeOpenedDataSources());
 
-  it('boots with valid options (control)', async () => {
-    const moduleRef = await compileHost(register(registration, {}));
-    const resolved = moduleRef.get<ResolvedLitestripeOptions>(LITESTRIPE_OPTIONS);
-    expect(resolved).toMatchObject({ webhookUuid: VALID.webhookUuid, webhookSecrets: [VALID.webhookSecret], webhookToleranceSeconds: 300 });
-    await moduleRef.close();
+  it('boots with valid options, its webhook verifying at their UUID with their secret and the default tolerance of 300 s (control)', async () => {
+    const host = await createHostApp(register(registration, {}));
+    try {
+      const post = async (secondsAgo: number) => {
+        const event = buildStripeEvent('charge.succeeded', { id: stripeId('ch'), object: 'charge' });
+        const { body, headers } = await signedDelivery(event, VALID.webhookSecret as string, Math.floor(Date.now() / 1000) - secondsAgo);
+        return request(host.app.getHttpServer()).post(`/ls/hook/${VALID.webhookUuid}`).set(headers).send(body);
+      };
+      expect((await post(0)).body).toEqual({ received: true, outcome: 'ignored' });
+      expect((await post(290)).status).toBe(200);
+      expect((await post(310)).status).toBe(400);
+    } finally {
+      await host.close();
+    }
   });
 
   const cases: [string, Partial<Record<keyof LitestripeModuleOptions, unknown>>, string, RegExp, string[]][] = [
@@ -113,8 +130,9 @@ describe.each([
 @Injectable()
 class BillingConsumer {
   constructor(
-    @Inject(LITESTRIPE_OPTIONS) readonly options: ResolvedLitestripeOptions,
-    @Inject(WebhookEventProcessor) readonly processor: WebhookEventProcessor,
+    readonly subscriptions: SubscriptionService,
+    readonly billing: BillingService,
+    @InjectStripeClient() readonly stripe: Stripe,
   ) {}
 }
 
@@ -125,12 +143,13 @@ class BillingFeatureModule {}
 describe.each(['forRoot', 'forRootAsync'] as Registration[])('isGlobal with %s', (registration) => {
   afterEach(() => closeOpenedDataSources());
 
-  it('makes the options and the processor injectable in a module that does not import LitestripeModule', async () => {
+  it('makes the services and the Stripe client injectable in a module that does not import LitestripeModule', async () => {
     const moduleRef = await compileHost(register(registration, {}, { isGlobal: true }), { imports: [BillingFeatureModule] });
     const consumer = moduleRef.get(BillingConsumer);
-    expect(consumer.options).toMatchObject({ webhookUuid: VALID.webhookUuid, webhookSecrets: [VALID.webhookSecret] });
-    expect(consumer.processor).toBeInstanceOf(WebhookEventProcessor);
-    expect(consumer.processor.handledEventTypes).toEqual(expect.arrayContaining(['checkout.session.completed', 'customer.subscription.updated', 'invoice.paid']));
+    expect(consumer.subscriptions).toBeInstanceOf(SubscriptionService);
+    expect(consumer.billing).toBeInstanceOf(BillingService);
+    expect(consumer.stripe).toBe(moduleRef.get(getStripeClientToken()));
+    expect(consumer.stripe.subscriptions.retrieve).toEqual(expect.any(Function));
     await moduleRef.close();
   });
 
@@ -139,6 +158,7 @@ describe.each(['forRoot', 'forRootAsync'] as Registration[])('isGlobal with %s',
   });
 });
 
+/** The values each variable gives the module are checked next to the factory (libs/litestripe/src/config/env-options.config-service.spec.ts). */
 describe('litestripeOptionsFromEnv with @nestjs/config ConfigService', () => {
   const SECRET_A = 'whsec_fromconfigservicefirstaaaaaaaaaaaaa';
   const SECRET_B = 'whsec_fromconfigservicesecondbbbbbbbbbbbb';
@@ -163,17 +183,6 @@ describe('litestripeOptionsFromEnv with @nestjs/config ConfigService', () => {
     );
   });
   afterAll(() => host?.close());
-
-  it('reads every variable, splitting the comma-separated STRIPE_WEBHOOK_SECRET', () => {
-    expect(host.app.get<ResolvedLitestripeOptions>(LITESTRIPE_OPTIONS)).toMatchObject({
-      secretKey: 'sk_test_51FromConfigService00000000',
-      publishableKey: 'pk_test_51FromConfigService00000000',
-      webhookUuid: uuid,
-      webhookSecrets: [SECRET_A, SECRET_B],
-      maxRequestsPerMinute: 120,
-      rateLimitCacheKey: 'billing_rate_limit',
-    });
-  });
 
   it('verifies deliveries signed with either secret, and refuses a third', async () => {
     const post = async (secret: string) => {

@@ -1,8 +1,7 @@
 import request from 'supertest';
 import type Stripe from 'stripe';
-import { DomainEventOutboxEntry, getStripeClientToken, OrphanedPayment, OutboxService, SubscriptionSyncService } from '@litestripe/nestjs';
+import { DomainEventOutboxEntry, getStripeClientToken, OrphanedPayment, OutboxService, RetentionJob, SubscriptionSyncService } from '@litestripe/nestjs';
 import { signedDelivery } from '@litestripe/nestjs/testing';
-import { OutboxRepository } from '../libs/litestripe/src/events/outbox/outbox.repository';
 import { BillingHost, startBillingHost } from './support/billing-host';
 import { WEBHOOK_SECRET } from './support/test-app';
 
@@ -84,16 +83,16 @@ describe('one clock: every decision reads the module clock', () => {
     await t.billing.claimOrphanedPayment(orphan.id, 'acct_later');
 
     await t.app.get(OutboxService).dispatchDue(); // writes the delivery marks
-    const outbox = t.app.get(OutboxRepository);
+    const retention = t.app.get(RetentionJob);
     const delivered = () => t.dataSource.getRepository(DomainEventOutboxEntry).countBy({});
     const before = await delivered();
     expect(before).toBeGreaterThan(0);
 
     t.clock.advance(OUTBOX_DAYS * DAY - 1);
-    await outbox.purgeDelivered(OUTBOX_DAYS);
+    expect(await retention.sweep()).toMatchObject({ outbox: 0, orphanEmails: 0 });
     expect(await delivered()).toBe(before);
     t.clock.advance(2);
-    await outbox.purgeDelivered(OUTBOX_DAYS);
+    expect(await retention.sweep()).toMatchObject({ outbox: before, orphanEmails: 0 });
     expect(await delivered()).toBe(0);
 
     t.clock.advance((ORPHAN_EMAIL_DAYS - OUTBOX_DAYS) * DAY - 2);

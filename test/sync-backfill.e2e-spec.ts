@@ -1,8 +1,6 @@
 import type Stripe from 'stripe';
-import { getStripeClientToken, OrphanedPayment, StripeSubscription } from '@litestripe/nestjs';
+import { getStripeClientToken, OrphanedPayment, StripeSubscription, SubscriptionSyncService } from '@litestripe/nestjs';
 import { FakeStripe } from '@litestripe/nestjs/testing';
-import { SubscriptionSyncService } from '../libs/litestripe/src/sync';
-import { resolveSyncService } from '../libs/litestripe/src/sync/sync-service.resolver';
 import { createTestApp, TestApp } from './support/test-app';
 import { TestClock } from './support/test-clock';
 import { truncateTables } from './support/test-database';
@@ -35,7 +33,7 @@ describe('SubscriptionSyncService: backfill and re-sync against a fake Stripe', 
         },
       },
     });
-    sync = resolveSyncService(t.app);
+    sync = t.app.get(SubscriptionSyncService);
   });
   afterAll(async () => {
     await t.close();

@@ -3,9 +3,8 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
-import { LitestripeModule, StripeSubscription } from '@litestripe/nestjs';
+import { LitestripeModule, runLitestripeSync, StripeSubscription } from '@litestripe/nestjs';
 import { FakeStripe } from '@litestripe/nestjs/testing';
-import { runLitestripeSync } from '../libs/litestripe/src/sync';
 import { WEBHOOK_SECRET } from './support/test-app';
 import { testDatabaseUrl, truncateTables, typeOrmOptions } from './support/test-database';
 

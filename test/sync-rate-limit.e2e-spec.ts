@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
+import { SubscriptionSyncService } from '@litestripe/nestjs';
 import { FakeStripe } from '@litestripe/nestjs/testing';
-import { resolveSyncService } from '../libs/litestripe/src/sync/sync-service.resolver';
 import { createTestApp, TestApp } from './support/test-app';
 
 /** A backfill is in the default lane: 2 of the 5 requests per window, the rest kept for refreshes. */
@@ -49,7 +49,7 @@ describe('SubscriptionSyncService: a backfill stays within the API rate limit', 
   it(`never sends more than its lane's ${LIMIT} of ${BUDGET} requests in any ${WINDOW_MS} ms, and uses the budget it has`, async () => {
     fake.seedSubscriptions(750); // 8 pages
     const startedAt = Date.now();
-    const summary = await resolveSyncService(t.app).backfill();
+    const summary = await t.app.get(SubscriptionSyncService).backfill();
     const elapsedMs = Date.now() - startedAt;
 
     expect(summary).toMatchObject({ created: 750, failed: 0, complete: true });

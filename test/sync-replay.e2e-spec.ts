@@ -1,8 +1,6 @@
 import type Stripe from 'stripe';
-import { StripeSubscription } from '@litestripe/nestjs';
+import { StripeSubscription, SubscriptionSyncService } from '@litestripe/nestjs';
 import { FakeStripe } from '@litestripe/nestjs/testing';
-import { SubscriptionSyncService } from '../libs/litestripe/src/sync';
-import { resolveSyncService } from '../libs/litestripe/src/sync/sync-service.resolver';
 import { createTestApp, TestApp } from './support/test-app';
 import { TestClock } from './support/test-clock';
 import { truncateTables } from './support/test-database';
@@ -31,7 +29,7 @@ describe('SubscriptionSyncService: replay of the events Stripe failed to deliver
         },
       },
     });
-    sync = resolveSyncService(t.app);
+    sync = t.app.get(SubscriptionSyncService);
   });
   afterAll(async () => {
     await t.close();

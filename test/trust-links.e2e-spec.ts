@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, Controller, Get, Module, NotFou
 import { APP_GUARD } from '@nestjs/core';
 import type Stripe from 'stripe';
 import { getStripeClientToken, LitestripeEvents, OrphanedPayment, RequiresSubscription } from '@litestripe/nestjs';
-import { LogCapture } from '../libs/litestripe/src/stripe/test-support/log-capture';
+import { LogCapture } from './support/log-capture';
 import { BillingHost, startBillingHost } from './support/billing-host';
 import { Adapter } from './support/test-app';
 import { HeaderAuthGuard } from './support/header-auth.guard';

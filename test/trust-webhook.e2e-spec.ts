@@ -1,6 +1,6 @@
 import { LitestripeEvents, StripeSubscription } from '@litestripe/nestjs';
 import { buildStripeEvent } from '@litestripe/nestjs/testing';
-import { LogCapture } from '../libs/litestripe/src/stripe/test-support/log-capture';
+import { LogCapture } from './support/log-capture';
 import { storedCounts } from './support/raw-webhook';
 import { SubscriptionScenario, T0 } from './support/scenario';
 import { Adapter, createTestApp, TestApp } from './support/test-app';

@@ -143,3 +143,22 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
   };
   return billing;
 }
+
+/**
+ * Two instances of one app on one database (B sells A's prices), started before the file's tests
+ * and closed after them; A's tables and caches are reset before each test. Read `a` and `b` inside
+ * tests and hooks, once started.
+ */
+export function twoInstancesOfOneApp(): { readonly a: BillingHost; readonly b: BillingHost } {
+  const hosts = {} as { a: BillingHost; b: BillingHost };
+  beforeAll(async () => {
+    hosts.a = await startBillingHost();
+    hosts.b = await startBillingHost({ options: { plans: plansFor(hosts.a.prices) } });
+  });
+  afterAll(async () => {
+    await hosts.b?.close();
+    await hosts.a?.close();
+  });
+  beforeEach(() => hosts.a.reset());
+  return hosts;
+}

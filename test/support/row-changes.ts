@@ -1,6 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { SubscriptionChangesListener } from '@litestripe/nestjs/access/subscription-changes.listener';
-import { SubscriptionRowChanges } from '@litestripe/nestjs/common/subscription-row-changes';
+import { entitlementCacheCaughtUp, subscriptionRowsChanged } from '@litestripe/nestjs/testing';
 
 /**
  * Resolves when the app has been told that `accountRef`'s rows changed, or with `'every account'`
@@ -8,15 +7,7 @@ import { SubscriptionRowChanges } from '@litestripe/nestjs/common/subscription-r
  * change, so the announcement cannot be missed.
  */
 export function announced(app: INestApplicationContext, accountRef: string | 'every account'): Promise<void> {
-  const changes = app.get(SubscriptionRowChanges, { strict: false });
-  return new Promise((resolve) => {
-    const stop = changes.subscribe((change) => {
-      const names = 'everyAccount' in change ? accountRef === 'every account' : change.accountRefs.includes(accountRef);
-      if (!names) return;
-      stop();
-      resolve();
-    });
-  });
+  return subscriptionRowsChanged(app, accountRef);
 }
 
 /**
@@ -25,5 +16,5 @@ export function announced(app: INestApplicationContext, accountRef: string | 'ev
  * while the lookup reads would (rightly) keep its rows out of the cache.
  */
 export function caughtUp(app: INestApplicationContext): Promise<void> {
-  return app.get(SubscriptionChangesListener, { strict: false }).caughtUp();
+  return entitlementCacheCaughtUp(app);
 }

@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Client } from 'pg';
-import { EntitlementCache } from '@litestripe/nestjs/access/entitlement.cache';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS } from '@litestripe/nestjs';
+import { resetEntitlementCache, truncateLitestripeTables } from '@litestripe/nestjs/testing';
 
 /**
  * Each Jest worker gets a database of its own on the PostgreSQL server named by
@@ -46,18 +46,20 @@ export function typeOrmOptions(url: string): DataSourceOptions {
   return { type: 'postgres', url, entities: LITESTRIPE_ENTITIES, migrations: LITESTRIPE_MIGRATIONS, poolSize: 10 };
 }
 
-const liveCaches = new Set<{ clear(): void }>();
+const liveApps = new Set<INestApplicationContext>();
 
 /** Lets `truncateTables` empty this app's entitlement cache too. */
 export function trackEntitlementCache(app: INestApplicationContext): void {
-  liveCaches.add(app.get(EntitlementCache, { strict: false }));
+  liveApps.add(app);
 }
 
 /**
- * Empties the tables, and the entitlement caches of this file's apps: the TRUNCATE's notification
- * reaches their listeners a moment later, and a test must not start on the last one's rows.
+ * Empties the tables, and the entitlement caches of this file's apps once each has received the
+ * TRUNCATE's notification: a test must neither start on the last one's rows nor have its cache
+ * emptied by that notification arriving late. (A closed app's listener no longer listens: it is
+ * caught up at once.)
  */
 export async function truncateTables(dataSource: DataSource): Promise<void> {
-  await dataSource.query('TRUNCATE litestripe_subscription, litestripe_orphaned_payment, litestripe_event, litestripe_outbox, litestripe_customer RESTART IDENTITY');
-  for (const cache of liveCaches) cache.clear();
+  await truncateLitestripeTables(dataSource);
+  await Promise.all([...liveApps].map((app) => resetEntitlementCache(app)));
 }

@@ -9,7 +9,6 @@ import { BillingService } from './billing/billing.service.js';
 import { SubscriptionRowChanges } from './common/subscription-row-changes.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS } from './config/entitlement-options.js';
 import { optionsProviders } from './config/options.providers.js';
-import { LITESTRIPE_OPTIONS } from './config/resolved-options.js';
 import { LITESTRIPE_ENTITIES } from './entities/index.js';
 import { eventProviders } from './events/events.providers.js';
 import { OutboxService } from './events/outbox/outbox.service.js';
@@ -17,14 +16,12 @@ import { ConfigurableModuleClass } from './litestripe.module-definition.js';
 import { retentionProviders } from './retention/retention.providers.js';
 import { RetentionJob } from './retention/retention.job.js';
 import { stateProviders } from './state/state.providers.js';
-import { StripeStateApplier } from './state/stripe-state.applier.js';
 import { LITESTRIPE_STRIPE_CLIENT } from './stripe/stripe-client.decorator.js';
 import { createStripeClientProviders } from './stripe/stripe-client.providers.js';
-import { StripeRateLimiter } from './stripe/stripe-rate-limiter.js';
 import { SubscriptionSyncService } from './sync/subscription-sync.service.js';
 import { syncProviders } from './sync/sync.providers.js';
 import { webhookProviders } from './webhook/webhook.providers.js';
-import { WebhookEventProcessor } from './webhook/webhook-event.processor.js';
+import { RawBodyStartupCheck } from './webhook/raw-body.startup-check.js';
 
 /**
  * Stripe subscriptions for a Nest app: the webhook endpoint, the subscription tables and the
@@ -41,26 +38,25 @@ import { WebhookEventProcessor } from './webhook/webhook-event.processor.js';
     ...eventProviders,
     ...stateProviders,
     ...webhookProviders,
+    RawBodyStartupCheck,
     ...accessProviders,
     ...billingProviders,
     ...syncProviders,
     ...retentionProviders,
   ],
+  // What a host injects: the services, the Stripe client, the entities' repositories, and what a
+  // SubscriptionGuard the host registers (APP_GUARD, @UseGuards) needs beside them.
   exports: [
     TypeOrmModule,
-    LITESTRIPE_OPTIONS,
-    LITESTRIPE_ENTITLEMENT_OPTIONS,
     LITESTRIPE_STRIPE_CLIENT,
-    StripeRateLimiter,
     SubscriptionService,
+    BillingService,
+    SubscriptionSyncService,
+    OutboxService,
+    RetentionJob,
     SubscriptionGuard,
     SubscriptionRoutesInspector,
-    BillingService,
-    WebhookEventProcessor,
-    StripeStateApplier,
-    OutboxService,
-    SubscriptionSyncService,
-    RetentionJob,
+    LITESTRIPE_ENTITLEMENT_OPTIONS,
   ],
 })
 export class LitestripeModule extends ConfigurableModuleClass {}

@@ -4,14 +4,15 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS, LitestripeModule } from '../../../libs/litestripe/src';
+import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS, LitestripeModule } from '@litestripe/nestjs';
 import { DeliveryRecorder } from './delivery-recorder';
 
 /**
  * The app the chaos suite runs as real processes (two at a time on one database): the module as a
  * host would register it, with durable domain events, a short outbox lease and poll interval so
  * that crashed instances' entries are picked up within the run, and every log level on so that the
- * log scan has plenty to read. Imports the library by relative path: no path aliases at run time.
+ * log scan has plenty to read. Imports the library by its package name, as a host does: global-setup.js
+ * makes the name resolve at run time to the library compiled beside it (scripts/package-alias.js).
  *
  * Environment: PORT, DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_UUID,
  * CHAOS_INSTANCE (name written with each delivery), CHAOS_LISTENER_FAIL_RATE, CHAOS_LISTENER_DELAY_MS,

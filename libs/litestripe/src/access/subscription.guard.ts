@@ -28,6 +28,7 @@ interface GuardedRoute {
 export class SubscriptionGuard implements CanActivate {
   private readonly routes = new WeakMap<Function, WeakMap<Function, GuardedRoute | null>>();
 
+  /** @internal Nest constructs it from the module's providers: its dependencies are not part of the API. */
   constructor(
     private readonly reflector: Reflector,
     private readonly subscriptions: SubscriptionService,

@@ -26,6 +26,7 @@ export interface EntitlementRequirement {
 export class SubscriptionService {
   private readonly memo: DecisionMemo;
 
+  /** @internal Nest constructs it from the module's providers: its dependencies are not part of the API. */
   constructor(
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
     private readonly cache: EntitlementCache,

@@ -3,7 +3,7 @@ import { HttpStatus } from '@nestjs/common';
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
 import type { ResolvedLitestripeOptions } from '../config/resolved-options.js';
-import { LogCapture } from '../stripe/test-support/log-capture.js';
+import { LogCapture } from '../../../../test/support/log-capture';
 import { MinimalRedisThrottlerStorage } from '../stripe/test-support/redis-throttler-storage.js';
 import { BillingActionLimitException } from '../errors/billing-action-limit.exception.js';
 import { BillingActionLimiter } from './billing-action.limiter.js';

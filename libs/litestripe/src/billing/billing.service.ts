@@ -4,7 +4,7 @@ import type { OrphanedPayment } from '../entities/orphaned-payment.entity.js';
 import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
 import { OrphanEmailRetention } from '../retention/orphan-email.retention.js';
 import { AccountLinks, Relink } from './account-links.js';
-import { CheckoutActions, CheckoutSessionRequest, CheckoutSync } from './checkout-actions.js';
+import { BillingPortalSessionOptions, CheckoutActions, CheckoutSessionRequest, CheckoutSync } from './checkout-actions.js';
 import { OrphanClaim, OrphanClaims } from './orphan-claims.js';
 import { Proration, SubscriptionActions } from './subscription-actions.js';
 import { checkedAccountReference, SubscriptionTarget } from './subscription-target.js';
@@ -23,6 +23,7 @@ import { checkedAccountReference, SubscriptionTarget } from './subscription-targ
  */
 @Injectable()
 export class BillingService {
+  /** @internal Nest constructs it from the module's providers: its dependencies are not part of the API. */
   constructor(
     private readonly actions: SubscriptionActions,
     private readonly checkouts: CheckoutActions,
@@ -42,7 +43,7 @@ export class BillingService {
   }
 
   /** A Stripe customer portal session for the account (redirect to its `url`). */
-  createBillingPortalSession(accountRef: string, returnUrl: string, options?: Parameters<CheckoutActions['createBillingPortalSession']>[2]): Promise<Stripe.BillingPortal.Session> {
+  createBillingPortalSession(accountRef: string, returnUrl: string, options?: BillingPortalSessionOptions): Promise<Stripe.BillingPortal.Session> {
     return this.checkouts.createBillingPortalSession(accountRef, returnUrl, options);
   }
 

@@ -36,6 +36,12 @@ export interface CheckoutSessionRequest {
   idempotencyKey?: string;
 }
 
+/** Options of `createBillingPortalSession`: a portal configuration other than the default, the portal's language. */
+export interface BillingPortalSessionOptions {
+  configuration?: string;
+  locale?: Stripe.BillingPortal.SessionCreateParams.Locale;
+}
+
 /** What `syncCheckoutSession` found. */
 export interface CheckoutSync {
   /** `open` (not paid yet), `complete` or `expired`. */
@@ -132,7 +138,7 @@ export class CheckoutActions {
     return { status: session.status, subscription: row, accountRef: row.accountRef };
   }
 
-  async createBillingPortalSession(accountRef: string, returnUrl: string, options: { configuration?: string; locale?: Stripe.BillingPortal.SessionCreateParams.Locale } = {}): Promise<Stripe.BillingPortal.Session> {
+  async createBillingPortalSession(accountRef: string, returnUrl: string, options: BillingPortalSessionOptions = {}): Promise<Stripe.BillingPortal.Session> {
     checkedAccountReference(accountRef);
     if (typeof returnUrl !== 'string' || !HTTP_URL.test(returnUrl)) throw new BadRequestException(`returnUrl must be an absolute http(s) URL (got ${JSON.stringify(returnUrl)}).`);
     await this.limits.take(accountRef);

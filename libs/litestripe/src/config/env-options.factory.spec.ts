@@ -159,3 +159,49 @@ describe('litestripeOptionsFromEnv', () => {
     });
   });
 });
+
+describe('STRIPE_API_BASE', () => {
+  const base = { ...BASE, STRIPE_WEBHOOK_SECRET: 'whsec_a' };
+
+  it('is left out when unset: stripe-node talks to Stripe', async () => {
+    const options = await litestripeOptionsFromEnv(source(base));
+    expect(options).not.toHaveProperty('stripe');
+  });
+
+  it.each([
+    ['http://127.0.0.1:12111', { protocol: 'http', host: '127.0.0.1', port: 12111 }],
+    ['https://api.stripe.com', { protocol: 'https', host: 'api.stripe.com', port: 443 }],
+    ['http://stripe-mock/', { protocol: 'http', host: 'stripe-mock', port: 80 }],
+    ['  http://[::1]:8420  ', { protocol: 'http', host: '::1', port: 8420 }],
+  ])('reads %j into stripe: { protocol, host, port }', async (value, expected) => {
+    const options = await litestripeOptionsFromEnv(source({ ...base, STRIPE_API_BASE: value }));
+    expect(options.stripe).toEqual(expected);
+    expect(validateOptions(options).stripe).toEqual(expected);
+  });
+
+  it('merges a stripe override over it, the override winning', async () => {
+    const options = await litestripeOptionsFromEnv(source({ ...base, STRIPE_API_BASE: 'http://127.0.0.1:12111' }), { stripe: { timeout: 5000, port: 9999 } });
+    expect(options.stripe).toEqual({ protocol: 'http', host: '127.0.0.1', port: 9999, timeout: 5000 });
+  });
+
+  it('keeps a stripe override when unset', async () => {
+    const options = await litestripeOptionsFromEnv(source(base), { stripe: { timeout: 5000 } });
+    expect(options.stripe).toEqual({ timeout: 5000 });
+  });
+
+  it.each([
+    ['127.0.0.1:12111', /must be an http:\/\/ or https:\/\/ URL/],
+    ['localhost:12111', /must be an http:\/\/ or https:\/\/ URL/],
+    ['not a url', /must be an http:\/\/ or https:\/\/ URL/],
+    ['ftp://127.0.0.1', /must be an http:\/\/ or https:\/\/ URL/],
+    ['http://127.0.0.1:12111/v1', /no path, query or fragment/],
+    ['http://127.0.0.1:12111?x=1', /no path, query or fragment/],
+    ['https://user:sk_live_51Secret@api.stripe.com', /must not hold credentials/],
+  ])('refuses %j with a LitestripeConfigError naming the variable', async (value, message) => {
+    const error = await litestripeOptionsFromEnv(source({ ...base, STRIPE_API_BASE: value })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LitestripeConfigError);
+    expect((error as LitestripeConfigError).option).toBe('STRIPE_API_BASE');
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('sk_live_51Secret');
+  });
+});

@@ -18,7 +18,10 @@ export function envSource(env: NodeJS.ProcessEnv = process.env): EnvSource {
  * `STRIPE_SECRET_KEY`, `STRIPE_PUBLIC_KEY`, `STRIPE_WEBHOOK_UUID`, `STRIPE_WEBHOOK_SECRET`
  * (comma-separated for several), `STRIPE_WEBHOOK_SECRET_FILE` (waited for up to
  * `STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS`, default 20, as when the Stripe CLI container writes it),
- * `LITESTRIPE_MAX_REQUESTS_PER_MINUTE` and `LITESTRIPE_API_RATE_LIMIT_CACHE_KEY`.
+ * `LITESTRIPE_MAX_REQUESTS_PER_MINUTE` and `LITESTRIPE_API_RATE_LIMIT_CACHE_KEY`; and
+ * `STRIPE_API_BASE`, where the Stripe API is served (`http://127.0.0.1:12111` for a fake Stripe or
+ * stripe-mock; unset: Stripe itself), read into `stripe: { protocol, host, port }`. A `stripe` given
+ * in `overrides` is merged over it.
  *
  * @example
  * LitestripeModule.forRootAsync({
@@ -48,6 +51,9 @@ export async function litestripeOptionsFromEnv(
     webhookSecret = [await readWebhookSecretFile(secretFile, waitSeconds * 1000)];
   }
 
+  const apiBase = text('STRIPE_API_BASE');
+  const stripe = apiBase === undefined ? overrides.stripe : { ...stripeApiBase(apiBase), ...overrides.stripe };
+
   return {
     secretKey: text('STRIPE_SECRET_KEY') as string,
     publishableKey: text('STRIPE_PUBLIC_KEY'),
@@ -56,7 +62,45 @@ export async function litestripeOptionsFromEnv(
     maxRequestsPerMinute: integer('LITESTRIPE_MAX_REQUESTS_PER_MINUTE'),
     rateLimitCacheKey: text('LITESTRIPE_API_RATE_LIMIT_CACHE_KEY'),
     ...overrides,
+    ...(stripe === undefined ? {} : { stripe }),
   };
+}
+
+/** Where stripe-node sends its requests: the part of its config that `STRIPE_API_BASE` sets. */
+export interface StripeApiBase {
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+}
+
+/**
+ * Reads `STRIPE_API_BASE` (`http://127.0.0.1:12111`, `https://api.stripe.com`): an http(s) URL of a
+ * host and optional port, nothing else (no path, query or credentials: stripe-node could not use them).
+ */
+export function stripeApiBase(value: string): StripeApiBase {
+  const refuse = (problem: string, shown = value): never => {
+    throw new LitestripeConfigError(
+      'STRIPE_API_BASE',
+      `${problem} (got "${shown}")`,
+      'Give the base URL of a Stripe API, such as http://127.0.0.1:12111 (a fake Stripe: fake.env()) or https://api.stripe.com, or unset it for Stripe itself.',
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return refuse('must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse('must be an http:// or https:// URL');
+  if (url.username || url.password) refuse('must not hold credentials (the API key is STRIPE_SECRET_KEY)', `${url.protocol}//***@${url.host}`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    refuse('must be a scheme, host and port only, with no path, query or fragment', `${url.origin}${url.pathname}${url.search || url.hash ? '?...' : ''}`);
+  }
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  const port = url.port === '' ? (protocol === 'http' ? 80 : 443) : Number(url.port);
+  // URL keeps IPv6 hosts in brackets; node's http.request wants them bare.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { protocol, host, port };
 }
 
 const WEBHOOK_SECRET_IN_TEXT = /whsec_[A-Za-z0-9+/=]+/;

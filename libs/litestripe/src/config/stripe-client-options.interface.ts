@@ -9,6 +9,15 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
  * retries and litestripe's 429 retries) takes one slot, in one of two lanes: `refresh` (reads that
  * decide access now: a stale row's refresh, a webhook's refetch, `syncCheckoutSession`) or the
  * default lane (everything else, your own calls with the injected client included).
+ *
+ * A call the limiter refuses is not sent, and rejects like a `429` from Stripe that is not
+ * retried: with stripe's `Stripe.errors.StripeRateLimitError` (`statusCode` 429), whose `code` is
+ * `'litestripe_rate_limit_exceeded'`, `'litestripe_rate_limit_queue_full'` or
+ * `'litestripe_rate_limiter_closed'` and whose `detail` is litestripe's error
+ * (`StripeRateLimitExceededError`, its subclass `StripeRateLimitQueueFullError`, or
+ * `StripeRateLimiterClosedError` at shutdown). A 429 sent by Stripe has no such `detail`. Test
+ * `error.type === 'StripeRateLimitError'` rather than `instanceof`: stripe's ESM and CommonJS builds
+ * have error classes of their own, and a CommonJS app's `stripe` is not the build litestripe uses.
  */
 export interface LitestripeClientOptions {
   /**
@@ -39,8 +48,9 @@ export interface LitestripeClientOptions {
 
   /**
    * Longest time a call waits for a free slot of the rate limiter, in milliseconds. Past it the
-   * call fails with `StripeRateLimitExceededError` (nothing is sent to Stripe). Calls over the
-   * limit wait in order of arrival (per process) until then.
+   * call fails, nothing sent to Stripe and no retry, with stripe's `StripeRateLimitError`
+   * (`code` `'litestripe_rate_limit_exceeded'`, `detail` a `StripeRateLimitExceededError`).
+   * Calls over the limit wait in order of arrival (per process) until then.
    * @default 60000
    */
   maxRateLimitWaitMs?: number;
@@ -49,7 +59,9 @@ export interface LitestripeClientOptions {
    * How often one request answered `429 Too Many Requests` by Stripe is tried again, after
    * `Retry-After` or an exponential backoff with jitter (1 s, 2 s, 4 s... halved at random). A
    * `Retry-After` longer than `maxRateLimitWaitMs` is not waited for. When retries are exhausted the
-   * call fails with stripe's `StripeRateLimitError`. `0` disables these retries.
+   * call fails with stripe's `StripeRateLimitError` (Stripe's own `code`, no `detail`). Each retry
+   * takes a slot of the limiter too; should it be refused, the call fails as that refusal does.
+   * `0` disables these retries.
    * @default 3
    */
   maxRateLimitRetries?: number;
@@ -68,8 +80,10 @@ export interface LitestripeClientOptions {
 
   /**
    * How many calls may wait for a slot, per lane and per process. A call that finds this many
-   * waiting ahead of it in its lane fails at once with `StripeRateLimitQueueFullError` (nothing is
-   * sent), rather than holding memory and a request open for up to `maxRateLimitWaitMs`.
+   * waiting ahead of it in its lane fails at once (nothing is sent, no retry) with stripe's
+   * `StripeRateLimitError` (`code` `'litestripe_rate_limit_queue_full'`, `detail` a
+   * `StripeRateLimitQueueFullError`), rather than holding memory and a request open for up to
+   * `maxRateLimitWaitMs`.
    * @default 1000
    */
   maxRateLimitQueue?: number;

@@ -4,11 +4,10 @@ import { StripeEventLog } from './stripe-event-log.entity.js';
 import { StripeSubscription } from './stripe-subscription.entity.js';
 import { StripeCustomer } from './stripe-customer.entity.js';
 
-export * from './domain-event-outbox.entity.js';
-export * from './orphaned-payment.entity.js';
-export * from './stripe-event-log.entity.js';
-export * from './stripe-subscription.entity.js';
-export * from './stripe-customer.entity.js';
+export { DomainEventOutboxEntry, OrphanedPayment, StripeEventLog, StripeSubscription, StripeCustomer };
+export type { OrphanReason } from './orphaned-payment.entity.js';
+export type { EventOutcome } from './stripe-event-log.entity.js';
+export type { SubscriptionStatus, PauseBehavior, SubscriptionMetadata } from './stripe-subscription.entity.js';
 
 /** The module's entities, for hosts that list entities by hand instead of `autoLoadEntities`. */
 export const LITESTRIPE_ENTITIES = [StripeSubscription, OrphanedPayment, StripeEventLog, DomainEventOutboxEntry, StripeCustomer];

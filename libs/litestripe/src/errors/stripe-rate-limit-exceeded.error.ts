@@ -1,10 +1,18 @@
-import { StripeHttpClientRuntimeError } from './stripe-http-client-runtime.error.js';
-
 /**
  * A Stripe API call waited `maxRateLimitWaitMs` for a slot of the rate limiter without getting one
  * (or found the queue full: {@link StripeRateLimitQueueFullError}). The request was not sent to Stripe.
+ *
+ * A call through litestripe's Stripe client does not reject with this error itself: the limiter's
+ * refusal is answered like Stripe's own `429 Too Many Requests`, so the call rejects with stripe's
+ * `Stripe.errors.StripeRateLimitError` (`statusCode` 429, `code`
+ * `'litestripe_rate_limit_exceeded'`, this error's message), whose `detail` is this error. `error.detail instanceof StripeRateLimitExceededError`
+ * tells it from a 429 sent by Stripe (which has no `detail`). The refusal is not retried, neither by
+ * stripe-node (it carries `Stripe-Should-Retry: false`) nor by litestripe's 429 retries.
  */
-export class StripeRateLimitExceededError extends StripeHttpClientRuntimeError {
+export class StripeRateLimitExceededError extends Error {
+  /** `code` of the `StripeRateLimitError` the call rejects with. */
+  readonly code: 'litestripe_rate_limit_exceeded' | 'litestripe_rate_limit_queue_full' = 'litestripe_rate_limit_exceeded';
+
   constructor(
     /** How long the call waited, in milliseconds (its `maxRateLimitWaitMs`). */
     readonly waitedMs: number,

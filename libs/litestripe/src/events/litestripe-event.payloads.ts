@@ -1,5 +1,15 @@
 import type { OrphanReason } from '../entities/orphaned-payment.entity.js';
 import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
+import { LitestripeEvents } from './litestripe-events.js';
+
+/** The names a {@link SubscriptionChangedEvent} is emitted under: every `litestripe.subscription.*` but `link_conflict`. */
+export type SubscriptionChangedEventName = Exclude<
+  (typeof LitestripeEvents)[keyof typeof LitestripeEvents] & `litestripe.subscription.${string}`,
+  typeof LitestripeEvents.SubscriptionLinkConflict
+>;
+
+/** The names a {@link PaymentEvent} is emitted under. */
+export type PaymentEventName = typeof LitestripeEvents.PaymentSucceeded | typeof LitestripeEvents.PaymentFailed;
 
 /** The Stripe event behind a domain event. */
 export class StripeEventRef {
@@ -14,9 +24,11 @@ export class StripeEventRef {
   ) {}
 }
 
-/** Payload of every `litestripe.subscription.*` event. */
+/** Payload of every `litestripe.subscription.*` event (but `link_conflict`). */
 export class SubscriptionChangedEvent {
   constructor(
+    /** The event name it was emitted under (a `LitestripeEvents` value), so a wildcard listener knows what it received. */
+    readonly name: SubscriptionChangedEventName,
     /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
     readonly id: string,
     /** The row as committed. */
@@ -39,6 +51,9 @@ export class SubscriptionChangedEvent {
  * current one to write it back into the subscription's metadata.
  */
 export class SubscriptionLinkConflictEvent {
+  /** The event name it was emitted under, so a wildcard listener knows what it received. */
+  readonly name = LitestripeEvents.SubscriptionLinkConflict;
+
   constructor(
     /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
     readonly id: string,
@@ -56,6 +71,9 @@ export class SubscriptionLinkConflictEvent {
 
 /** Payload of `litestripe.checkout.completed`. */
 export class CheckoutCompletedEvent {
+  /** The event name it was emitted under, so a wildcard listener knows what it received. */
+  readonly name = LitestripeEvents.CheckoutCompleted;
+
   constructor(
     /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
     readonly id: string,
@@ -71,6 +89,8 @@ export class CheckoutCompletedEvent {
 /** Payload of `litestripe.payment.succeeded` and `litestripe.payment.failed`. */
 export class PaymentEvent {
   constructor(
+    /** The event name it was emitted under (a `LitestripeEvents` value), so a wildcard listener knows what it received. */
+    readonly name: PaymentEventName,
     /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
     readonly id: string,
     readonly invoiceId: string,
@@ -84,6 +104,9 @@ export class PaymentEvent {
 
 /** Payload of `litestripe.payment.orphaned`. Load the `OrphanedPayment` by id for the email. */
 export class PaymentOrphanedEvent {
+  /** The event name it was emitted under, so a wildcard listener knows what it received. */
+  readonly name = LitestripeEvents.PaymentOrphaned;
+
   constructor(
     /** Stable across redeliveries of this domain event (`<stripe event id>:<event name>`): deduplicate on it. */
     readonly id: string,
@@ -103,6 +126,9 @@ export class PaymentOrphanedEvent {
  * (`id` is its `req_...` id, `type` is `api.subscription.update`), not a webhook event.
  */
 export class OrphanClaimedEvent {
+  /** The event name it was emitted under, so a wildcard listener knows what it received. */
+  readonly name = LitestripeEvents.OrphanClaimed;
+
   constructor(
     /** Stable across redeliveries of this domain event: deduplicate on it. */
     readonly id: string,

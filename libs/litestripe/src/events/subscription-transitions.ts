@@ -1,7 +1,7 @@
 import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
 import { grantsAccess } from '../access/entitlement-status.js';
 import { sameValue } from '../common/same-value.js';
-import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from './litestripe-event.payloads.js';
+import { domainEventId, PendingDomainEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionChangedEventName, SubscriptionLinkConflictEvent } from './litestripe-event.payloads.js';
 import { LitestripeEvents } from './litestripe-events.js';
 
 // Bookkeeping, and payment facts, which have events of their own.
@@ -25,7 +25,7 @@ const IGNORED_FIELDS = new Set<keyof StripeSubscription>([
 export function subscriptionTransitions(previous: StripeSubscription | null, current: StripeSubscription, stripeEvent: StripeEventRef): PendingDomainEvent[] {
   if (current.status === null) return []; // only checkout or invoice facts so far
   const previousStatus = previous?.status ?? null;
-  const names: string[] = [];
+  const names: SubscriptionChangedEventName[] = [];
 
   if (previousStatus === null) names.push(LitestripeEvents.SubscriptionCreated);
   else if (hasChanged(previous, current)) names.push(LitestripeEvents.SubscriptionUpdated);
@@ -47,13 +47,13 @@ export function subscriptionTransitions(previous: StripeSubscription | null, cur
 }
 
 export function subscriptionEvent(
-  name: string,
+  name: SubscriptionChangedEventName,
   subscription: StripeSubscription,
   previousStatus: StripeSubscription['status'],
   stripeEvent: StripeEventRef,
   previousAccountRef?: string | null,
 ): PendingDomainEvent {
-  return { name, payload: new SubscriptionChangedEvent(domainEventId(stripeEvent, name), subscription, previousStatus, stripeEvent, previousAccountRef) };
+  return { name, payload: new SubscriptionChangedEvent(name, domainEventId(stripeEvent, name), subscription, previousStatus, stripeEvent, previousAccountRef) };
 }
 
 /** `litestripe.subscription.link_conflict`, when `claimed` names another account than the row is linked to; null otherwise. */

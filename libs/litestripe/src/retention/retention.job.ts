@@ -32,6 +32,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
+  /** @internal Nest constructs it from the module's providers: its dependencies are not part of the API. */
   constructor(
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     @InjectDataSource() private readonly dataSource: DataSource,

@@ -1,16 +1,8 @@
-export type { LitestripeClientOptions } from '../config/stripe-client-options.interface.js';
-export { LITESTRIPE_STRIPE_API_VERSION, STRIPE_RATE_LIMIT_THROTTLER_NAME } from './stripe-client.constants.js';
-export { STRIPE_CLIENT_DEFAULTS } from '../config/stripe-client-options.validator.js';
-export { InjectStripeClient, getStripeClientToken, LITESTRIPE_STRIPE_CLIENT } from './stripe-client.decorator.js';
-export { createStripeClientProviders } from './stripe-client.providers.js';
-export { createStripeClient, createStripeRateLimiter } from './stripe-client.factory.js';
-export type { StripeClientFactoryOptions } from './stripe-client.factory.js';
-export { StripeRateLimiter } from './stripe-rate-limiter.js';
-export type { StripeRateLimiterOptions } from './stripe-rate-limiter.js';
-export { RateLimitedHttpClient } from './rate-limited-http-client.js';
-export type { RateLimitedHttpClientOptions } from './rate-limited-http-client.js';
+// The Stripe client's public API: its injection, its pinned API version, the refresh lane and the
+// rate limiter's refusals; re-exported by the package's index.
+export { InjectStripeClient, getStripeClientToken } from './stripe-client.decorator.js';
+export { LITESTRIPE_STRIPE_API_VERSION } from './stripe-client.constants.js';
+export { inRefreshLane } from './stripe-request-lane.js';
 export { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error.js';
 export { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error.js';
-export { inRefreshLane, currentStripeRequestLane } from './stripe-request-lane.js';
-export type { StripeRequestLane } from './stripe-request-lane.js';
 export { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';

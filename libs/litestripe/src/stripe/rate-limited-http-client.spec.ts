@@ -1,8 +1,12 @@
 import { Agent } from 'node:http';
 import Stripe from 'stripe';
 import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory.js';
+import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error.js';
+import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue-full.error.js';
+import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
-import { LogCapture } from './test-support/log-capture.js';
+import { LogCapture } from '../../../../test/support/log-capture';
+import { countAttempts, rejectionOf } from './test-support/refusals.js';
 import { serverError, StripeApiStub, tooManyRequests } from './test-support/stripe-api-stub.js';
 
 const SECRET = 'sk_test_http_client_secret_0123456789';
@@ -134,6 +138,9 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
     const error = await client({ maxRateLimitRetries: 2 }).customers.retrieve('cus_1').catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+    // Stripe's own answer, as before: its code and request id, no litestripe detail.
+    expect(error).toMatchObject({ statusCode: 429, code: 'rate_limit', rawType: 'invalid_request_error', requestId: 'req_stub_3' });
+    expect((error as Stripe.errors.StripeRateLimitError).detail).toBeUndefined();
     expect(stub.requests).toHaveLength(3); // first try + 2 retries; stripe-node does not retry a 429
     expect(logs.messages('warn').at(-1)).toContain('giving up after 2 retries');
     expect((error as Error).message).not.toContain(SECRET);
@@ -142,9 +149,16 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
   it('does not retry a 429 when Stripe says Stripe-Should-Retry: false', async () => {
     stub.enqueue(tooManyRequests({ 'Retry-After': '0', 'Stripe-Should-Retry': 'false' }));
 
-    await expect(client().customers.retrieve('cus_1')).rejects.toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+    const stripe = client();
+    const attempts = countAttempts(stripe);
 
+    const error = await rejectionOf(stripe.customers.retrieve('cus_1'));
+
+    expect(error).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+    expect(error).toMatchObject({ code: 'rate_limit', requestId: 'req_stub_1' });
+    expect((error as Stripe.errors.StripeRateLimitError).detail).toBeUndefined();
     expect(stub.requests).toHaveLength(1);
+    expect(attempts.requests).toBe(1);
   });
 
   it('does not wait for a Retry-After beyond maxRateLimitWaitMs', async () => {
@@ -169,5 +183,113 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
 
     expect(stub.requests).toHaveLength(3);
     expect(new Set(stub.requests.map((request) => request.connection)).size).toBe(1);
+  });
+
+  describe('a call the rate limiter refuses', () => {
+    /** One request per minute, one lane: the second call has to wait for a slot. */
+    const oneAMinute = { maxRequestsPerMinute: 1, rateLimitWindowMs: 60_000, rateLimitReserveForRefreshes: 0 } as const;
+    const lastLimiter = () => limiters[limiters.length - 1];
+
+    /** The refusal's checks common to every cause: stripe's 429 error, litestripe's error as its `detail`. */
+    function expectRefusal(error: unknown, code: string, detailClass: new (...args: never[]) => Error): Error {
+      expect(error).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+      const stripeError = error as Stripe.errors.StripeRateLimitError;
+      expect(stripeError).toMatchObject({ type: 'StripeRateLimitError', statusCode: 429, code, rawType: 'rate_limit_error' });
+      expect(stripeError.requestId).toBeUndefined(); // nothing reached Stripe
+      expect(stripeError.detail).toBeInstanceOf(detailClass);
+      const detail = stripeError.detail as Error & { code: string };
+      expect(detail.code).toBe(code);
+      expect(stripeError.message).toBe(detail.message);
+      expect(stripeError.message).not.toContain(SECRET);
+      return detail;
+    }
+
+    it('rejects with StripeRateLimitError whose detail is StripeRateLimitExceededError past maxRateLimitWaitMs, not retried', async () => {
+      const stripe = client({ ...oneAMinute, maxRateLimitWaitMs: 300 });
+      const attempts = countAttempts(stripe);
+      await stripe.customers.retrieve('cus_first');
+
+      const startedAt = Date.now();
+      const error = await rejectionOf(stripe.customers.create({ email: 'late@example.com' }));
+      const waitedMs = Date.now() - startedAt;
+
+      const detail = expectRefusal(error, 'litestripe_rate_limit_exceeded', StripeRateLimitExceededError);
+      expect(detail).not.toBeInstanceOf(StripeRateLimitQueueFullError);
+      expect(detail).toMatchObject({ waitedMs: 300, limit: 1, windowMs: 60_000 });
+      expect(detail.message).toContain('within 300 ms');
+      // One attempt per call: stripe-node (maxNetworkRetries 2) did not retry the refusal, nor did
+      // litestripe's 429 retries (they log every 429 they see).
+      expect(attempts.requests).toBe(2);
+      expect(waitedMs).toBeLessThan(800);
+      expect(logs.messages('warn')).toEqual([]);
+      expect(stub.requests.map((request) => request.path)).toEqual(['/v1/customers/cus_first']);
+      // stripe-node reports the refusal to `response` listeners as a 429 without a request id.
+      expect(attempts.responses.map((event) => [event.status, event.request_id])).toEqual([
+        [200, 'req_stub_1'],
+        [429, undefined],
+      ]);
+    });
+
+    it('rejects at once with StripeRateLimitError whose detail is StripeRateLimitQueueFullError when the queue is full', async () => {
+      const stripe = client({ ...oneAMinute, maxRateLimitQueue: 1 });
+      const attempts = countAttempts(stripe);
+      await stripe.customers.retrieve('cus_first');
+      const waiting = rejectionOf(stripe.customers.retrieve('cus_waiting'));
+      while (lastLimiter().waiting().default < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+
+      const startedAt = Date.now();
+      const error = await rejectionOf(stripe.customers.retrieve('cus_refused'));
+
+      expect(Date.now() - startedAt).toBeLessThan(500);
+      const detail = expectRefusal(error, 'litestripe_rate_limit_queue_full', StripeRateLimitQueueFullError);
+      expect(detail).toBeInstanceOf(StripeRateLimitExceededError);
+      expect(detail).toMatchObject({ maxQueue: 1 });
+      expect(attempts.requests).toBe(3);
+
+      // The call still waiting is refused at shutdown.
+      lastLimiter().onApplicationShutdown();
+      expectRefusal(await waiting, 'litestripe_rate_limiter_closed', StripeRateLimiterClosedError);
+      expect(attempts.requests).toBe(3);
+      expect(stub.requests.map((request) => request.path)).toEqual(['/v1/customers/cus_first']);
+    });
+
+    it('rejects with StripeRateLimitError whose detail is StripeRateLimiterClosedError after shutdown, v1 and v2 API alike', async () => {
+      const stripe = client();
+      const attempts = countAttempts(stripe);
+      lastLimiter().onApplicationShutdown();
+
+      expectRefusal(await rejectionOf(stripe.customers.create({ email: 'late@example.com' })), 'litestripe_rate_limiter_closed', StripeRateLimiterClosedError);
+      // stripe-node reads errors of /v2 paths by their type first: `rate_limit_error` still makes a StripeRateLimitError.
+      expectRefusal(await rejectionOf(stripe.rawRequest('GET', '/v2/core/events')), 'litestripe_rate_limiter_closed', StripeRateLimiterClosedError);
+      expect(attempts.requests).toBe(2);
+      expect(stub.requests).toEqual([]);
+    });
+
+    it('ends litestripe\'s 429 retries when the retry gets no slot, with the refusal', async () => {
+      stub.enqueue(tooManyRequests({ 'Retry-After': '0' }));
+      const stripe = client({ ...oneAMinute, maxRateLimitWaitMs: 300 });
+      const attempts = countAttempts(stripe);
+
+      const error = await rejectionOf(stripe.customers.retrieve('cus_1'));
+
+      expectRefusal(error, 'litestripe_rate_limit_exceeded', StripeRateLimitExceededError);
+      expect(stub.requests).toHaveLength(1);
+      expect(attempts.requests).toBe(1); // litestripe's 429 retries happen inside one attempt of stripe-node
+      expect(logs.messages('warn')).toHaveLength(1); // the real 429 only
+      expect(logs.messages('warn')[0]).toContain('retry 1 of 3');
+    });
+
+    it('ends stripe-node\'s own retries when a retry gets no slot, with the refusal', async () => {
+      stub.enqueue(serverError());
+      const stripe = client({ ...oneAMinute, maxRateLimitWaitMs: 300 });
+      const attempts = countAttempts(stripe);
+
+      const error = await rejectionOf(stripe.customers.create({ email: 'someone@example.com' }));
+
+      expectRefusal(error, 'litestripe_rate_limit_exceeded', StripeRateLimitExceededError);
+      expect(stub.requests).toHaveLength(1);
+      // The 500 was retried by stripe-node; the refused retry was not, though maxNetworkRetries is 2.
+      expect(attempts.requests).toBe(2);
+    });
   });
 });

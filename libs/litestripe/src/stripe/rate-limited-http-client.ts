@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import { answeredAtMs, systemClock } from '../common/clock.js';
+import { isRateLimiterRefusal, RateLimitRefusalResponse } from './rate-limit-refusal.response.js';
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
 import { currentStripeRequestLane } from './stripe-request-lane.js';
 import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay.js';
@@ -21,6 +22,10 @@ export interface RateLimitedHttpClientOptions {
  * stripe-node HTTP client that wraps another one (the Node client by default):
  * - every attempt, stripe-node's own network/5xx/409 retries included, first takes a slot of the
  *   rate limiter, in the lane of the caller's scope (`inRefreshLane`, else the default lane);
+ * - an attempt the limiter refuses (`StripeRateLimitExceededError`, `StripeRateLimitQueueFullError`,
+ *   `StripeRateLimiterClosedError`) is not sent: it is answered with a {@link RateLimitRefusalResponse},
+ *   a 429 that neither stripe-node nor this client retries, so the call rejects with stripe's
+ *   `StripeRateLimitError` whose `detail` is the refusal;
  * - a 429 (which stripe-node does not retry unless Stripe sends `Stripe-Should-Retry: true`) is
  *   retried here after `Retry-After`, or an exponential backoff with jitter, with the very same
  *   headers, so a POST keeps its `Idempotency-Key`;
@@ -45,7 +50,14 @@ export class RateLimitedHttpClient implements Stripe.HttpClient {
     const [, , path, method] = args;
     const lane = currentStripeRequestLane();
     for (let retry = 0; ; retry++) {
-      await this.limiter.acquire(lane);
+      try {
+        await this.limiter.acquire(lane);
+      } catch (error) {
+        if (isRateLimiterRefusal(error)) {
+          return new RateLimitRefusalResponse(error);
+        }
+        throw error;
+      }
       const response = withDispose(await this.inner.makeRequest(...args));
       if (response.getStatusCode() !== 429) {
         return response;

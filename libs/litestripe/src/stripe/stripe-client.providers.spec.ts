@@ -131,7 +131,9 @@ describe('createStripeClientProviders', () => {
     await close(moduleRef);
 
     expect(ownStorage.storage.size).toBe(0);
-    await expect(stripe.customers.retrieve('cus_2')).rejects.toBeInstanceOf(StripeRateLimiterClosedError);
+    const refused = await stripe.customers.retrieve('cus_2').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+    expect((refused as Stripe.errors.StripeRateLimitError).detail).toBeInstanceOf(StripeRateLimiterClosedError);
     expect(stub.requests).toHaveLength(1);
   });
 

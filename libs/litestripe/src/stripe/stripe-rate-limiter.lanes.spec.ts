@@ -6,7 +6,7 @@ import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue
 import { defaultLaneLimit, StripeRateLimiter, type StripeRateLimiterOptions } from './stripe-rate-limiter.js';
 import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
 import type { StripeRequestLane } from './stripe-request-lane.js';
-import { LogCapture } from './test-support/log-capture.js';
+import { LogCapture } from '../../../../test/support/log-capture';
 import { MinimalRedisThrottlerStorage } from './test-support/redis-throttler-storage.js';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };

@@ -1,10 +1,11 @@
 import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory.js';
 import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceeded.error.js';
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
 import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
-import { LogCapture } from './test-support/log-capture.js';
+import { LogCapture } from '../../../../test/support/log-capture';
+import { countAttempts, rejectionOf } from './test-support/refusals.js';
 import { budgetUse, maxInAnyWindow, recordingHttpClient } from './test-support/request-timing.js';
 import { StripeApiStub } from './test-support/stripe-api-stub.js';
 
@@ -99,22 +100,23 @@ describe('StripeRateLimiter with the in-memory store, in front of the real strip
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(3 * 300); // 4 windows of 2 slots
   });
 
-  it('fails a call past maxRateLimitWaitMs with StripeRateLimitExceededError, without sending it', async () => {
+  it('fails a call past maxRateLimitWaitMs with StripeRateLimitError (detail: StripeRateLimitExceededError), without sending it', async () => {
     const stripe = client({ maxRequestsPerMinute: 1, rateLimitWindowMs: 10_000, maxRateLimitWaitMs: 300 });
+    const attempts = countAttempts(stripe);
     await stripe.customers.retrieve('cus_first');
 
     const startedAt = Date.now();
-    const error = await stripe.customers.retrieve('cus_second').then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
+    const error = await rejectionOf(stripe.customers.retrieve('cus_second'));
     const waitedMs = Date.now() - startedAt;
 
-    expect(error).toBeInstanceOf(StripeRateLimitExceededError);
+    expect(error).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+    expect(error).toMatchObject({ statusCode: 429, code: 'litestripe_rate_limit_exceeded' });
+    expect((error as Stripe.errors.StripeRateLimitError).detail).toBeInstanceOf(StripeRateLimitExceededError);
     expect((error as Error).message).toContain('within 300 ms');
     expect((error as Error).message).toContain('1 requests per 10000 ms');
     expect((error as Error).message).not.toContain(SECRET);
-    // Not retried by stripe-node as a network failure (maxNetworkRetries is 2).
+    // Not retried by stripe-node (maxNetworkRetries is 2): one attempt per call.
+    expect(attempts.requests).toBe(2);
     expect(waitedMs).toBeGreaterThanOrEqual(295);
     expect(waitedMs).toBeLessThan(800);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -152,8 +154,11 @@ describe('StripeRateLimiter with the in-memory store, in front of the real strip
 
     limiters[0].onApplicationShutdown();
 
-    expect(await waiting).toBeInstanceOf(StripeRateLimiterClosedError);
-    await expect(stripe.customers.retrieve('cus_late')).rejects.toBeInstanceOf(StripeRateLimiterClosedError);
+    for (const refused of [await waiting, await rejectionOf(stripe.customers.retrieve('cus_late'))]) {
+      expect(refused).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+      expect(refused).toMatchObject({ statusCode: 429, code: 'litestripe_rate_limiter_closed' });
+      expect((refused as Stripe.errors.StripeRateLimitError).detail).toBeInstanceOf(StripeRateLimiterClosedError);
+    }
     expect(stub.requests).toHaveLength(1);
   });
 

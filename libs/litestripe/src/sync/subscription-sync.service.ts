@@ -37,6 +37,7 @@ type ListPage = (startingAfter: string | undefined) => Promise<Stripe.ApiList<St
 export class SubscriptionSyncService {
   private readonly logger = new Logger('LitestripeSync');
 
+  /** @internal Nest constructs it from the module's providers: its dependencies are not part of the API. */
   constructor(
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     @InjectStripeClient() private readonly stripe: Stripe,

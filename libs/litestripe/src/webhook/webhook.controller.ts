@@ -17,6 +17,7 @@ import {
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { RawBodyProbeAnswer, RawBodyStartupCheck } from './raw-body.startup-check.js';
 import { DeliveryOutcome, WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookSignatureVerifier } from './webhook-signature.verifier.js';
 
@@ -49,15 +50,26 @@ export function createWebhookController(path: string): Type<unknown> {
       @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
       @Inject(WebhookSignatureVerifier) private readonly verifier: WebhookSignatureVerifier,
       @Inject(WebhookEventProcessor) private readonly processor: WebhookEventProcessor,
-    ) {}
+      @Inject(RawBodyStartupCheck) private readonly rawBodyCheck: RawBodyStartupCheck,
+    ) {
+      rawBodyCheck.attach(LitestripeWebhookController, path);
+    }
 
     @Post(':uuid')
     @HttpCode(200)
-    async receive(@Param('uuid') uuid: string, @Req() request: WebhookRequest, @Headers('stripe-signature') signature?: string): Promise<WebhookResponse> {
+    async receive(
+      @Param('uuid') uuid: string,
+      @Req() request: WebhookRequest,
+      @Headers('stripe-signature') signature?: string,
+    ): Promise<WebhookResponse | RawBodyProbeAnswer> {
       if (!sameSecret(uuid, this.options.webhookUuid)) throw new NotFoundException(`Cannot POST ${request.url}`);
       if (!JSON_CONTENT_TYPE.test(request.headers['content-type'] ?? '')) throw new UnsupportedMediaTypeException('Stripe webhooks are application/json');
+      // The start-up probe (only while it runs, with its one-time token): answered here, before any signature, row or log.
+      const probeAnswer = this.rawBodyCheck.answerProbe(request.headers, request.rawBody);
+      if (probeAnswer) return probeAnswer;
       const rawBody = request.rawBody;
       if (!Buffer.isBuffer(rawBody) && !announcesBody(request.headers)) throw new BadRequestException('Empty body');
+      // RawBodyStartupCheck stops an app without raw bodies at start-up; this stays for what its probe could not see.
       if (!Buffer.isBuffer(rawBody)) {
         this.logger.error(RAW_BODY_HELP);
         throw new InternalServerErrorException(RAW_BODY_HELP);

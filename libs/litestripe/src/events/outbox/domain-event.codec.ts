@@ -2,7 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { StripeSubscription } from '../../entities/stripe-subscription.entity.js';
-import { CheckoutCompletedEvent, OrphanClaimedEvent, PaymentEvent, PaymentOrphanedEvent, StripeEventRef, SubscriptionChangedEvent, SubscriptionLinkConflictEvent } from '../litestripe-event.payloads.js';
+import {
+  CheckoutCompletedEvent,
+  OrphanClaimedEvent,
+  PaymentEvent,
+  PaymentOrphanedEvent,
+  StripeEventRef,
+  SubscriptionChangedEvent,
+  SubscriptionChangedEventName,
+  SubscriptionLinkConflictEvent,
+} from '../litestripe-event.payloads.js';
 import { LitestripeEvents } from '../litestripe-events.js';
 
 type Json = Record<string, any>;
@@ -30,7 +39,7 @@ export class DomainEventCodec {
         return new CheckoutCompletedEvent(json.id, json.checkoutSessionId, this.subscription(json.subscription), json.accountRef, stripeEvent);
       case LitestripeEvents.PaymentSucceeded:
       case LitestripeEvents.PaymentFailed:
-        return new PaymentEvent(json.id, json.invoiceId, this.subscription(json.subscription), json.amount, json.currency, stripeEvent);
+        return new PaymentEvent(name, json.id, json.invoiceId, this.subscription(json.subscription), json.amount, json.currency, stripeEvent);
       case LitestripeEvents.PaymentOrphaned:
         return new PaymentOrphanedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.customerId, json.reason, stripeEvent);
       case LitestripeEvents.OrphanClaimed:
@@ -39,7 +48,7 @@ export class DomainEventCodec {
         return new SubscriptionLinkConflictEvent(json.id, this.subscription(json.subscription), json.accountRef, json.claimedAccountRef, json.source, json.checkoutSessionId, stripeEvent);
       default:
         if (name.startsWith('litestripe.subscription.')) {
-          return new SubscriptionChangedEvent(json.id, this.subscription(json.subscription), json.previousStatus, stripeEvent, json.previousAccountRef);
+          return new SubscriptionChangedEvent(name as SubscriptionChangedEventName, json.id, this.subscription(json.subscription), json.previousStatus, stripeEvent, json.previousAccountRef);
         }
         return json;
     }

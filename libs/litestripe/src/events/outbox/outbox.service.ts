@@ -6,6 +6,7 @@ import { OutboxRepository } from './outbox.repository.js';
 /** For operators: domain events whose listeners kept failing, and a way to send them again. */
 @Injectable()
 export class OutboxService {
+  /** @internal Nest constructs it from the module's providers: its dependencies are not part of the API. */
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly poller: OutboxPoller,

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { FakeStripeContext } from './fake-stripe.context.js';
-import { buildPrice, type RecurringInterval } from './objects/price.object.js';
+import { buildPrice } from './objects/price.object.js';
 import { buildProduct } from './objects/product.object.js';
 
 export interface SeedPriceOptions {
@@ -8,7 +8,7 @@ export interface SeedPriceOptions {
   unitAmount?: number;
   currency?: string;
   /** Default `month`; null makes a one-time price. */
-  interval?: RecurringInterval | null;
+  interval?: 'day' | 'week' | 'month' | 'year' | null;
   intervalCount?: number;
   lookupKey?: string;
   nickname?: string;

@@ -3,8 +3,8 @@ import type { FormParams } from './form-body.parser.js';
 
 export interface WebhookEndpoint {
   url: string;
-  /** The `whsec_...` secret the receiving app verifies `Stripe-Signature` with. */
-  secret: string;
+  /** The `whsec_...` secret the receiving app verifies `Stripe-Signature` with. @default the fake's `webhookSecret` */
+  secret?: string;
 }
 
 export interface FakeStripeOptions {
@@ -16,8 +16,13 @@ export interface FakeStripeOptions {
   now?: ClockSource;
   /** `api_version` stamped on events; defaults to the installed stripe package's pinned version. */
   apiVersion?: string;
-  /** Accept only these keys; by default any `sk_test_`/`sk_live_`/`rk_test_`/`rk_live_` key passes. */
+  /**
+   * Accept only these keys; by default any `sk_test_`/`sk_live_`/`rk_test_`/`rk_live_` key passes.
+   * The first becomes the fake's `secretKey`.
+   */
   apiKeys?: string[];
+  /** The fake's `webhookSecret` (`whsec_...`), with which it signs deliveries. @default a random one */
+  webhookSecret?: string;
   /** Push every new event here, signed, like a Stripe webhook endpoint. */
   webhook?: WebhookEndpoint;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { ApiPipeline } from './api-pipeline.js';
 import { completeCheckoutSession, type CompletedCheckout, type CompleteCheckoutOptions } from './billing/checkout-completion.js';
@@ -41,6 +42,19 @@ export interface StripeClientConfig {
   protocol: 'http';
 }
 
+/** The environment variables of `litestripeOptionsFromEnv` that point an app at a fake Stripe: see {@link FakeStripe.env}. */
+export interface FakeStripeEnv {
+  /** The fake's `secretKey`. */
+  STRIPE_SECRET_KEY: string;
+  /** The fake's `webhookSecret`. */
+  STRIPE_WEBHOOK_SECRET: string;
+  /** The fake's `url`, e.g. `http://127.0.0.1:40123`. */
+  STRIPE_API_BASE: string;
+}
+
+/** The secret key the fake hands out when its options name none. */
+const DEFAULT_SECRET_KEY = 'sk_test_litestripefake';
+
 /**
  * An in-process Stripe API for tests: a real HTTP server that the `stripe` package talks to
  * unchanged (`new Stripe(key, { ...fake.clientConfig() })`), with scripted billing time,
@@ -55,6 +69,14 @@ export class FakeStripe {
   readonly checkoutSessions: ResourceView<Stripe.Checkout.Session>;
   readonly billingPortalSessions: ResourceView<Stripe.BillingPortal.Session>;
   readonly events: ResourceView<Stripe.Event>;
+  /** A secret key this fake accepts (the first of `apiKeys`, else a test key): give it to the app under test. */
+  readonly secretKey: string;
+  /**
+   * The signing secret (`whsec_...`) of this fake's webhook deliveries (`deliver`, `setWebhookEndpoint`)
+   * when they name none: the app under test verifies with it, and tests sign their own deliveries
+   * with it (`signedDelivery(event, fake.webhookSecret)`).
+   */
+  readonly webhookSecret: string;
 
   private readonly clock: FakeClock;
   private readonly store = new FakeStripeStore();
@@ -70,10 +92,12 @@ export class FakeStripe {
   private latencyMs: number;
 
   private constructor(private readonly options: FakeStripeOptions) {
+    this.secretKey = options.apiKeys?.[0] ?? DEFAULT_SECRET_KEY;
+    this.webhookSecret = options.webhookSecret ?? options.webhook?.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
     this.latencyMs = options.latencyMs ?? 0;
     this.clock = new FakeClock(options.now);
     this.dispatcher = new WebhookDispatcher((eventId, delivered) => this.setDelivered(eventId, delivered), () => this.clock.now());
-    this.dispatcher.setEndpoint(options.webhook ?? null);
+    this.dispatcher.setEndpoint(this.endpoint(options.webhook ?? null));
     this.recorder = new EventRecorder(this.store, this.clock, {
       apiVersion: options.apiVersion ?? Stripe.API_VERSION,
       pendingWebhooks: () => (this.dispatcher.active ? 1 : 0),
@@ -102,6 +126,7 @@ export class FakeStripe {
     this.events = viewOf(this.store.events);
   }
 
+  /** Starts the server (on a free port unless `port` is given): await it. */
   static async start(options: FakeStripeOptions = {}): Promise<FakeStripe> {
     const fake = new FakeStripe(options);
     await fake.listener.listen(options.port ?? 0);
@@ -121,7 +146,21 @@ export class FakeStripe {
     return { host: LOOPBACK, port: this.port, protocol: 'http' as const };
   }
 
-  /** Closes the server and every socket (hung requests included); safe to call twice. */
+  /**
+   * The variables that point `litestripeOptionsFromEnv` at this fake: its `secretKey`, its
+   * `webhookSecret` and `STRIPE_API_BASE` (its `url`). For an app configured from the environment
+   * that runs in another process, or reads the environment at boot; in a Jest or Vitest test,
+   * `withFakeStripe` points any configuration at the fake.
+   *
+   * @example
+   * const fake = await FakeStripe.start();
+   * const child = spawn('node', ['dist/main.js'], { env: { ...process.env, ...fake.env(), STRIPE_WEBHOOK_UUID: uuid } });
+   */
+  env(): FakeStripeEnv {
+    return { STRIPE_SECRET_KEY: this.secretKey, STRIPE_WEBHOOK_SECRET: this.webhookSecret, STRIPE_API_BASE: this.url };
+  }
+
+  /** Closes the server and every socket (hung requests included); safe to call twice. Await it. */
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -129,11 +168,12 @@ export class FakeStripe {
     await this.listener.close();
   }
 
-  /** Takes the API "down" until `resume()`. */
+  /** Takes the API "down" until `resume()`; await it. */
   async pause(options: PauseOptions = {}): Promise<void> {
     await this.listener.pause(options.mode ?? 'refuse');
   }
 
+  /** Brings the API back up after `pause()`; await it. */
   async resume(): Promise<void> {
     await this.listener.resume();
   }
@@ -240,22 +280,26 @@ export class FakeStripe {
   }
 
   /**
-   * POSTs an event (or a stored event's id) to a webhook URL, signed with `secret` at `timestamp`
-   * (default: the fake's clock, as Stripe signs at its own time); updates its delivery state.
+   * POSTs an event (or a stored event's id) to a webhook URL, signed with `secret` (default: the
+   * fake's `webhookSecret`) at `timestamp` (default: the fake's clock, as Stripe signs at its own
+   * time); updates its delivery state. Await it: it resolves with the endpoint's answer.
    */
-  async deliver(event: Stripe.Event | string, target: { url: string; secret: string; timestamp?: number }): Promise<DeliveryResult> {
+  async deliver(event: Stripe.Event | string, target: { url: string; secret?: string; timestamp?: number }): Promise<DeliveryResult> {
     const payload = typeof event === 'string' ? this.requireEvent(event) : event;
-    const result = await deliverEvent(payload, { ...target, timestamp: target.timestamp ?? this.clock.now() });
+    const result = await deliverEvent(payload, { url: target.url, secret: target.secret ?? this.webhookSecret, timestamp: target.timestamp ?? this.clock.now() });
     if (this.store.events.has(payload.id)) this.setDelivered(payload.id, result.ok);
     return result;
   }
 
-  /** Delivers every new event to `endpoint` automatically, like a registered webhook endpoint; null stops it. */
+  /**
+   * Delivers every new event to `endpoint` automatically, like a registered webhook endpoint, signed
+   * with its `secret` (default: the fake's `webhookSecret`); null stops it.
+   */
   setWebhookEndpoint(endpoint: WebhookEndpoint | null): void {
-    this.dispatcher.setEndpoint(endpoint);
+    this.dispatcher.setEndpoint(this.endpoint(endpoint));
   }
 
-  /** Waits until every automatically queued webhook has been attempted. */
+  /** Resolves once every automatically queued webhook has been attempted: await it. */
   flushWebhooks(): Promise<void> {
     return this.dispatcher.flush();
   }
@@ -272,6 +316,10 @@ export class FakeStripe {
     this.faults.clear();
     this.clock.reset();
     this.latencyMs = this.options.latencyMs ?? 0;
+  }
+
+  private endpoint(endpoint: WebhookEndpoint | null): Required<WebhookEndpoint> | null {
+    return endpoint && { url: endpoint.url, secret: endpoint.secret ?? this.webhookSecret };
   }
 
   private delay(ms: number): Promise<void> {

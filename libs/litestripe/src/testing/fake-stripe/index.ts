@@ -1,4 +1,4 @@
-export { FakeStripe, type ScriptedChange, type StripeClientConfig } from './fake-stripe.server.js';
+export { FakeStripe, type FakeStripeEnv, type ScriptedChange, type StripeClientConfig } from './fake-stripe.server.js';
 export type {
   FailureOptions,
   FakeStripeOptions,

@@ -12,7 +12,7 @@ export interface WebhookAttempt {
 
 /** Pushes events to the configured endpoint one at a time, in the order they were recorded. */
 export class WebhookDispatcher {
-  private endpoint: WebhookEndpoint | null = null;
+  private endpoint: Required<WebhookEndpoint> | null = null;
   private chain: Promise<void> = Promise.resolve();
   private controller = new AbortController();
   readonly attempts: WebhookAttempt[] = [];
@@ -27,7 +27,7 @@ export class WebhookDispatcher {
     return this.endpoint !== null;
   }
 
-  setEndpoint(endpoint: WebhookEndpoint | null): void {
+  setEndpoint(endpoint: Required<WebhookEndpoint> | null): void {
     this.endpoint = endpoint;
   }
 
@@ -50,7 +50,7 @@ export class WebhookDispatcher {
     this.chain = Promise.resolve();
   }
 
-  private async attempt(event: Stripe.Event, endpoint: WebhookEndpoint, signal: AbortSignal): Promise<void> {
+  private async attempt(event: Stripe.Event, endpoint: Required<WebhookEndpoint>, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     try {
       const result = await deliverEvent(event, { url: endpoint.url, secret: endpoint.secret, signal, timestamp: this.now() });

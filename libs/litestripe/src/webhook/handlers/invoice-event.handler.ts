@@ -58,7 +58,7 @@ export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment>
     if (previous && previous.latestInvoiceId === current.latestInvoiceId && previous.latestPaymentStatus === current.latestPaymentStatus) return [];
     if (current.latestInvoiceId !== payment.invoiceId) return [];
     const name = payment.status === 'succeeded' ? LitestripeEvents.PaymentSucceeded : LitestripeEvents.PaymentFailed;
-    return [{ name, payload: new PaymentEvent(domainEventId(stripeEvent, name), payment.invoiceId, current, payment.amount, payment.currency, stripeEvent) }];
+    return [{ name, payload: new PaymentEvent(name, domainEventId(stripeEvent, name), payment.invoiceId, current, payment.amount, payment.currency, stripeEvent) }];
   }
 }
 

@@ -1,6 +1,6 @@
 import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 
-/** Test support (not part of the library API): collects what Nest's `Logger` writes. */
+/** Test support: collects what Nest's `Logger` writes (used by the e2e tests and the colocated specs). */
 export class LogCapture implements LoggerService {
   readonly lines: { level: string; message: string }[] = [];
 
