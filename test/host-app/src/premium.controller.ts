@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Req } from '@nestjs/common';
 import { CurrentEntitlement, RequiresFeature, SubscriptionService, type Entitlement } from '@litestripe/nestjs';
 
 @Controller('premium')
@@ -10,9 +10,11 @@ export class PremiumController {
     return { plan: entitlement.plan };
   }
 
+  /** The guard let the request in; the service (injected by class) answers the same. */
   @RequiresFeature('export')
   @Get('export')
-  async export() {
-    return { export: 'csv', service: typeof this.subscriptions.getEntitlement };
+  async export(@Req() request: { user: { id: string } }) {
+    const { plan } = await this.subscriptions.getEntitlement(request.user.id);
+    return { export: 'csv', plan };
   }
 }

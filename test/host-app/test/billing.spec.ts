@@ -49,7 +49,7 @@ describe('the host app on @litestripe/nestjs', () => {
 
     await pay('acct_1');
 
-    await request(app.getHttpServer()).get('/premium/export').set('x-user', 'acct_1').expect(200, { export: 'csv', service: 'function' });
+    await request(app.getHttpServer()).get('/premium/export').set('x-user', 'acct_1').expect(200, { export: 'csv', plan: 'pro' });
     await request(app.getHttpServer()).get('/premium/export').set('x-user', 'acct_2').expect(403);
     expect(app.get(BillingEventsListener).received).toContain(LitestripeEvents.SubscriptionActivated);
   });
