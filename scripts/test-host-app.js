@@ -47,7 +47,7 @@ function checkTarball(files) {
   console.log(`  ${paths.length} files, all under dist/ or the package's own documents`);
 }
 
-function checkSourceMaps() {
+function checkSourceMaps(files) {
   const maps = files.filter((file) => file.path.endsWith('.js.map'));
   for (const { path } of maps) {
     const map = JSON.parse(readFileSync(join(root, 'dist', 'package', path), 'utf8'));
@@ -84,14 +84,13 @@ async function withAdmin(action) {
   }
 }
 
-let files;
 async function main() {
   const database = `litestripe_host_app_${process.pid}`;
   step('build the package', process.execPath, [join(root, 'scripts', 'build-package.js')], { cwd: root });
   const packed = JSON.parse(step('npm pack', 'npm', ['pack', '--json', '--pack-destination', work, join(root, 'dist', 'package')], { cwd: root, capture: true }));
-  files = packed[0].files;
+  const { files } = packed[0];
   checkTarball(files);
-  checkSourceMaps();
+  checkSourceMaps(files);
   const tarball = join(work, packed[0].filename);
 
   cpSync(join(root, 'test', 'host-app'), app, { recursive: true, filter: (source) => !/[/\\](node_modules|dist)$/.test(source) });

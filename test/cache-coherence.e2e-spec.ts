@@ -1,5 +1,5 @@
 import { twoInstancesOfOneApp } from './support/billing-host';
-import { announced, caughtUp } from './support/row-changes';
+import { entitlementCacheCaughtUp, subscriptionRowsChanged } from '@litestripe/nestjs/testing';
 
 /**
  * Two instances of one app on one database, each with the entitlement cache (the default): a
@@ -10,11 +10,11 @@ import { announced, caughtUp } from './support/row-changes';
 describe('the entitlement cache across two instances', () => {
   const hosts = twoInstancesOfOneApp();
 
-  const announcedOnB = (accountRef: string) => announced(hosts.b.app, accountRef);
+  const announcedOnB = (accountRef: string) => subscriptionRowsChanged(hosts.b.app, accountRef);
 
   it('serves B from its cache, and B denies once the cancellation made through A is announced', async () => {
     const { subscription } = await hosts.a.subscribe('acct_1', { plan: 'basic' });
-    await caughtUp(hosts.b.app);
+    await entitlementCacheCaughtUp(hosts.b.app);
     expect((await hosts.b.service.getEntitlement('acct_1')).entitled).toBe(true);
     expect(hosts.b.service.peekEntitlement('acct_1')?.entitled).toBe(true);
 

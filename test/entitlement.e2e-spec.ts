@@ -1,6 +1,6 @@
 import { LitestripeEvents, StripeSubscription } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
-import { announced, caughtUp } from './support/row-changes';
+import { entitlementCacheCaughtUp, subscriptionRowsChanged } from '@litestripe/nestjs/testing';
 import { Registration } from './support/test-app';
 
 const DAY = 86_400;
@@ -139,7 +139,7 @@ describe('the entitlement cache', () => {
 
   it('serves repeated lookups from memory, still deciding at the current time', async () => {
     await t.subscribe('acct_c', { plan: 'basic' });
-    await caughtUp(t.app);
+    await entitlementCacheCaughtUp(t.app);
     expect((await t.service.getEntitlement('acct_c')).entitled).toBe(true);
     expect(t.service.peekEntitlement('acct_c')).toMatchObject({ entitled: true, reason: 'active' });
     // Time moves on the cached row: it is decided now, without reading it again.
@@ -150,7 +150,7 @@ describe('the entitlement cache', () => {
   it('drops an account’s rows when they change behind the module’s back (support’s SQL), once the database announces it', async () => {
     await t.subscribe('acct_sql', { plan: 'basic' });
     expect((await t.service.getEntitlement('acct_sql')).entitled).toBe(true);
-    const change = announced(t.app, 'acct_sql');
+    const change = subscriptionRowsChanged(t.app, 'acct_sql');
     await t.dataSource.query(`UPDATE litestripe_subscription SET status = 'canceled' WHERE account_ref = 'acct_sql'`);
     await change;
     expect(t.service.peekEntitlement('acct_sql')).toBeUndefined();

@@ -1,5 +1,5 @@
 import { BillingHost, plansFor, startBillingHost, twoInstancesOfOneApp } from '../../../../test/support/billing-host';
-import { announced, caughtUp } from '../../../../test/support/row-changes';
+import { entitlementCacheCaughtUp, subscriptionRowsChanged } from '../testing/app-state.js';
 import { SubscriptionRowChanges } from '../common/subscription-row-changes.js';
 import { LitestripeSubscriptionChanges1764500000000 } from '../migrations/1764500000000-litestripe-subscription-changes.js';
 import { SubscriptionChangesListener } from './subscription-changes.listener.js';
@@ -17,11 +17,11 @@ describe('the listen connection of the entitlement cache, across two instances',
 
   it('tells when B has received every change committed so far (what a test awaits before expecting a lookup cached)', async () => {
     await hosts.a.subscribe('acct_5', { plan: 'basic' });
-    await caughtUp(hosts.b.app);
+    await entitlementCacheCaughtUp(hosts.b.app);
     let received = false;
     const stop = hosts.b.app.get(SubscriptionRowChanges, { strict: false }).subscribe(() => (received = true));
     await hosts.a.dataSource.query(`UPDATE litestripe_subscription SET status = 'canceled' WHERE account_ref = 'acct_5'`);
-    await caughtUp(hosts.b.app);
+    await entitlementCacheCaughtUp(hosts.b.app);
     stop();
     expect(received).toBe(true);
   });
@@ -47,10 +47,10 @@ describe('the listen connection of the entitlement cache, across two instances',
     await listener.next('listening');
     expect(listener.backendPid).not.toBe(pid);
     const { subscription: again } = await hosts.a.subscribe('acct_3', { plan: 'basic' });
-    await caughtUp(hosts.b.app);
+    await entitlementCacheCaughtUp(hosts.b.app);
     expect((await hosts.b.service.getEntitlement('acct_3')).entitled).toBe(true);
     expect(hosts.b.service.peekEntitlement('acct_3')?.entitled).toBe(true);
-    const told = announced(hosts.b.app, 'acct_3');
+    const told = subscriptionRowsChanged(hosts.b.app, 'acct_3');
     await hosts.a.billing.cancel({ subscriptionId: again!.id }, { atPeriodEnd: false });
     await told;
     expect((await hosts.b.service.getEntitlement('acct_3')).entitled).toBe(false);

@@ -8,8 +8,9 @@ import { RoutePathFactory } from '@nestjs/core/router/route-path-factory.js';
 const MODULE_PATH = '__module_path__';
 const VERSION_METADATA = '__version__';
 
-/** The webhook handler's own path (`@Post(':uuid')`). */
-export const WEBHOOK_METHOD_PATH = '/:uuid';
+/** The webhook handler's own route (`@Post(WEBHOOK_HANDLER_ROUTE)`), and that route as Nest's router joins it. */
+export const WEBHOOK_HANDLER_ROUTE = ':uuid';
+export const WEBHOOK_METHOD_PATH = `/${WEBHOOK_HANDLER_ROUTE}`;
 
 /**
  * The path Nest's router registered the webhook controller's `POST :uuid` handler at, with `:uuid`

@@ -20,6 +20,7 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolve
 import { RawBodyProbeAnswer, RawBodyStartupCheck } from './raw-body.startup-check.js';
 import { DeliveryOutcome, WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookSignatureVerifier } from './webhook-signature.verifier.js';
+import { WEBHOOK_HANDLER_ROUTE } from './webhook-route.path.js';
 
 /** The parts of an Express or Fastify request the webhook reads. */
 interface WebhookRequest {
@@ -55,7 +56,7 @@ export function createWebhookController(path: string): Type<unknown> {
       rawBodyCheck.attach(LitestripeWebhookController, path);
     }
 
-    @Post(':uuid')
+    @Post(WEBHOOK_HANDLER_ROUTE)
     @HttpCode(200)
     async receive(
       @Param('uuid') uuid: string,
