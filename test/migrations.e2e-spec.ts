@@ -28,6 +28,7 @@ describe('migrations', () => {
   });
 
   it('carry a pause stored as a flag over as a pause of unknown behaviour, and back', async () => {
+    await dataSource.undoLastMigration(); // LitestripeInbox
     await dataSource.undoLastMigration(); // LitestripeSubscriptionChanges
     await dataSource.undoLastMigration(); // LitestripePauseCollection
     await dataSource.query(`INSERT INTO litestripe_subscription (id, status, collection_paused) VALUES ('sub_paused', 'active', true), ('sub_collecting', 'active', false)`);
@@ -38,6 +39,7 @@ describe('migrations', () => {
       { id: 'sub_paused', pause_behavior: 'unknown', pause_resumes_at: null },
     ]);
     await dataSource.query(`UPDATE litestripe_subscription SET pause_behavior = 'void' WHERE id = 'sub_collecting'`);
+    await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     await dataSource.undoLastMigration();
     expect(await dataSource.query(`SELECT id, collection_paused FROM litestripe_subscription WHERE id LIKE 'sub_%' ORDER BY id`)).toEqual([

@@ -7,7 +7,8 @@ import { createTestApp, Registration, TestApp } from './support/test-app';
 describe.each<Registration>(['forRoot', 'forRootAsync'])('failures with %s', (registration) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ registration });
+    // Inline processing's failure contract (5xx, Stripe retries); the inbox's is in webhook-inbox.e2e-spec.ts.
+    t = await createTestApp({ registration, options: { webhookProcessing: 'inline' } });
   });
   afterAll(() => t.close());
   beforeEach(() => t.recorder.clear());

@@ -8,8 +8,16 @@ import { TestApp } from './test-app';
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** Posts `body` as it is (no re-serialisation) with exactly `headers`. */
-export function postRaw(t: TestApp, body: string | Buffer, headers: Record<string, string>, path = t.webhookUrl): Promise<request.Response> {
-  return request(t.app.getHttpServer()).post(path).set(headers).send(body);
+export async function postRaw(t: TestApp, body: string | Buffer, headers: Record<string, string>, path = t.webhookUrl): Promise<request.Response> {
+  return t.settle(await request(t.app.getHttpServer()).post(path).set(headers).send(body), eventIdOf(body));
+}
+
+function eventIdOf(body: string | Buffer): string | undefined {
+  try {
+    return (JSON.parse(body.toString()) as { id?: string })?.id;
+  } catch {
+    return undefined;
+  }
 }
 
 /** JSON headers with a `Stripe-Signature` over `signedBody` (the body sent may differ). */

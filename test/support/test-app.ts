@@ -7,7 +7,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { LitestripeModule, LitestripeModuleOptions } from '@litestripe/nestjs';
+import { LitestripeModule, LitestripeModuleOptions, StripeEventLog, WebhookInboxService } from '@litestripe/nestjs';
 import { signedDelivery } from '@litestripe/nestjs/testing';
 import { EventRecorder } from './event-recorder';
 import { TestClock } from './test-clock';
@@ -17,6 +17,14 @@ export type Adapter = 'express' | 'fastify';
 export type Registration = 'forRoot' | 'forRootAsync';
 
 export const WEBHOOK_SECRET = 'whsec_testsecretaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+
+/**
+ * `LITESTRIPE_TEST_WEBHOOK_PROCESSING=deferred` runs the webhook suites against the inbox: apps that
+ * do not choose a mode themselves get `webhookProcessing: 'deferred'`, and `deliver` waits until the
+ * event is applied and answers with the outcome the event log then holds, as inline processing
+ * would have answered. A test that sets `webhookProcessing` itself gets the raw answer.
+ */
+const SUITE_PROCESSING = process.env.LITESTRIPE_TEST_WEBHOOK_PROCESSING === 'deferred' ? 'deferred' : undefined;
 
 export interface TestAppOptions {
   adapter?: Adapter;
@@ -40,6 +48,8 @@ export interface TestApp {
   webhookUrl: string;
   /** The module's clock: a pinned TestClock unless the test gave its own `clock`. */
   clock: TestClock;
+  /** With `LITESTRIPE_TEST_WEBHOOK_PROCESSING=deferred`: waits until a `queued` answer's event is applied and puts its outcome in the body. */
+  settle(response: request.Response, eventId: string | undefined): Promise<request.Response>;
   /** Posts `event` signed with `secret` (default: the app's secret) at `timestamp` (default: the clock's time) and returns the response. */
   deliver(event: object, options?: { secret?: string; timestamp?: number }): Promise<request.Response>;
   close(): Promise<void>;
@@ -57,8 +67,10 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
     // Tests of the ordering rules must not reach for Stripe; the refetch tests turn it on against a fake Stripe.
     refetch: 'never',
     clock,
+    ...(SUITE_PROCESSING ? { webhookProcessing: SUITE_PROCESSING } : {}),
     ...config.options,
   };
+  const settleDeliveries = SUITE_PROCESSING !== undefined && config.options?.webhookProcessing === undefined;
   const webhookPath = config.webhookPath;
   const litestripe =
     config.registration === 'forRootAsync'
@@ -91,6 +103,10 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
   trackEntitlementCache(app);
   if (!config.keepData) await truncateTables(dataSource);
   const webhookUrl = `/${webhookPath ?? 'ls/hook'}/${uuid}`;
+  const settle = async (response: request.Response, eventId: string | undefined) => {
+    if (settleDeliveries && eventId && response.body?.outcome === 'queued') response.body.outcome = await appliedOutcome(app, eventId);
+    return response;
+  };
   return {
     app,
     dataSource,
@@ -98,10 +114,24 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
     uuid,
     webhookUrl,
     clock,
+    settle,
     async deliver(event, deliveryOptions = {}) {
       const { body, headers } = await signedDelivery(event, deliveryOptions.secret ?? WEBHOOK_SECRET, deliveryOptions.timestamp ?? clock.seconds());
-      return request(app.getHttpServer()).post(webhookUrl).set(headers).send(body);
+      return settle(await request(app.getHttpServer()).post(webhookUrl).set(headers).send(body), (event as { id?: string }).id);
     },
     close: () => app.close(),
   };
+}
+
+/** Waits until a queued event has left the inbox (applied here or by another instance) and returns its outcome. */
+async function appliedOutcome(app: INestApplication, eventId: string): Promise<string> {
+  const inbox = app.get(WebhookInboxService);
+  const log = app.get(DataSource).getRepository(StripeEventLog);
+  for (let i = 0; i < 500; i++) {
+    await inbox.drain();
+    const { outcome } = await log.findOneByOrFail({ id: eventId });
+    if (outcome !== 'pending') return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`Stripe event ${eventId} was not applied within 5 s`);
 }

@@ -17,6 +17,7 @@ export type { LitestripeModuleOptions, LitestripeModuleExtras, ClientReferenceCo
 export type { LitestripeClientOptions } from './config/stripe-client-options.interface.js';
 export type { LitestripeEntitlementOptions, LitestripePlan, AccountRequest } from './config/entitlement-options.interface.js';
 export type { OutboxOptions } from './config/outbox-options.interface.js';
+export type { InboxOptions } from './config/inbox-options.interface.js';
 export type { LitestripeClock } from './common/litestripe-clock.interface.js';
 export { litestripeOptionsFromEnv } from './config/env-options.factory.js';
 export type { EnvSource } from './config/env-options.factory.js';
@@ -30,7 +31,9 @@ export * from './billing/index.js';
 // Reconcile and backfill (`sync`), from code or as a CLI.
 export * from './sync/index.js';
 
-// Operations: the outbox of durable domain events, and the retention sweep.
+// Operations: the webhook inbox, the outbox of durable domain events, and the retention sweep.
+export { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
+export type { InboxStatus, FailedInboxEvent } from './webhook/inbox/webhook-inbox.service.js';
 export { OutboxService } from './events/outbox/outbox.service.js';
 export { RetentionJob } from './retention/retention.job.js';
 export type { RetentionSweep } from './retention/retention.job.js';

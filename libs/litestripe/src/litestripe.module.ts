@@ -22,6 +22,7 @@ import { SubscriptionSyncService } from './sync/subscription-sync.service.js';
 import { syncProviders } from './sync/sync.providers.js';
 import { webhookProviders } from './webhook/webhook.providers.js';
 import { RawBodyStartupCheck } from './webhook/raw-body.startup-check.js';
+import { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
 
 /**
  * Stripe subscriptions for a Nest app: the webhook endpoint, the subscription tables and the
@@ -53,6 +54,7 @@ import { RawBodyStartupCheck } from './webhook/raw-body.startup-check.js';
     BillingService,
     SubscriptionSyncService,
     OutboxService,
+    WebhookInboxService,
     RetentionJob,
     SubscriptionGuard,
     SubscriptionRoutesInspector,

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS, LitestripeModule } from '@litestripe/nestjs';
+import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS, LitestripeModule, WebhookInboxService } from '@litestripe/nestjs';
 import { DeliveryRecorder } from './delivery-recorder';
 
 /**
@@ -16,13 +16,37 @@ import { DeliveryRecorder } from './delivery-recorder';
  *
  * Environment: PORT, DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_UUID,
  * CHAOS_INSTANCE (name written with each delivery), CHAOS_LISTENER_FAIL_RATE, CHAOS_LISTENER_DELAY_MS,
- * CHAOS_LEASE_MS (the outbox lease, default 2000).
+ * CHAOS_LEASE_MS (the outbox lease, default 2000), CHAOS_WEBHOOK_PROCESSING (`inline`, the default,
+ * or `deferred`), CHAOS_INBOX_LEASE_MS (the inbox lease, default 2000), CHAOS_POISON_REFERENCE (the
+ * `client_reference_id` for which the host's `validateClientReference` throws).
+ *
+ * Deferred processing is tuned like the outbox, so that a crashed instance's batches are taken over
+ * within the run: a 2 s lease, a sweep every 500 ms, and a poisoned event kept as failed after
+ * 5 attempts 100, 200, 400 and 800 ms apart.
  */
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+const WEBHOOK_PROCESSING = webhookProcessing(process.env.CHAOS_WEBHOOK_PROCESSING ?? 'inline');
+const POISON_REFERENCE = process.env.CHAOS_POISON_REFERENCE ?? 'acct_chaos_poisoned';
+
+/**
+ * The host's account check: every account exists, but the check of one (the poisoned reference)
+ * always fails, as a host's lookup would on a broken account. Throwing fails the event: inline it
+ * answers 500 (Stripe retries), deferred the applier retries it, then keeps it as failed.
+ */
+function validateClientReference(reference: string): boolean {
+  if (reference === POISON_REFERENCE) throw new Error('chaos: the account check fails for this reference, on purpose');
+  return true;
+}
 
 function env(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is required`);
+  return value;
+}
+
+function webhookProcessing(value: string): 'inline' | 'deferred' {
+  if (value !== 'inline' && value !== 'deferred') throw new Error(`CHAOS_WEBHOOK_PROCESSING must be inline or deferred, not ${value}`);
   return value;
 }
 
@@ -44,6 +68,9 @@ function env(name: string): string {
       domainEvents: 'durable',
       outbox: { pollIntervalMs: 200, leaseMs: Number(process.env.CHAOS_LEASE_MS ?? 2000), retryBackoffMs: 100 },
       refetch: 'never',
+      webhookProcessing: WEBHOOK_PROCESSING,
+      inbox: { leaseMs: Number(process.env.CHAOS_INBOX_LEASE_MS ?? 2000), sweepIntervalMs: 500, retryBackoffMs: 100, maxAttempts: 5 },
+      validateClientReference,
       // The suite replays years of Stripe time in minutes: keep every event it sends, even across a restart's sweep.
       eventLogRetentionDays: 36_500,
     }),
@@ -58,11 +85,20 @@ async function main(): Promise<void> {
   app.useBodyParser('json', { limit: '2mb' });
   app.enableShutdownHooks();
   await app.listen(Number(env('PORT')), '127.0.0.1');
-  // The suite's commands: a full garbage collection before a memory reading (node --expose-gc).
+  // The suite's commands: a full garbage collection before a memory reading (node --expose-gc), and
+  // the inbox as an operator sees it (WebhookInboxService: status and failed events).
+  const inbox = app.get(WebhookInboxService);
   process.on('message', (message: { cmd?: string }) => {
-    if (message?.cmd !== 'gc') return;
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type: 'gc-done' });
+    if (message?.cmd === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send?.({ type: 'gc-done' });
+    }
+    if (message?.cmd === 'inbox') {
+      void Promise.all([inbox.status(), inbox.listFailed()]).then(
+        ([status, failed]) => process.send?.({ type: 'inbox', status, failed }),
+        (error: unknown) => process.send?.({ type: 'inbox', error: String(error) }),
+      );
+    }
   });
   // The suite's process went away without stopping us (killed test run): do not linger on the port and the database.
   process.on('disconnect', () => process.exit(1));

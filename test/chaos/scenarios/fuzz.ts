@@ -2,9 +2,10 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { signedDelivery } from '@litestripe/nestjs/testing';
 import { SubscriptionScenario, T0 } from '../../support/scenario';
-import { litestripeRowCounts } from '../support/checks';
+import { eventRow, litestripeRowCounts } from '../support/checks';
 import { startCluster, WEBHOOK_SECRET } from '../support/cluster';
 import { allowedStatuses, HostileRequest, hostileRequest } from '../support/hostile';
+import { WebhookMode } from '../support/mode';
 import { chaosSeed, seededRandom } from '../support/random';
 import { sleep } from '../support/sender';
 
@@ -15,6 +16,7 @@ import { sleep } from '../support/sender';
  * garbage collection), and one genuine delivery.
  */
 export interface FuzzResult {
+  mode: WebhookMode;
   requests: number;
   /** Answers by kind and status. */
   answers: Record<string, Record<number, number>>;
@@ -26,16 +28,17 @@ export interface FuzzResult {
   rssBeforeMb: number;
   rssAfterMb: number;
   stillUp: boolean;
-  genuine: { status: number; outcome: string | null };
+  /** The genuine delivery after the run: its answer, and its outcome in the event log once applied. */
+  genuine: { status: number; outcome: string | null; applied: string | null };
   seconds: number;
 }
 
 const CONCURRENCY = 16;
 
-export async function runFuzz(): Promise<FuzzResult> {
+export async function runFuzz(mode: WebhookMode): Promise<FuzzResult> {
   const begin = Date.now();
   const random = seededRandom(chaosSeed() + 3);
-  const cluster = await startCluster('fuzz', { instances: 1 });
+  const cluster = await startCluster('fuzz', { mode, instances: 1 });
   const host = cluster.hosts[0];
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const ctx = { path: host.path, uuid: host.config.webhookUuid, secret: WEBHOOK_SECRET, random };
@@ -59,8 +62,9 @@ export async function runFuzz(): Promise<FuzzResult> {
         if (!allowedStatuses(kind).includes(Number(status))) unexpected.push(`${kind} → ${status} × ${count}`);
       }
     }
-    const genuine = await deliverGenuine(agent, host.port, host.path);
+    const genuine = await deliverGenuine(agent, host.port, host.path, cluster.databaseUrl);
     return {
+      mode,
       requests: warmup.sent + result.sent,
       answers: mergeAnswers(warmup.answers, result.answers),
       unexpected,
@@ -148,9 +152,12 @@ function mergeAnswers(...all: Record<string, Record<number, number>>[]): Record<
   return merged;
 }
 
-async function deliverGenuine(agent: Agent, port: number, path: string): Promise<{ status: number; outcome: string | null }> {
+/** One genuine delivery; then its event-log outcome, once no longer pending (deferred: once the applier applied it; 10 s at most). */
+async function deliverGenuine(agent: Agent, port: number, path: string, databaseUrl: string): Promise<FuzzResult['genuine']> {
   const event = new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_after_fuzz' } }, T0);
   const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET);
   const answer = await send(agent, port, { kind: 'genuine', method: 'POST', path, headers, body: Buffer.from(body) });
-  return { status: answer.status, outcome: /"outcome"\s*:\s*"(\w+)"/.exec(answer.body)?.[1] ?? null };
+  let applied = (await eventRow(databaseUrl, event.id))?.outcome ?? null;
+  for (const deadline = Date.now() + 10_000; applied === 'pending' && Date.now() < deadline; applied = (await eventRow(databaseUrl, event.id))?.outcome ?? null) await sleep(100);
+  return { status: answer.status, outcome: /"outcome"\s*:\s*"(\w+)"/.exec(answer.body)?.[1] ?? null, applied };
 }

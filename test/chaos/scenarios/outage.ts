@@ -1,6 +1,7 @@
 import { databaseNow } from '../support/checks';
 import { startCluster, WEBHOOK_SECRET } from '../support/cluster';
 import { SERVER_URL } from '../support/database';
+import { WebhookMode } from '../support/mode';
 import { ProxyProcess } from '../support/proxy-process';
 import { buildModel, Model } from '../support/model';
 import { chaosSeed, seededRandom } from '../support/random';
@@ -13,8 +14,11 @@ import { settle, Settled } from './settle';
  * run as a process of its own by host/db-proxy.ts), which is taken down for a few seconds once a
  * quarter of the stream is sent (every connection dropped, new ones refused), then brought back on
  * the same port. The machine's PostgreSQL itself is never touched: other test runs share it.
+ * Deferred, the webhook's one write fails (503) and the appliers' batches, their lease queries and
+ * the inbox's LISTEN connection break too; after the outage the appliers pick up where they were.
  */
 export interface OutageResult {
+  mode: WebhookMode;
   model: Model;
   stream: Stream;
   report: SendReport;
@@ -27,7 +31,7 @@ export interface OutageResult {
   seconds: number;
 }
 
-export async function runOutage(): Promise<OutageResult> {
+export async function runOutage(mode: WebhookMode): Promise<OutageResult> {
   const begin = Date.now();
   const random = seededRandom(chaosSeed() + 2);
   const model = buildModel({ subscriptions: 120, events: Number(process.env.CHAOS_OUTAGE_EVENTS ?? 4000), orphanEvery: 20, random });
@@ -41,7 +45,7 @@ export async function runOutage(): Promise<OutageResult> {
     return proxied.toString();
   };
   try {
-    const cluster = await startCluster('outage', { instances: 2, hostDatabaseUrl: viaProxy });
+    const cluster = await startCluster('outage', { mode, instances: 2, hostDatabaseUrl: viaProxy });
     try {
       const pids = cluster.hosts.map((host) => host.pid);
       const sender = new Sender(cluster.targets, { concurrency: 50, secret: WEBHOOK_SECRET, deadlineMs: 150_000 });
@@ -57,9 +61,9 @@ export async function runOutage(): Promise<OutageResult> {
       const upAt = await databaseNow(cluster.databaseUrl);
       const report = await sent;
       sender.close();
-      const settled = await settle(cluster.databaseUrl, model);
+      const settled = await settle(cluster.databaseUrl, model, mode);
       const sameProcesses = cluster.hosts.every((host, i) => host.alive && host.starts === 1 && host.pid === pids[i]);
-      return { model, stream, report, settled, downMs, upAt, sameProcesses, seconds: (Date.now() - begin) / 1000 };
+      return { mode, model, stream, report, settled, downMs, upAt, sameProcesses, seconds: (Date.now() - begin) / 1000 };
     } finally {
       await cluster.close();
     }

@@ -15,8 +15,11 @@ export function chaosDatabasePrefix(): string {
 export async function createChaosDatabase(scenario: string): Promise<{ name: string; url: string }> {
   const name = `${chaosDatabasePrefix()}${scenario}`;
   const url = await createDatabase(SERVER_URL, name);
-  // No unique constraint: a payload delivered twice is two rows.
-  await withClient(url, (c) => c.query('CREATE TABLE chaos_delivery (payload_id text NOT NULL, instance text NOT NULL, delivered_at timestamptz NOT NULL DEFAULT now())'));
+  // No unique constraint: a payload delivered twice is two rows. `called_at`: when the listener was
+  // called (the host's clock, before it waits for a connection), `delivered_at`: when its INSERT ran.
+  await withClient(url, (c) =>
+    c.query('CREATE TABLE chaos_delivery (payload_id text NOT NULL, instance text NOT NULL, called_at timestamptz, delivered_at timestamptz NOT NULL DEFAULT now())'),
+  );
   return { name, url };
 }
 

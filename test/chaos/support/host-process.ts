@@ -20,6 +20,12 @@ export interface HostConfig {
 
 const running = new Set<HostProcess>();
 
+/** What `WebhookInboxService` answers in a host (dates arrive as ISO strings over IPC). */
+export interface HostInbox {
+  status: { webhookProcessing: string; depth: number; maxDepth: number; lagMs: number; failed: number };
+  failed: { id: string; type: string; orderingKey: string | null; attempts: number; lastError: string | null; retryable: boolean }[];
+}
+
 /**
  * One chaos host as a real child process on a fixed port (kept across restarts, so that the load
  * generator's targets stay put). Its stdout and stderr go to the suite's log store line by line.
@@ -122,17 +128,32 @@ export class HostProcess {
 
   /** Asks the process for a full garbage collection and waits until it is done. */
   async collectGarbage(): Promise<void> {
+    await this.ask('gc', 'gc-done');
+  }
+
+  /** The inbox as the host's `WebhookInboxService` reports it: `status()` and `listFailed()`. */
+  async inbox(): Promise<HostInbox> {
+    const answer = (await this.ask('inbox', 'inbox')) as unknown as HostInbox & { error?: string };
+    if (answer.error) throw new Error(`${this.config.name}'s WebhookInboxService failed: ${answer.error}`);
+    return { status: answer.status, failed: answer.failed };
+  }
+
+  /** Sends a command over IPC and waits for the answer of the given type. */
+  private ask(cmd: string, type: string): Promise<Record<string, unknown>> {
     const child = this.child!;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.config.name} did not answer gc`)), 10_000);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.off('message', onMessage);
+        reject(new Error(`${this.config.name} did not answer ${cmd}`));
+      }, 10_000);
       const onMessage = (message: { type?: string }) => {
-        if (message?.type !== 'gc-done') return;
+        if (message?.type !== type) return;
         clearTimeout(timer);
         child.off('message', onMessage);
-        resolve();
+        resolve(message as Record<string, unknown>);
       };
       child.on('message', onMessage);
-      child.send({ cmd: 'gc' });
+      child.send({ cmd });
     });
   }
 

@@ -51,13 +51,22 @@ export interface ModelOptions {
   /** Every n-th subscription's checkout has no `client_reference_id`: an orphan with an email. */
   orphanEvery: number;
   random: () => number;
+  /** Index of the first subscription (its account, email and start time follow from it), so that two models never collide. @default 0 */
+  firstIndex?: number;
+}
+
+/** Both models' subscriptions as one (their rows are checked together). */
+export function joinModels(...models: Model[]): Model {
+  const subscriptions = models.flatMap((m) => m.subscriptions);
+  return { subscriptions, events: subscriptions.reduce((n, s) => n + s.events.length, 0) };
 }
 
 export function buildModel(options: ModelOptions): Model {
   const subscriptions: ModelSubscription[] = [];
+  const first = options.firstIndex ?? 0;
   for (let i = 0; i < options.subscriptions; i++) {
     const target = Math.floor(options.events / options.subscriptions) + (i < options.events % options.subscriptions ? 1 : 0);
-    subscriptions.push(subscriptionHistory(i, Math.max(4, target), i % options.orphanEvery === options.orphanEvery - 1, options.random));
+    subscriptions.push(subscriptionHistory(first + i, Math.max(4, target), i % options.orphanEvery === options.orphanEvery - 1, options.random));
   }
   return { subscriptions, events: subscriptions.reduce((n, s) => n + s.events.length, 0) };
 }

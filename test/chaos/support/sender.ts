@@ -20,6 +20,10 @@ export interface SendReport {
   outcomes: Record<string, number>;
   /** Deliveries still without a 2xx at the deadline. */
   unfinished: number;
+  /** Deliveries given up after their `maxAttempts` without a 2xx. */
+  abandoned: number;
+  /** Answers of the tagged deliveries, by tag, in order: `500`, `200 queued`, … (not counted in statuses and outcomes). */
+  tagged: Record<string, string[]>;
   seconds: number;
   samples: string[];
 }
@@ -38,6 +42,8 @@ export class Sender {
   readonly inFlight: number[];
   /** Deliveries taken from the stream so far (first attempts). */
   started = 0;
+  /** Deliveries answered with a 2xx so far. */
+  answered = 0;
   private readonly agents: Agent[];
 
   constructor(
@@ -49,7 +55,7 @@ export class Sender {
   }
 
   async send(deliveries: readonly Delivery[]): Promise<SendReport> {
-    const report: SendReport = { attempts: 0, statuses: {}, outcomes: {}, unfinished: 0, seconds: 0, samples: [] };
+    const report: SendReport = { attempts: 0, statuses: {}, outcomes: {}, unfinished: 0, abandoned: 0, tagged: {}, seconds: 0, samples: [] };
     const retries: { due: number; delivery: Delivery; attempt: number }[] = [];
     const deadline = Date.now() + this.options.deadlineMs;
     const backoff = this.options.backoffMs ?? 200;
@@ -75,12 +81,20 @@ export class Sender {
         this.inFlight[target]--;
         active--;
         report.attempts++;
-        report.statuses[status] = (report.statuses[status] ?? 0) + 1;
-        if (status >= 200 && status < 300) {
-          const outcome = /"outcome"\s*:\s*"(\w+)"/.exec(body)?.[1] ?? 'unknown';
-          report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
+        const ok = status >= 200 && status < 300;
+        if (ok) this.answered++;
+        const outcome = ok ? (/"outcome"\s*:\s*"(\w+)"/.exec(body)?.[1] ?? 'unknown') : null;
+        const { tag, maxAttempts } = job.delivery;
+        if (tag !== undefined) {
+          (report.tagged[tag] ??= []).push(outcome ? `${status} ${outcome}` : String(status));
         } else {
-          if (status !== 0 && report.samples.length < 10) report.samples.push(`${status} ${body.slice(0, 160)}`);
+          report.statuses[status] = (report.statuses[status] ?? 0) + 1;
+          if (outcome) report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1;
+          else if (status !== 0 && report.samples.length < 10) report.samples.push(`${status} ${body.slice(0, 160)}`);
+        }
+        if (!ok && maxAttempts !== undefined && job.attempt >= maxAttempts) {
+          report.abandoned++;
+        } else if (!ok) {
           const delay = Math.min(4000, backoff * 2 ** (job.attempt - 1)) * (0.5 + Math.random());
           retries.push({ due: Date.now() + delay, delivery: job.delivery, attempt: job.attempt + 1 });
           // No answer at all (the instance is down): this connection's sender waits before its next try.
@@ -125,4 +139,25 @@ export function sleep(ms: number): Promise<void> {
 
 export function count5xx(report: SendReport): number {
   return Object.entries(report.statuses).reduce((n, [status, count]) => n + (Number(status) >= 500 ? count : 0), 0);
+}
+
+/** Two sends' reports as one (a scenario's phases). */
+export function mergeReports(a: SendReport, b: SendReport): SendReport {
+  const add = (x: Record<string | number, number>, y: Record<string | number, number>) => {
+    const sum: Record<string | number, number> = { ...x };
+    for (const [key, n] of Object.entries(y)) sum[key] = (sum[key] ?? 0) + n;
+    return sum;
+  };
+  const tagged: Record<string, string[]> = { ...a.tagged };
+  for (const [tag, answers] of Object.entries(b.tagged)) tagged[tag] = [...(tagged[tag] ?? []), ...answers];
+  return {
+    attempts: a.attempts + b.attempts,
+    statuses: add(a.statuses, b.statuses),
+    outcomes: add(a.outcomes, b.outcomes),
+    unfinished: a.unfinished + b.unfinished,
+    abandoned: a.abandoned + b.abandoned,
+    tagged,
+    seconds: a.seconds + b.seconds,
+    samples: [...a.samples, ...b.samples].slice(0, 10),
+  };
 }

@@ -12,6 +12,13 @@ export interface Delivery {
   event: Stripe.Event;
   subscription: number;
   duplicate: boolean;
+  /**
+   * A delivery outside the model (the poisoned event): its answers are kept under this tag in the
+   * report, apart from the stream's statuses and outcomes.
+   */
+  tag?: string;
+  /** Attempts after which the sender gives up on it (as Stripe finally does); unlimited when absent. */
+  maxAttempts?: number;
 }
 
 export interface Stream {
@@ -54,6 +61,11 @@ export function planStream(model: Model, options: StreamOptions): Stream {
   keyed.sort((a, b) => a.key - b.key);
   const deliveries = keyed.map((k) => k.delivery);
   return { deliveries, distinct: originals.length, duplicates: copies.length, reordered: countReordered(deliveries) };
+}
+
+/** Puts `delivery` into the stream at `at` (a share of its length), e.g. a poisoned event mid-stream. */
+export function insertDelivery(stream: Stream, delivery: Delivery, at: number): void {
+  stream.deliveries.splice(Math.floor(stream.deliveries.length * at), 0, delivery);
 }
 
 function countReordered(deliveries: Delivery[]): number {

@@ -3,9 +3,11 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { chaosSeed } from './random';
 
-/** The suite's summary table: one row per scenario, printed at the end and written to RELIABILITY.md. */
+/** The suite's summary table: one row per scenario and mode, printed at the end and written to RELIABILITY.md. */
 export interface SummaryRow {
   scenario: string;
+  /** `inline` or `deferred` (`webhookProcessing`); absent for a row about the whole run (the log scan). */
+  mode?: string;
   /** HTTP requests made, retries included. */
   sent: number;
   distinct?: number;
@@ -26,6 +28,7 @@ export const summaryRows: SummaryRow[] = [];
 
 const COLUMNS: [keyof SummaryRow, string][] = [
   ['scenario', 'scenario'],
+  ['mode', 'mode'],
   ['sent', 'requests sent'],
   ['distinct', 'distinct events'],
   ['duplicates', 'duplicates'],
@@ -46,7 +49,7 @@ export function renderTable(rows: readonly SummaryRow[]): string {
     if (value === undefined) return '—';
     return typeof value === 'number' && key === 'seconds' ? value.toFixed(1) : String(value);
   };
-  const lines = [`| ${COLUMNS.map(([, title]) => title).join(' | ')} |`, `|${COLUMNS.map(([key]) => (key === 'scenario' || key === 'notes' ? '---' : '---:')).join('|')}|`];
+  const lines = [`| ${COLUMNS.map(([, title]) => title).join(' | ')} |`, `|${COLUMNS.map(([key]) => (key === 'scenario' || key === 'mode' || key === 'notes' ? '---' : '---:')).join('|')}|`];
   for (const row of rows) lines.push(`| ${COLUMNS.map(([key]) => cell(row, key)).join(' | ')} |`);
   return lines.join('\n');
 }

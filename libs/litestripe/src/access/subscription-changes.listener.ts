@@ -9,7 +9,7 @@ import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
 import { SUBSCRIPTION_CHANGES_CHANNEL, SubscriptionRowChanges } from '../common/subscription-row-changes.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import { EntitlementCache } from './entitlement.cache.js';
-import { listenConnectionConfig } from './listen-connection.js';
+import { listenConnectionConfig } from '../common/listen-connection.js';
 
 /** How often the listen connection is asked `SELECT 1`, and how long an answer vouches for it. */
 const HEARTBEAT_MS = 1000;

@@ -4,11 +4,7 @@ import { DataSource, EntityManager, EntityMetadata } from 'typeorm';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
 import { subscriptionFromDatabase } from '../entities/subscription-row.mapper.js';
-
-/** What the reader uses of the `pg` pool TypeORM's postgres driver keeps as `master`. */
-interface QueryablePool {
-  query(sql: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-}
+import { DirectQuery, directQuery } from '../common/direct-query.js';
 
 /**
  * Reads subscription rows for the read path: one indexed query per account (`account_ref`), only
@@ -18,8 +14,7 @@ interface QueryablePool {
 export class SubscriptionRowsReader {
   private readonly metadata: EntityMetadata;
   private readonly byAccountSql: string;
-  /** The `pg` pool behind the DataSource, queried directly (no query runner per lookup); null on another driver. */
-  private readonly pool: QueryablePool | null;
+  private readonly query: DirectQuery;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -28,14 +23,11 @@ export class SubscriptionRowsReader {
     this.metadata = dataSource.getMetadata(StripeSubscription);
     const names = this.metadata.columns.map((column) => `"${column.databaseName}"`).join(', ');
     this.byAccountSql = `SELECT ${names} FROM litestripe_subscription WHERE "account_ref" = $1 AND "livemode" = $2`;
-    // A custom driver (embedded PGlite) serializes its one session through query runners: keep to them.
-    const driver = dataSource.options.type === 'postgres' && !dataSource.options.driver ? (dataSource.driver as { master?: Partial<QueryablePool> }) : null;
-    this.pool = typeof driver?.master?.query === 'function' ? (driver.master as QueryablePool) : null;
+    this.query = directQuery(dataSource);
   }
 
   async ofAccount(accountRef: string): Promise<StripeSubscription[]> {
-    const values = [accountRef, this.options.livemode];
-    const rows: Record<string, unknown>[] = this.pool ? (await this.pool.query(this.byAccountSql, values)).rows : await this.dataSource.query(this.byAccountSql, values);
+    const rows = await this.query(this.byAccountSql, [accountRef, this.options.livemode]);
     return rows.map((row) => this.toSubscription(row));
   }
 

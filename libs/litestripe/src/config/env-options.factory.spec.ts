@@ -44,6 +44,7 @@ describe('litestripeOptionsFromEnv', () => {
         STRIPE_WEBHOOK_SECRET: 'whsec_one',
         LITESTRIPE_MAX_REQUESTS_PER_MINUTE: '120',
         LITESTRIPE_API_RATE_LIMIT_CACHE_KEY: 'billing_rl',
+        LITESTRIPE_WEBHOOK_PROCESSING: 'deferred',
       }),
     );
     expect(options).toEqual({
@@ -53,6 +54,7 @@ describe('litestripeOptionsFromEnv', () => {
       webhookSecret: ['whsec_one'],
       maxRequestsPerMinute: 120,
       rateLimitCacheKey: 'billing_rl',
+      webhookProcessing: 'deferred',
     });
     expect(() => validateOptions(options)).not.toThrow();
   });

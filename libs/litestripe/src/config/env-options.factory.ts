@@ -18,7 +18,8 @@ export function envSource(env: NodeJS.ProcessEnv = process.env): EnvSource {
  * `STRIPE_SECRET_KEY`, `STRIPE_PUBLIC_KEY`, `STRIPE_WEBHOOK_UUID`, `STRIPE_WEBHOOK_SECRET`
  * (comma-separated for several), `STRIPE_WEBHOOK_SECRET_FILE` (waited for up to
  * `STRIPE_WEBHOOK_SECRET_FILE_WAIT_SECONDS`, default 20, as when the Stripe CLI container writes it),
- * `LITESTRIPE_MAX_REQUESTS_PER_MINUTE` and `LITESTRIPE_API_RATE_LIMIT_CACHE_KEY`; and
+ * `LITESTRIPE_MAX_REQUESTS_PER_MINUTE`, `LITESTRIPE_API_RATE_LIMIT_CACHE_KEY` and
+ * `LITESTRIPE_WEBHOOK_PROCESSING` (`inline` or `deferred`); and
  * `STRIPE_API_BASE`, where the Stripe API is served (`http://127.0.0.1:12111` for a fake Stripe or
  * stripe-mock; unset: Stripe itself), read into `stripe: { protocol, host, port }`. A `stripe` given
  * in `overrides` is merged over it.
@@ -61,6 +62,7 @@ export async function litestripeOptionsFromEnv(
     webhookSecret: webhookSecret ?? [],
     maxRequestsPerMinute: integer('LITESTRIPE_MAX_REQUESTS_PER_MINUTE'),
     rateLimitCacheKey: text('LITESTRIPE_API_RATE_LIMIT_CACHE_KEY'),
+    webhookProcessing: text('LITESTRIPE_WEBHOOK_PROCESSING') as LitestripeModuleOptions['webhookProcessing'],
     ...overrides,
     ...(stripe === undefined ? {} : { stripe }),
   };

@@ -3,6 +3,7 @@ import type { LitestripeClientOptions } from './stripe-client-options.interface.
 import type { LitestripeEntitlementOptions } from './entitlement-options.interface.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import type { OutboxOptions } from './outbox-options.interface.js';
+import type { InboxOptions } from './inbox-options.interface.js';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
@@ -127,6 +128,23 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
 
   /** Tuning of durable delivery. */
   outbox?: OutboxOptions;
+
+  /**
+   * When a verified webhook event is applied to the tables:
+   * - `'inline'`: before the webhook answers. A 200 means the event is applied; a failure answers
+   *   5xx and Stripe retries it (for three days, visible in the Dashboard). One transaction per event.
+   * - `'deferred'`: the webhook makes one write (the event's id and the fields the handlers need,
+   *   never the raw payload) and answers at once; every instance's applier then applies the inbox in
+   *   ordered batches, one transaction per batch. Faster to answer and far cheaper under bursts, but
+   *   a 200 only means "stored": state follows within milliseconds, and an event that keeps failing
+   *   is kept as failed on your side (`WebhookInboxService`, `sync events`), not retried by Stripe.
+   * The success page's sync and stale-row refreshes read Stripe directly in both modes.
+   * @default 'inline'
+   */
+  webhookProcessing?: 'inline' | 'deferred';
+
+  /** Tuning of the inbox and its appliers (`webhookProcessing: 'deferred'`). */
+  inbox?: InboxOptions;
 
   /**
    * When a subscription event asks Stripe for the subscription's current state (by its id) instead

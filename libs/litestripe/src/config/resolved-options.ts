@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } from './litestripe-options.interface.js';
 import { OutboxOptions } from './outbox-options.interface.js';
+import { InboxOptions } from './inbox-options.interface.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 
 /** The module options after validation, with every default filled in. */
@@ -20,6 +21,8 @@ export interface ResolvedLitestripeOptions {
   stripe: Partial<Stripe.StripeConfig>;
   domainEvents: 'durable' | 'in-process';
   outbox: Required<OutboxOptions>;
+  webhookProcessing: 'inline' | 'deferred';
+  inbox: Required<InboxOptions>;
   refetch: 'never' | 'on-conflict' | 'always';
   refetchTimeoutMs: number;
   clock: LitestripeClock;
@@ -40,6 +43,7 @@ export const DEFAULTS = {
   maxRequestsPerMinute: 75,
   rateLimitCacheKey: 'litestripe_stripe_api_rate_limit',
   domainEvents: 'durable',
+  webhookProcessing: 'inline',
   refetch: 'on-conflict',
   refetchTimeoutMs: 5000,
   connectedAccounts: 'ignore',
@@ -55,6 +59,15 @@ export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
   retryBackoffMs: 1000,
   batchSize: 100,
   retentionDays: 7,
+};
+
+export const INBOX_DEFAULTS: Required<InboxOptions> = {
+  maxDepth: 10_000,
+  batchSize: 100,
+  maxAttempts: 8,
+  retryBackoffMs: 1000,
+  leaseMs: 30_000,
+  sweepIntervalMs: 5000,
 };
 
 /** Injection token of {@link ResolvedLitestripeOptions}. */

@@ -44,6 +44,8 @@ describe('validateOptions', () => {
       stripe: {},
       domainEvents: 'durable',
       outbox: { pollIntervalMs: 5000, leaseMs: 30_000, maxAttempts: 10, retryBackoffMs: 1000, batchSize: 100, retentionDays: 7 },
+      webhookProcessing: 'inline',
+      inbox: { maxDepth: 10_000, batchSize: 100, maxAttempts: 8, retryBackoffMs: 1000, leaseMs: 30_000, sweepIntervalMs: 5000 },
       refetch: 'on-conflict',
       refetchTimeoutMs: 5000,
       clock: systemClock,
@@ -63,6 +65,19 @@ describe('validateOptions', () => {
     expect(() => validateOptions({ ...VALID, domainEvents: 'sometimes' as never })).toThrow(/"domainEvents" must be one of 'durable', 'in-process'/);
     expect(() => validateOptions({ ...VALID, outbox: { leaseMs: -5 } })).toThrow(/"outbox.leaseMs" must be a positive whole number/);
     expect(() => validateOptions({ ...VALID, outbox: { maxAttempts: 0 } })).toThrow(/"outbox.maxAttempts"/);
+    expect(() => validateOptions({ ...VALID, outbox: { pollInterval: 5 } as never })).toThrow(/"outbox.pollInterval" is not an option. Known: pollIntervalMs, leaseMs/);
+  });
+
+  it('validates the webhook processing mode and the inbox tuning', () => {
+    expect(validateOptions({ ...VALID, webhookProcessing: 'deferred', inbox: { maxDepth: 500, batchSize: 20 } })).toMatchObject({
+      webhookProcessing: 'deferred',
+      inbox: { maxDepth: 500, batchSize: 20, maxAttempts: 8, leaseMs: 30_000 },
+    });
+    expect(() => validateOptions({ ...VALID, webhookProcessing: 'later' as never })).toThrow(/"webhookProcessing" must be one of 'inline', 'deferred' \(got "later"\)/);
+    expect(() => validateOptions({ ...VALID, inbox: { maxDepth: 0 } })).toThrow(/"inbox.maxDepth" must be a positive whole number \(got 0\)/);
+    expect(() => validateOptions({ ...VALID, inbox: { sweepIntervalMs: 0 } })).toThrow(/"inbox.sweepIntervalMs" must be a positive whole number/);
+    expect(() => validateOptions({ ...VALID, inbox: { depth: 5 } as never })).toThrow(/"inbox.depth" is not an option/);
+    expect(() => validateOptions({ ...VALID, inbox: 'big' as never })).toThrow(/"inbox" must be an object/);
   });
 
   it('keeps given values and does not change the options object it was given', () => {

@@ -1,7 +1,8 @@
 import { BillingActionLimit, LitestripeModuleOptions } from './litestripe-options.interface.js';
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
 import { OutboxOptions } from './outbox-options.interface.js';
-import { DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options.js';
+import { InboxOptions } from './inbox-options.interface.js';
+import { DEFAULTS, INBOX_DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import { systemClock } from '../common/clock.js';
 
@@ -45,6 +46,8 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     stripe: options.stripe ?? {},
     domainEvents: oneOf('domainEvents', options.domainEvents, ['durable', 'in-process'], DEFAULTS.domainEvents),
     outbox: validateOutbox(options.outbox),
+    webhookProcessing: oneOf('webhookProcessing', options.webhookProcessing, ['inline', 'deferred'], DEFAULTS.webhookProcessing),
+    inbox: validateTuning<InboxOptions>('inbox', options.inbox, INBOX_DEFAULTS),
     refetch: oneOf('refetch', options.refetch, ['never', 'on-conflict', 'always'], DEFAULTS.refetch),
     refetchTimeoutMs: positiveInteger('refetchTimeoutMs', options.refetchTimeoutMs, DEFAULTS.refetchTimeoutMs),
     clock: validateClock(options.clock),
@@ -64,13 +67,23 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
 }
 
 function validateOutbox(outbox: OutboxOptions | undefined): Required<OutboxOptions> {
-  if (outbox !== undefined && (typeof outbox !== 'object' || outbox === null)) {
-    throw new LitestripeConfigError('outbox', 'must be an object', 'Leave it out for the defaults.');
+  // 0 turns polling off; every other tuning value must be positive.
+  return validateTuning<OutboxOptions>('outbox', outbox, OUTBOX_DEFAULTS, (key, value) => key === 'pollIntervalMs' && value === 0);
+}
+
+/** An object of positive whole numbers, each defaulted on its own; `allowed` lets an option accept another value. */
+function validateTuning<T extends object>(option: string, given: T | undefined, defaults: Required<T>, allowed?: (key: keyof T, value: unknown) => boolean): Required<T> {
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
+    throw new LitestripeConfigError(option, 'must be an object', 'Leave it out for the defaults.');
   }
-  const given = outbox ?? {};
-  const resolved = { ...OUTBOX_DEFAULTS };
-  for (const key of Object.keys(OUTBOX_DEFAULTS) as (keyof OutboxOptions)[]) {
-    resolved[key] = key === 'pollIntervalMs' && given[key] === 0 ? 0 : positiveInteger(`outbox.${key}`, given[key], OUTBOX_DEFAULTS[key]);
+  const unknown = Object.keys(given ?? {}).filter((key) => !(key in defaults));
+  if (unknown.length > 0) {
+    throw new LitestripeConfigError(`${option}.${unknown[0]}`, 'is not an option', `Known: ${Object.keys(defaults).join(', ')}.`);
+  }
+  const resolved = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof T)[]) {
+    const value = given?.[key];
+    resolved[key] = (allowed?.(key, value) ? value : positiveInteger(`${option}.${String(key)}`, value, defaults[key] as number)) as Required<T>[keyof T];
   }
   return resolved;
 }

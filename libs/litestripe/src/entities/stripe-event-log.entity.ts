@@ -7,12 +7,16 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * - `ignored`: not a type or object the module handles;
  * - `wrong_mode`: of the other mode than the API key's (a test endpoint's secret in a live app, or the reverse); not applied;
  * - `connected_account`: of a Connect account (`account` set); not applied;
- * - `failed`: applying it failed; Stripe retries it, and the next attempt may claim it.
+ * - `pending`: in the inbox (`webhookProcessing: 'deferred'`), waiting to be applied;
+ * - `failed`: applying it failed; Stripe retries it (inline) or it waits for an operator's retry (deferred, once attempts ran out).
  */
-export type EventOutcome = 'processed' | 'link_conflict' | 'ignored' | 'wrong_mode' | 'connected_account' | 'failed';
+export type EventOutcome = 'processed' | 'link_conflict' | 'ignored' | 'wrong_mode' | 'connected_account' | 'pending' | 'failed';
 
 /** Every verified Stripe event, recorded once: the key that makes redelivery harmless. */
 @Entity('litestripe_event')
+// Where the pending and failed events are found: partial indexes, so the inbox stays small however long the log is.
+@Index('litestripe_event_pending_idx', ['receivedAt'], { where: `"outcome" = 'pending'` })
+@Index('litestripe_event_failed_idx', ['receivedAt'], { where: `"outcome" = 'failed'` })
 export class StripeEventLog {
   /** Stripe event id (`evt_...`). */
   @PrimaryColumn('text', { primaryKeyConstraintName: 'litestripe_event_pkey' })
@@ -51,4 +55,16 @@ export class StripeEventLog {
 
   @Column('text', { name: 'last_error', nullable: true })
   lastError: string | null;
+
+  /** What orders the event among others: its subscription (else customer, else object). Set while pending or failed. */
+  @Column('text', { name: 'ordering_key', nullable: true })
+  orderingKey: string | null;
+
+  /** What the handler read from the payload (never the payload itself): kept while pending or failed, dropped once applied. */
+  @Column('jsonb', { nullable: true })
+  work: unknown;
+
+  /** When an applier may take the pending event next: a lease while one applies it, or a retry's backoff. */
+  @Column('timestamptz', { name: 'available_at', nullable: true })
+  availableAt: Date | null;
 }

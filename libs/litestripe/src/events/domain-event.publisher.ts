@@ -7,6 +7,7 @@ import { PendingDomainEvent } from './litestripe-event.payloads.js';
 import { DomainEventDispatcher } from './outbox/domain-event.dispatcher.js';
 import { OutboxRepository } from './outbox/outbox.repository.js';
 import { errorMessage } from '../common/describe-error.js';
+import { runAsOne, Statement } from '../common/statements.js';
 
 /**
  * Hands domain events to listeners once their transaction has committed.
@@ -32,12 +33,21 @@ export class DomainEventPublisher {
 
   /** Inside the state change's transaction. */
   async record(manager: EntityManager, events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
-    if (!this.durable) return;
-    const records = events.map(({ name, payload }) => ({ id: payload.id, name, payload, stripeEventId }));
-    await this.outbox.insert(manager, records, this.options.outbox.leaseMs);
+    await runAsOne(manager, [this.recordStatement([{ events, stripeEventId }])]);
   }
 
-  /** After commit. */
+  /**
+   * The statement that records the domain events of one or several Stripe events (a batch of the
+   * inbox) in the outbox, to run in the change's transaction, alone or with its other writes
+   * (`runAsOne`); null when there is nothing to record (none, or `domainEvents: 'in-process'`).
+   */
+  recordStatement(changes: readonly { events: readonly PendingDomainEvent[]; stripeEventId: string }[]): Statement | null {
+    if (!this.durable) return null;
+    const records = changes.flatMap(({ events, stripeEventId }) => events.map(({ name, payload }) => ({ id: payload.id, name, payload, stripeEventId })));
+    return this.outbox.insertStatement(records, this.options.outbox.leaseMs);
+  }
+
+  /** After commit. `stripeEventId` names the source in log lines: a Stripe event, an API request, or a batch. */
   async publish(events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
     if (this.durable) {
       await this.dispatcher.dispatch(events.map(({ name, payload }) => ({ id: payload.id, name, payload }))).catch((error: unknown) => {

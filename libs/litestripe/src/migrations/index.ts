@@ -4,6 +4,7 @@ import { LitestripeOutbox1764200000000 } from './1764200000000-litestripe-outbox
 import { LitestripeTrustBoundaries1764300000000 } from './1764300000000-litestripe-trust-boundaries.js';
 import { LitestripePauseCollection1764400000000 } from './1764400000000-litestripe-pause-collection.js';
 import { LitestripeSubscriptionChanges1764500000000 } from './1764500000000-litestripe-subscription-changes.js';
+import { LitestripeInbox1764600000000 } from './1764600000000-litestripe-inbox.js';
 
 export {
   LitestripeInit1764000000000,
@@ -12,6 +13,7 @@ export {
   LitestripeTrustBoundaries1764300000000,
   LitestripePauseCollection1764400000000,
   LitestripeSubscriptionChanges1764500000000,
+  LitestripeInbox1764600000000,
 };
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
@@ -22,4 +24,5 @@ export const LITESTRIPE_MIGRATIONS = [
   LitestripeTrustBoundaries1764300000000,
   LitestripePauseCollection1764400000000,
   LitestripeSubscriptionChanges1764500000000,
+  LitestripeInbox1764600000000,
 ];

@@ -10,6 +10,10 @@ describe('parseSyncArgs', () => {
     [['sync', 'subscription', 'sub_1MoG3CLkdIwHu7ixd86qvAfe'], { mode: 'subscription', id: 'sub_1MoG3CLkdIwHu7ixd86qvAfe' }],
     [['customer', 'cus_NZOq6LNU39H6ZI'], { mode: 'customer', id: 'cus_NZOq6LNU39H6ZI' }],
     [['sync', 'upgrade'], { mode: 'upgrade' }],
+    [['sync', 'events', 'failed'], { mode: 'events-failed', limit: 100 }],
+    [['events', 'failed', '--limit', '5'], { mode: 'events-failed', limit: 5 }],
+    [['sync', 'events', 'retry'], { mode: 'events-retry', ids: null }],
+    [['sync', 'events', 'retry', 'evt_1A', 'evt_2B', 'evt_1A'], { mode: 'events-retry', ids: ['evt_1A', 'evt_2B'] }],
   ])('reads %j', (argv, command) => {
     expect(parseSyncArgs(argv)).toEqual({ command, every: 100, verbose: false, help: false });
   });
@@ -21,8 +25,15 @@ describe('parseSyncArgs', () => {
   });
 
   it.each([
-    [[], 'Name a command: backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.'],
-    [['sync', 'refresh'], 'Unknown command refresh: use backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.'],
+    [[], 'Name a command: backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.'],
+    [['sync', 'refresh'], 'Unknown command refresh: use backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.'],
+    [['sync', 'events'], 'events needs failed or retry.'],
+    [['sync', 'events', 'replay'], 'events needs failed or retry, got replay.'],
+    [['sync', 'events', 'failed', 'evt_1'], 'events failed takes no ids (got evt_1).'],
+    [['sync', 'events', 'retry', 'sub_1'], 'events retry takes Stripe event ids (evt_...), got sub_1.'],
+    [['sync', 'events', 'retry', '--limit', '3'], '--limit applies to events failed only.'],
+    [['sync', 'backfill', '--limit', '3'], '--limit applies to events failed only.'],
+    [['sync', 'events', 'failed', '--limit', '0'], '--limit must be a whole number from 1 to 10000 (got 0).'],
     [['sync', 'upgrade', 'sub_1'], 'upgrade takes no id (got sub_1).'],
     [['sync', 'upgrade', '--concurrency', '2'], '--concurrency applies to backfill only.'],
     [['sync', 'subscription'], 'subscription needs a Stripe subscription id (sub_...).'],

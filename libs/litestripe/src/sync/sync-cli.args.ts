@@ -6,7 +6,9 @@ export type SyncCommand =
   | { mode: 'replay'; days: number }
   | { mode: 'upgrade' }
   | { mode: 'subscription'; id: string }
-  | { mode: 'customer'; id: string };
+  | { mode: 'customer'; id: string }
+  | { mode: 'events-failed'; limit: number }
+  | { mode: 'events-retry'; ids: string[] | null };
 
 export interface SyncCliArgs {
   command: SyncCommand | null;
@@ -24,21 +26,24 @@ Commands:
   subscription <sub_...>    one subscription, as Stripe has it now
   customer <cus_...>        every subscription of one customer
   upgrade                   rows an upgrade left incomplete, re-read from Stripe (see the README's upgrade notes)
+  events failed             webhook events kept as failed (oldest first), with their error
+  events retry [evt_...]    queue failed events again (the ids given, or all) for the inbox's appliers
 
 Options:
   --days <1-30>             replay: how many days back to look (default 30, Stripe's limit)
   --starting-after <sub_...> backfill: resume after this subscription (printed when a run is interrupted)
   --concurrency <1-32>      backfill: subscriptions written at once (default 4)
+  --limit <n>               events failed: how many to list (default 100)
   --every <n>               without a terminal: a progress line every n items (default 100)
   --verbose                 log everything the module logs (default: warnings and errors)
   -h, --help                this text
 
-Exit code: 0 when every item synced, 1 when an item or a list page failed, 130 when interrupted (Ctrl-C), 2 on a usage error.
+Exit code: 0 when every item synced, 1 when an item or a list page failed (events retry: an id that was not a retryable failed event), 130 when interrupted (Ctrl-C), 2 on a usage error.
 `;
 
-const ID_PATTERNS = { subscription: /^sub_[A-Za-z0-9]+$/, customer: /^cus_[A-Za-z0-9]+$/ } as const;
-const FLAGS_WITH_VALUE = new Set(['days', 'starting-after', 'concurrency', 'every']);
-const FLAGS_OF_MODE: Record<string, SyncCommand['mode']> = { days: 'replay', 'starting-after': 'backfill', concurrency: 'backfill' };
+const ID_PATTERNS = { subscription: /^sub_[A-Za-z0-9]+$/, customer: /^cus_[A-Za-z0-9]+$/, event: /^evt_[A-Za-z0-9]+$/ } as const;
+const FLAGS_WITH_VALUE = new Set(['days', 'starting-after', 'concurrency', 'every', 'limit']);
+const FLAGS_OF_MODE: Record<string, SyncCommand['mode']> = { days: 'replay', 'starting-after': 'backfill', concurrency: 'backfill', limit: 'events-failed' };
 
 /** Parses `[sync] <command> [options]` (the words after the script name). */
 export function parseSyncArgs(argv: readonly string[]): SyncCliArgs {
@@ -61,13 +66,16 @@ export function parseSyncArgs(argv: readonly string[]): SyncCliArgs {
   if (words[0] === 'sync') words.shift();
   const every = integer(flags, 'every', 100, 1, Number.MAX_SAFE_INTEGER);
   if (help) return { command: null, every, verbose, help };
-  const [mode, id, ...extra] = words;
-  if (mode === undefined) throw new SyncUsageError('Name a command: backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.');
+  const [word, id, ...extra] = words;
+  if (word === undefined) throw new SyncUsageError('Name a command: backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.');
+  const mode = word === 'events' && (id === 'failed' || id === 'retry') ? (`events-${id}` as const) : word;
   for (const [flag, flagMode] of Object.entries(FLAGS_OF_MODE)) {
-    if (flags.has(flag) && mode !== flagMode) throw new SyncUsageError(`--${flag} applies to ${flagMode} only.`);
+    if (flags.has(flag) && mode !== flagMode) throw new SyncUsageError(`--${flag} applies to ${flagMode.replace('-', ' ')} only.`);
   }
   let command: SyncCommand;
-  if (mode === 'upgrade') {
+  if (word === 'events') {
+    command = eventsCommand(id, extra, flags);
+  } else if (mode === 'upgrade') {
     if (id !== undefined) throw new SyncUsageError(`upgrade takes no id (got ${id}).`);
     command = { mode };
   } else if (mode === 'backfill' || mode === 'replay') {
@@ -84,9 +92,22 @@ export function parseSyncArgs(argv: readonly string[]): SyncCliArgs {
     if (extra.length > 0) throw new SyncUsageError(`${mode} takes one id (got ${[id, ...extra].join(' ')}).`);
     command = { mode, id };
   } else {
-    throw new SyncUsageError(`Unknown command ${mode}: use backfill, replay, upgrade, subscription <sub_...> or customer <cus_...>.`);
+    throw new SyncUsageError(`Unknown command ${mode}: use backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.`);
   }
   return { command, every, verbose, help };
+}
+
+function eventsCommand(action: string | undefined, ids: string[], flags: Map<string, string>): SyncCommand {
+  if (action === 'failed') {
+    if (ids.length > 0) throw new SyncUsageError(`events failed takes no ids (got ${ids.join(' ')}).`);
+    return { mode: 'events-failed', limit: integer(flags, 'limit', 100, 1, 10_000) };
+  }
+  if (action === 'retry') {
+    const wrong = ids.find((id) => !ID_PATTERNS.event.test(id));
+    if (wrong !== undefined) throw new SyncUsageError(`events retry takes Stripe event ids (evt_...), got ${wrong}.`);
+    return { mode: 'events-retry', ids: ids.length > 0 ? [...new Set(ids)] : null };
+  }
+  throw new SyncUsageError(`events needs failed or retry${action === undefined ? '' : `, got ${action}`}.`);
 }
 
 function integer(flags: Map<string, string>, name: string, fallback: number, min: number, max: number): number {

@@ -7,6 +7,7 @@ import { stopOnSignals, type SignalSource } from './sync-cli.signals.js';
 import type { SyncProgress } from './sync-options.interface.js';
 import { SyncProgressRenderer, type OutputStream } from './sync-progress.renderer.js';
 import { resolveSyncService } from './sync-service.resolver.js';
+import { isInboxCommand, runInboxCommand } from './inbox-cli.js';
 import type { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { SyncSummary } from './sync-summary.js';
 import { renderSyncSummary } from './sync-summary.table.js';
@@ -89,6 +90,7 @@ export async function runLitestripeSync(appModule: Type<unknown> | DynamicModule
   let progress: SyncProgressRenderer | undefined;
   try {
     command = (await options.beforeRun?.(app, command)) ?? command;
+    if (isInboxCommand(command)) return await runInboxCommand(app, command, stdout);
     const service = resolveSyncService(app);
     progress = new SyncProgressRenderer(stdout, title(command), { every: args.every });
     cliLogger?.attach(progress);
@@ -110,7 +112,7 @@ export async function runLitestripeSync(appModule: Type<unknown> | DynamicModule
   }
 }
 
-function run(service: SubscriptionSyncService, command: SyncCommand, options: { signal: AbortSignal; onProgress: (progress: SyncProgress) => void }): Promise<SyncSummary> {
+function run(service: SubscriptionSyncService, command: Exclude<SyncCommand, { mode: 'events-failed' | 'events-retry' }>, options: { signal: AbortSignal; onProgress: (progress: SyncProgress) => void }): Promise<SyncSummary> {
   switch (command.mode) {
     case 'backfill':
       return service.backfill({ ...options, startingAfter: command.startingAfter, concurrency: command.concurrency });
@@ -133,6 +135,9 @@ function title(command: SyncCommand): string {
       return `sync replay (last ${command.days} days)`;
     case 'upgrade':
       return 'sync upgrade';
+    case 'events-failed':
+    case 'events-retry':
+      return `sync ${command.mode.replace('-', ' ')}`;
     default:
       return `sync ${command.mode} ${command.id}`;
   }

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type Stripe from 'stripe';
 import { EventOutcome } from '../entities/stripe-event-log.entity.js';
 import { queryRows } from '../common/query-rows.js';
+import { Statement } from '../common/statements.js';
 import { LockedRow, subscriptionFromRow } from '../state/subscription-row.writer.js';
 import { describeError, MAX_STORED_ERROR_LENGTH } from '../common/describe-error.js';
 
@@ -25,16 +26,17 @@ export class EventLogRepository {
    * Records the event as handled by this transaction. Not `claimed` when it was already processed
    * or ignored (a duplicate); a failed event is claimed again, counting the attempt.
    *
-   * Given a subscription id, the same statement also locks that row and returns it (null when
-   * there is none yet), saving the writer a round trip: claim and lock are one step of every event.
+   * Given the event's subscription (its ordering key), the same statement also locks that row and
+   * returns it (null when there is none yet), saving the writer a round trip: claim and lock are
+   * one step of every event.
    */
-  async claim(manager: EntityManager, event: Stripe.Event, outcome: Exclude<EventOutcome, 'failed'>, lockSubscriptionId: string | null = null): Promise<Claim> {
+  async claim(manager: EntityManager, event: Stripe.Event, outcome: Exclude<EventOutcome, 'failed' | 'pending'>, lockSubscriptionId: string | null = null): Promise<Claim> {
     const [result] = await queryRows<Record<string, unknown>>(
       manager,
       `WITH claim AS (
-         INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at")
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, now())
-         ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = now(), "attempts" = e."attempts" + 1, "last_error" = NULL
+         INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at", "ordering_key")
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, now(), $8)
+         ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = now(), "attempts" = e."attempts" + 1, "last_error" = NULL, "work" = NULL, "available_at" = NULL
          WHERE e."outcome" = 'failed'
          RETURNING 1)
        SELECT EXISTS (SELECT 1 FROM claim) AS "${CLAIMED}", s.*
@@ -47,9 +49,9 @@ export class EventLogRepository {
     return { claimed, locked: { row: result.id === null ? null : subscriptionFromRow(manager, result) } };
   }
 
-  /** Corrects the outcome claimed in this transaction, once applying the event showed it. */
-  async setOutcome(manager: EntityManager, eventId: string, outcome: Exclude<EventOutcome, 'failed'>): Promise<void> {
-    await queryRows(manager, 'UPDATE litestripe_event SET "outcome" = $2 WHERE "id" = $1', [eventId, outcome]);
+  /** The statement that corrects the outcome claimed in this transaction, once applying the event showed it. */
+  setOutcomeStatement(eventId: string, outcome: Exclude<EventOutcome, 'failed' | 'pending'>): Statement {
+    return { sql: 'UPDATE litestripe_event SET "outcome" = $2 WHERE "id" = $1', params: [eventId, outcome] };
   }
 
   /** Records a failed attempt outside the rolled-back transaction, unless another delivery has since succeeded. */

@@ -5,24 +5,26 @@ import { DataSource } from 'typeorm';
 import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads.js';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
 import { EventOutcome } from '../entities/stripe-event-log.entity.js';
-import { LitestripeEvents } from '../events/litestripe-events.js';
 import { isDatabaseUnavailable } from '../common/database-unavailable.js';
 import { outOfScope, OutOfScopeWarnings } from './event-scope.js';
 import { PayloadRangeError } from '../errors/payload-range.error.js';
 import { DomainEventPublisher } from '../events/domain-event.publisher.js';
 import { EventLogRepository } from './event-log.repository.js';
-import { CheckoutEventHandler } from './handlers/checkout-event.handler.js';
-import { InvoiceEventHandler } from './handlers/invoice-event.handler.js';
-import { SubscriptionEventHandler } from './handlers/subscription-event.handler.js';
-import { WebhookEventHandler } from './handlers/webhook-event-handler.js';
+import { applyEvent, WebhookHandlers } from './webhook-handlers.js';
 import { describeError } from '../common/describe-error.js';
+import { runAsOne } from '../common/statements.js';
+import { SubscriptionRowWriter } from '../state/subscription-row.writer.js';
 
 /**
  * What became of one delivery: applied (`processed`, or `link_conflict` when it named another
- * account than the subscription is linked to), not this module's (`ignored`), not this app's
+ * account than the subscription is linked to), stored in the inbox to be applied
+ * (`queued`, `webhookProcessing: 'deferred'`), not this module's (`ignored`), not this app's
  * (`wrong_mode`, `connected_account`: recorded, not applied), or already recorded (`duplicate`).
  */
-export type DeliveryOutcome = Exclude<EventOutcome, 'failed'> | 'duplicate';
+export type DeliveryOutcome = Exclude<EventOutcome, 'failed' | 'pending'> | 'queued' | 'duplicate';
+
+/** The outcome an event is recorded with at once, before or without applying it. */
+export type RecordedOutcome = Exclude<EventOutcome, 'failed' | 'pending'>;
 
 /**
  * Takes a verified event through one database transaction (claim it in the event log, apply it)
@@ -32,7 +34,6 @@ export type DeliveryOutcome = Exclude<EventOutcome, 'failed'> | 'duplicate';
 @Injectable()
 export class WebhookEventProcessor {
   private readonly logger = new Logger('Litestripe');
-  private readonly handlers = new Map<string, WebhookEventHandler>();
   private readonly outOfScope: OutOfScopeWarnings;
 
   constructor(
@@ -40,19 +41,15 @@ export class WebhookEventProcessor {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly eventLog: EventLogRepository,
     private readonly publisher: DomainEventPublisher,
-    subscriptions: SubscriptionEventHandler,
-    checkouts: CheckoutEventHandler,
-    invoices: InvoiceEventHandler,
+    private readonly handlers: WebhookHandlers,
+    private readonly writer: SubscriptionRowWriter,
   ) {
-    for (const handler of [subscriptions, checkouts, invoices] as WebhookEventHandler[]) {
-      for (const type of handler.eventTypes) this.handlers.set(type, handler);
-    }
     this.outOfScope = new OutOfScopeWarnings(options.livemode, options.connectedAccounts);
   }
 
   /** The Stripe event types this module acts on; others are recorded as ignored. */
   get handledEventTypes(): string[] {
-    return [...this.handlers.keys()];
+    return this.handlers.types;
   }
 
   async process(event: Stripe.Event): Promise<DeliveryOutcome> {
@@ -61,20 +58,26 @@ export class WebhookEventProcessor {
     let domainEvents: PendingDomainEvent[] | null;
     let outcome: DeliveryOutcome;
     try {
-      const handler = scope ? undefined : this.handlers.get(event.type);
-      const prepared = handler ? await handler.prepare(event) : null;
-      outcome = scope ?? (handler && prepared !== null ? 'processed' : 'ignored');
+      const handler = scope ? undefined : this.handlers.for(event.type);
+      const facts = handler ? handler.read(event) : null;
+      const prepared = facts !== null ? await handler!.prepare(facts) : null;
+      outcome = scope ?? (facts !== null ? 'processed' : 'ignored');
       domainEvents = await this.dataSource.transaction(async (manager) => {
         const processing = outcome === 'processed';
-        const claim = await this.eventLog.claim(manager, event, outcome as Exclude<EventOutcome, 'failed'>, processing ? handler!.subscriptionIdOf(prepared) : null);
+        const orderingKey = processing ? handler!.subscriptionIdOf(facts) : null;
+        const claim = await this.eventLog.claim(manager, event, outcome as RecordedOutcome, orderingKey);
         if (!claim.claimed) return null;
-        const events = processing ? await handler!.apply(manager, prepared, stripeEvent, claim.locked!) : [];
-        if (events.some((e) => e.name === LitestripeEvents.SubscriptionLinkConflict)) {
-          outcome = 'link_conflict';
-          await this.eventLog.setOutcome(manager, event.id, outcome);
-        }
-        await this.publisher.record(manager, events, event.id);
-        return events;
+        if (!processing) return [];
+        // The claim locked the row: the row's update waits in memory to go out with the event's other writes.
+        this.writer.stage(manager);
+        const applied = await applyEvent(handler!, manager, prepared, stripeEvent, claim.locked!, { batched: false });
+        if (applied.outcome !== 'processed') outcome = applied.outcome;
+        await runAsOne(manager, [
+          this.writer.flushStatement(manager),
+          applied.outcome === 'processed' ? null : this.eventLog.setOutcomeStatement(event.id, applied.outcome),
+          this.publisher.recordStatement([{ events: applied.events, stripeEventId: event.id }]),
+        ]);
+        return applied.events;
       });
     } catch (error) {
       throw await this.failed(event, error);

@@ -21,6 +21,7 @@ import { RawBodyProbeAnswer, RawBodyStartupCheck } from './raw-body.startup-chec
 import { DeliveryOutcome, WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookSignatureVerifier } from './webhook-signature.verifier.js';
 import { WEBHOOK_HANDLER_ROUTE } from './webhook-route.path.js';
+import { InboxIngest } from './inbox/inbox.ingest.js';
 
 /** The parts of an Express or Fastify request the webhook reads. */
 interface WebhookRequest {
@@ -52,6 +53,7 @@ export function createWebhookController(path: string): Type<unknown> {
       @Inject(WebhookSignatureVerifier) private readonly verifier: WebhookSignatureVerifier,
       @Inject(WebhookEventProcessor) private readonly processor: WebhookEventProcessor,
       @Inject(RawBodyStartupCheck) private readonly rawBodyCheck: RawBodyStartupCheck,
+      @Inject(InboxIngest) private readonly inbox: InboxIngest,
     ) {
       rawBodyCheck.attach(LitestripeWebhookController, path);
     }
@@ -77,7 +79,8 @@ export function createWebhookController(path: string): Type<unknown> {
       }
       if (rawBody.length > this.options.maxWebhookBodyBytes) throw new PayloadTooLargeException(`Body over ${this.options.maxWebhookBodyBytes} bytes`);
       const event = await this.verifier.verify(rawBody, signature);
-      return { received: true, outcome: await this.processor.process(event) };
+      const outcome = this.options.webhookProcessing === 'deferred' ? await this.inbox.accept(event) : await this.processor.process(event);
+      return { received: true, outcome };
     }
   }
   return LitestripeWebhookController;

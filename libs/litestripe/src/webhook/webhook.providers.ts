@@ -6,8 +6,14 @@ import { SubscriptionEventHandler } from './handlers/subscription-event.handler.
 import { SubscriptionRefetcher } from './subscription-refetcher.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
 import { WebhookSignatureVerifier } from './webhook-signature.verifier.js';
+import { WebhookHandlers } from './webhook-handlers.js';
+import { InboxRepository } from './inbox/inbox.repository.js';
+import { InboxApplier } from './inbox/inbox.applier.js';
+import { InboxWakeups } from './inbox/inbox-wakeups.js';
+import { InboxIngest } from './inbox/inbox.ingest.js';
+import { WebhookInboxService } from './inbox/webhook-inbox.service.js';
 
-/** Webhook ingest: a verified delivery to committed state, recorded once in the event log. */
+/** Webhook ingest: a verified delivery to committed state (inline, or through the inbox), recorded once in the event log. */
 export const webhookProviders: Provider[] = [
   WebhookSignatureVerifier,
   EventLogRepository,
@@ -15,5 +21,11 @@ export const webhookProviders: Provider[] = [
   SubscriptionEventHandler,
   CheckoutEventHandler,
   InvoiceEventHandler,
+  WebhookHandlers,
   WebhookEventProcessor,
+  InboxRepository,
+  InboxApplier,
+  InboxWakeups,
+  InboxIngest,
+  WebhookInboxService,
 ];

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entity.js';
 import { queryRows } from '../../common/query-rows.js';
+import { Statement } from '../../common/statements.js';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error.js';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
 import { daysBefore } from '../../common/clock.js';
@@ -29,17 +30,16 @@ export class OutboxRepository {
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
   ) {}
 
-  /** Records entries in the caller's transaction, leased to this instance for `leaseMs` from the moment they are written. */
-  async insert(manager: EntityManager, records: readonly OutboxRecord[], leaseMs: number): Promise<void> {
-    if (records.length === 0) return;
-    await queryRows(
-      manager,
-      `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "available_at")
-       SELECT id, name, payload::json, stripe_event_id, clock_timestamp() + make_interval(secs => $5::float8 / 1000)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, name, payload, stripe_event_id)
-       ON CONFLICT ("id") DO NOTHING`,
-      [records.map((r) => r.id), records.map((r) => r.name), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.stripeEventId), leaseMs],
-    );
+  /** The statement that records entries in the caller's transaction, leased to this instance for `leaseMs` from the moment they are written; null for none. */
+  insertStatement(records: readonly OutboxRecord[], leaseMs: number): Statement | null {
+    if (records.length === 0) return null;
+    return {
+      sql: `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "available_at")
+            SELECT id, name, payload::json, stripe_event_id, clock_timestamp() + make_interval(secs => $5::float8 / 1000)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, name, payload, stripe_event_id)
+            ON CONFLICT ("id") DO NOTHING`,
+      params: [records.map((r) => r.id), records.map((r) => r.name), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.stripeEventId), leaseMs],
+    };
   }
 
   /** Leases up to `limit` due entries to this instance; rows another instance is taking are skipped. */

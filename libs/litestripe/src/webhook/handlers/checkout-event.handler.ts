@@ -6,7 +6,7 @@ import { OrphanReason } from '../../entities/orphaned-payment.entity.js';
 import { CheckoutCompletedEvent, domainEventId, PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads.js';
 import { LitestripeEvents } from '../../events/litestripe-events.js';
 import { linkConflictEvent, subscriptionTransitions } from '../../events/subscription-transitions.js';
-import { filterMetadata } from '../../common/account-reference.js';
+import { filterMetadata, isWellFormedAccountReference } from '../../common/account-reference.js';
 import { storedRejectedReference } from '../../common/rejected-reference.js';
 import { OrphanedPaymentWriter } from '../../state/orphaned-payment.writer.js';
 import { checkoutChanges } from '../../state/subscription-ordering.js';
@@ -15,12 +15,19 @@ import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, time
 import { AccountReferenceResolver } from '../../state/account-reference.resolver.js';
 import { WebhookEventHandler } from './webhook-event-handler.js';
 
-interface PreparedCheckout {
+/** The `client_reference_id` as read: a well-formed one as given, anything else only as the problem it is. */
+type ReadReference = { given: string } | { problem: 'missing_reference' | 'invalid_reference' };
+
+/** What a completed checkout says, read from its payload. */
+export interface CheckoutFacts {
   sessionId: string;
   subscriptionId: string;
   customerId: string | null;
-  accountRef: string | null;
-  orphan: { reason: OrphanReason; rejectedReference: string | null; email: string | null } | null;
+  reference: ReadReference;
+  /** How the reference is kept on an orphan (an email-like one only as a keyed hash). */
+  rejectedReference: string | null;
+  /** The payer's email, read only when the checkout may become an orphan. */
+  email: string | null;
   amount: number | null;
   currency: string | null;
   livemode: boolean;
@@ -28,12 +35,17 @@ interface PreparedCheckout {
   metadata: Record<string, string>;
 }
 
+interface PreparedCheckout extends Omit<CheckoutFacts, 'reference' | 'rejectedReference' | 'email'> {
+  accountRef: string | null;
+  orphan: { reason: OrphanReason; rejectedReference: string | null; email: string | null } | null;
+}
+
 /**
  * `checkout.session.completed` in subscription mode: the only event that carries the host's
  * `client_reference_id`, so it links the subscription to an account, or records an orphan.
  */
 @Injectable()
-export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckout> {
+export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts, PreparedCheckout> {
   readonly eventTypes = ['checkout.session.completed'] as const;
 
   constructor(
@@ -43,32 +55,47 @@ export class CheckoutEventHandler implements WebhookEventHandler<PreparedCheckou
     private readonly orphans: OrphanedPaymentWriter,
   ) {}
 
-  async prepare(event: Stripe.Event): Promise<PreparedCheckout | null> {
+  read(event: Stripe.Event): CheckoutFacts | null {
     const session = event.data.object as unknown as StripePayload;
     const sessionId = stringOf(session.id);
     const subscriptionId = idOf(session.subscription);
     if (session.mode !== 'subscription' || !sessionId || !subscriptionId) return null;
-
-    const customerId = idOf(session.customer);
-    const livemode = session.livemode === true;
     const candidate = session.client_reference_id;
-    const reference = await this.references.resolve(candidate, { source: 'checkout', checkoutSessionId: sessionId, subscriptionId, customerId, livemode });
-    const email = stringOf(objectOf(session.customer_details)?.email) ?? stringOf(session.customer_email);
+    const reference: ReadReference =
+      candidate === null || candidate === undefined || candidate === ''
+        ? { problem: 'missing_reference' }
+        : isWellFormedAccountReference(candidate)
+          ? { given: candidate }
+          : { problem: 'invalid_reference' };
+    // Only a checkout that may end as an orphan needs the payer's email: one whose reference is
+    // unusable, or one the host's hook may reject.
+    const mayBeOrphan = 'problem' in reference || this.options.validateClientReference !== undefined;
     return {
       sessionId,
       subscriptionId,
-      customerId,
-      accountRef: reference.accountRef,
-      orphan: reference.problem ? { reason: reference.problem, rejectedReference: storedRejectedReference(candidate, this.options.secretKey), email } : null,
+      customerId: idOf(session.customer),
+      reference,
+      rejectedReference: mayBeOrphan ? storedRejectedReference(candidate, this.options.secretKey) : null,
+      email: mayBeOrphan ? (stringOf(objectOf(session.customer_details)?.email) ?? stringOf(session.customer_email)) : null,
       amount: numberOf(session.amount_total, 'amount_total'),
       currency: stringOf(session.currency),
-      livemode,
+      livemode: session.livemode === true,
       sessionCreated: timestampOf(session.created, 'created') ?? event.created,
       metadata: filterMetadata(stringRecordOf(session.metadata), this.options.metadataKeys),
     };
   }
 
-  subscriptionIdOf(checkout: PreparedCheckout): string {
+  async prepare(facts: CheckoutFacts): Promise<PreparedCheckout> {
+    const { reference, rejectedReference, email, ...checkout } = facts;
+    const { sessionId, subscriptionId, customerId, livemode } = checkout;
+    const resolved =
+      'given' in reference
+        ? await this.references.resolve(reference.given, { source: 'checkout', checkoutSessionId: sessionId, subscriptionId, customerId, livemode })
+        : { accountRef: null, problem: reference.problem };
+    return { ...checkout, accountRef: resolved.accountRef, orphan: resolved.problem ? { reason: resolved.problem, rejectedReference, email } : null };
+  }
+
+  subscriptionIdOf(checkout: CheckoutFacts): string {
     return checkout.subscriptionId;
   }
 

@@ -8,7 +8,8 @@ import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.w
 import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../../state/stripe-payload.js';
 import { WebhookEventHandler } from './webhook-event-handler.js';
 
-interface PreparedPayment extends PaymentFacts {
+/** What an invoice payment event says, read from its payload. */
+export interface PreparedPayment extends PaymentFacts {
   subscriptionId: string;
   amount: number | null;
   currency: string | null;
@@ -23,12 +24,12 @@ const OUTCOME_BY_TYPE: Record<string, PaymentFacts['status']> = {
 
 /** Invoice payment outcomes of subscriptions: the latest one is kept on the subscription row. */
 @Injectable()
-export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment> {
+export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment, PreparedPayment> {
   readonly eventTypes = Object.keys(OUTCOME_BY_TYPE);
 
   constructor(private readonly writer: SubscriptionRowWriter) {}
 
-  async prepare(event: Stripe.Event): Promise<PreparedPayment | null> {
+  read(event: Stripe.Event): PreparedPayment | null {
     const invoice = event.data.object as unknown as StripePayload;
     const invoiceId = stringOf(invoice.id);
     const subscriptionId = invoiceSubscriptionId(invoice);
@@ -44,6 +45,10 @@ export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment>
       currency: stringOf(invoice.currency),
       created: event.created,
     };
+  }
+
+  async prepare(payment: PreparedPayment): Promise<PreparedPayment> {
+    return payment;
   }
 
   subscriptionIdOf(payment: PreparedPayment): string {

@@ -13,19 +13,28 @@ import { readSubscription, SubscriptionSnapshot, TERMINAL_STATUSES } from '../..
 import { UnreadablePayloadError } from '../../errors/unreadable-payload.error.js';
 import { StripePayload } from '../../state/stripe-payload.js';
 import { AccountReferenceResolver } from '../../state/account-reference.resolver.js';
-import { WebhookEventHandler } from './webhook-event-handler.js';
+import { ApplyContext, WebhookEventHandler } from './webhook-event-handler.js';
+import { RefetchBeforeApplyError } from '../../errors/refetch-before-apply.error.js';
 
-interface PreparedSubscription {
+/** What a subscription event says, read from its payload. */
+export interface SubscriptionFacts {
   snapshot: SubscriptionSnapshot;
-  accountRef: string | null;
-  metadata: Record<string, string>;
   created: number;
   trialWillEnd: boolean;
+  /** Set by the batch applier when a same-second tie is to be settled with Stripe before the next attempt. */
+  refetchTie?: boolean;
+}
+
+interface PreparedSubscription extends SubscriptionFacts {
+  accountRef: string | null;
+  metadata: Record<string, string>;
+  /** The snapshot was read from Stripe to settle a tie: it wins the tie it settles. */
+  tieSettled: boolean;
 }
 
 /** `customer.subscription.*`: the subscription's own state, applied in event order. */
 @Injectable()
-export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSubscription> {
+export class SubscriptionEventHandler implements WebhookEventHandler<SubscriptionFacts, PreparedSubscription> {
   private readonly logger = new Logger('Litestripe');
   readonly eventTypes = [
     'customer.subscription.created',
@@ -45,40 +54,46 @@ export class SubscriptionEventHandler implements WebhookEventHandler<PreparedSub
     private readonly refetcher: SubscriptionRefetcher,
   ) {}
 
-  async prepare(event: Stripe.Event): Promise<PreparedSubscription | null> {
-    let snapshot: SubscriptionSnapshot;
+  read(event: Stripe.Event): SubscriptionFacts | null {
     try {
-      snapshot = readSubscription(event.data.object as unknown as StripePayload);
+      const snapshot = readSubscription(event.data.object as unknown as StripePayload);
+      return { snapshot, created: event.created, trialWillEnd: event.type === 'customer.subscription.trial_will_end' };
     } catch (error) {
       if (!(error instanceof UnreadablePayloadError)) throw error;
       // Retrying cannot make a payload readable: record the event as ignored rather than have Stripe retry for days.
       this.logger.warn(`Stripe event ${event.id} (${event.type}) ignored: ${error.message}`);
       return null;
     }
-    let created = event.created;
-    if (this.options.refetch === 'always' && !TERMINAL_STATUSES.includes(snapshot.status)) {
-      const fetched = await this.refetcher.fetch(snapshot.id);
-      // Stripe's clock and ours differ: what was fetched is never older than the event that asked for it.
-      if (fetched) ({ snapshot, created } = { snapshot: fetched.snapshot, created: Math.max(fetched.asOf, created) });
-    }
+  }
+
+  async prepare(facts: SubscriptionFacts): Promise<PreparedSubscription> {
+    let { snapshot, created } = facts;
+    const refetch = facts.refetchTie || (this.options.refetch === 'always' && !TERMINAL_STATUSES.includes(snapshot.status));
+    const fetched = refetch ? await this.refetcher.fetch(snapshot.id) : null;
+    // Stripe's clock and ours differ: what was fetched is never older than the event that asked for
+    // it, and later than a tie it settles even when fetched within that same second.
+    if (fetched) ({ snapshot, created } = { snapshot: fetched.snapshot, created: Math.max(fetched.asOf, facts.refetchTie ? created + 1 : created) });
     const reference = await this.references.fromSubscriptionMetadata(snapshot);
     return {
+      ...facts,
       snapshot,
+      created,
+      // Asked once: when Stripe could not answer, the payload applies in order, as inline.
+      tieSettled: facts.refetchTie === true,
       accountRef: reference,
       metadata: filterMetadata(snapshot.metadata, this.options.metadataKeys),
-      created,
-      trialWillEnd: event.type === 'customer.subscription.trial_will_end',
     };
   }
 
-  subscriptionIdOf(prepared: PreparedSubscription): string {
-    return prepared.snapshot.id;
+  subscriptionIdOf(facts: SubscriptionFacts): string {
+    return facts.snapshot.id;
   }
 
-  async apply(manager: EntityManager, prepared: PreparedSubscription, stripeEvent: StripeEventRef, locked: LockedRow): Promise<PendingDomainEvent[]> {
+  async apply(manager: EntityManager, prepared: PreparedSubscription, stripeEvent: StripeEventRef, locked: LockedRow, context: ApplyContext): Promise<PendingDomainEvent[]> {
     const { snapshot, created, accountRef, metadata } = prepared;
     const change = await this.writer.apply(manager, snapshot.id, async (row) => {
-      if (this.options.refetch === 'on-conflict' && isSameSecondConflict(row, snapshot, created)) {
+      if (this.options.refetch === 'on-conflict' && !prepared.tieSettled && isSameSecondConflict(row, snapshot, created)) {
+        if (context.batched) throw new RefetchBeforeApplyError(snapshot.id);
         const fetched = await this.refetcher.fetch(snapshot.id);
         if (fetched) {
           // Later than the tie it settles, even when fetched within that same second.

@@ -2,12 +2,13 @@ import type { ClientConfig } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 
 /**
- * Where the entitlement cache's listen connection goes: `listenUrl` when given, else the DataSource's
- * own PostgreSQL server (its primary, with replication). Null when the DataSource runs on another
- * driver (embedded PGlite: one process, announced in process) or is not PostgreSQL.
+ * Where a listen connection goes (the entitlement cache's, the inbox's wake-ups): `listenUrl` when
+ * given, else the DataSource's own PostgreSQL server (its primary, with replication). Null when the
+ * DataSource runs on another driver (embedded PGlite: one process, announced in process) or is not
+ * PostgreSQL.
  */
-export function listenConnectionConfig(listenUrl: string | undefined, options: DataSourceOptions): ClientConfig | null {
-  const base = { application_name: 'litestripe-cache-invalidation' };
+export function listenConnectionConfig(listenUrl: string | undefined, options: DataSourceOptions, applicationName = 'litestripe-cache-invalidation'): ClientConfig | null {
+  const base = { application_name: applicationName };
   if (listenUrl) return { ...base, connectionString: listenUrl };
   if (options.type !== 'postgres' || options.driver) return null;
   const server = options.replication?.master ?? options;
