@@ -145,8 +145,8 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
         if (this.outage) this.logger.log('The inbox is being applied again');
         this.outage = false;
       } catch (error) {
-        // The database is unreachable, or a batch failed as a whole: the leases run out and the
-        // events are taken again, by this instance after a pause or by another.
+        // The database is unreachable, or a batch failed as a whole: its events are given back as
+        // soon as the database answers again (or taken by another instance once their leases run out).
         if (!this.outage) this.logger.warn(`Applying the inbox failed; retrying in ${this.options.inbox.retryBackoffMs} ms: ${errorMessage(error)}`);
         this.outage = true;
         this.wakeIn(this.options.inbox.retryBackoffMs);
