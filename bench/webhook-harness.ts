@@ -257,6 +257,27 @@ export interface PhaseResult {
   outcomes: Record<string, number>;
 }
 
+/** What a side's measured slices add up to. */
+export interface PhaseTally {
+  latencies: number[];
+  seconds: number;
+  /** events/s of each slice. */
+  roundRates: number[];
+  errors: number;
+  errorSamples: string[];
+  outcomes: Record<string, number>;
+}
+
+/** Adds one slice's figures to its side's tally. */
+export function addPhase(tally: PhaseTally, result: PhaseResult): void {
+  tally.seconds += result.seconds;
+  tally.roundRates.push(result.deliveries / result.seconds);
+  for (const ms of result.latenciesMs) tally.latencies.push(ms);
+  tally.errors += result.errors;
+  tally.errorSamples.push(...result.errorSamples.slice(0, Math.max(0, 5 - tally.errorSamples.length)));
+  for (const [outcome, n] of Object.entries(result.outcomes)) tally.outcomes[outcome] = (tally.outcomes[outcome] ?? 0) + n;
+}
+
 export function post(agent: Agent, port: number, path: string, delivery: SignedBody): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const req = request({ agent, host: '127.0.0.1', port, path, method: 'POST', headers: delivery.headers }, (res) => {

@@ -31,6 +31,8 @@ import {
   stopServer,
   tallyCpu,
   waitForServer,
+  addPhase,
+  PhaseTally,
 } from './webhook-harness';
 
 /**
@@ -156,19 +158,13 @@ interface Side {
   pauseApplier?: boolean;
 }
 
-interface RunningSide {
+interface RunningSide extends PhaseTally {
   side: Side;
   url: string;
   port: number;
   path: string;
   server: ServerProcess;
   agent: Agent;
-  latencies: number[];
-  seconds: number;
-  roundRates: number[];
-  errors: number;
-  errorSamples: string[];
-  outcomes: Record<string, number>;
   cpu: CpuTally | null;
   /** Deferred only: the waits for an empty inbox after each slice. */
   drainSeconds: number;
@@ -241,12 +237,7 @@ async function runSlice(state: RunningSide, bodies: SignedBody[], options: Optio
   const after = cpuSnapshot(pid, state.side.database);
   if (state.side.pauseApplier) await ipc(state.server.child, 'applier-resume', 'applier-resumed');
   state.cpu = tallyCpu(state.cpu, before, after);
-  state.seconds += result.seconds;
-  state.roundRates.push(result.deliveries / result.seconds);
-  for (const ms of result.latenciesMs) state.latencies.push(ms);
-  state.errors += result.errors;
-  state.errorSamples.push(...result.errorSamples.slice(0, Math.max(0, 5 - state.errorSamples.length)));
-  for (const [outcome, n] of Object.entries(result.outcomes)) state.outcomes[outcome] = (state.outcomes[outcome] ?? 0) + n;
+  addPhase(state, result);
   if (state.db) {
     const start = wallClockMs();
     await waitForEmptyInbox(state.db, 10, 120_000);

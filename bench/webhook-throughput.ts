@@ -30,6 +30,8 @@ import {
   stopServer,
   tallyCpu,
   waitForServer,
+  addPhase,
+  PhaseTally,
 } from './webhook-harness';
 
 /**
@@ -139,7 +141,7 @@ interface Side {
 }
 
 /** A side with its server up, warmed up, and its measured deliveries signed. */
-interface RunningSide {
+interface RunningSide extends PhaseTally {
   side: Side;
   url: string;
   port: number;
@@ -147,13 +149,6 @@ interface RunningSide {
   server: ServerProcess;
   agent: Agent;
   bodies: SignedBody[];
-  latencies: number[];
-  seconds: number;
-  /** events/s of each round. */
-  roundRates: number[];
-  errors: number;
-  errorSamples: string[];
-  outcomes: Record<string, number>;
   cpu: CpuTally | null;
 }
 
@@ -197,12 +192,7 @@ async function runSlice(state: RunningSide, from: number, to: number, concurrenc
   const result = await runPhase(state.agent, state.port, state.path, state.bodies.slice(from, to), concurrency);
   const after = cpuSnapshot(state.server.child.pid!, state.side.database);
   state.cpu = tallyCpu(state.cpu, before, after);
-  state.seconds += result.seconds;
-  state.roundRates.push(result.deliveries / result.seconds);
-  for (const ms of result.latenciesMs) state.latencies.push(ms);
-  state.errors += result.errors;
-  state.errorSamples.push(...result.errorSamples.slice(0, Math.max(0, 5 - state.errorSamples.length)));
-  for (const [outcome, n] of Object.entries(result.outcomes)) state.outcomes[outcome] = (state.outcomes[outcome] ?? 0) + n;
+  addPhase(state, result);
 }
 
 async function finishSide(state: RunningSide, options: Options): Promise<SideResult> {

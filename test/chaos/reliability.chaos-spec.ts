@@ -1,7 +1,7 @@
 import { runFuzz } from './scenarios/fuzz';
 import { KILLS, runKill } from './scenarios/kill';
 import { runOutage } from './scenarios/outage';
-import { POISON_ATTEMPTS, runStorm } from './scenarios/storm';
+import { POISON_ATTEMPTS, runStorm, StormResult } from './scenarios/storm';
 import { SECRET_KEY, WEBHOOK_SECRET } from './support/cluster';
 import { stopAllHosts } from './support/host-process';
 import { capturedLogs, startedInstances } from './support/log-store';
@@ -42,6 +42,29 @@ const other5xx = (statuses: Record<number, number>) => count5xx({ statuses } as 
 /** Deferred: how long events waited in the inbox. */
 const applied = (mode: WebhookMode, applyLagMs: { p50: number; p99: number }) => (mode === 'deferred' ? `; applied ${lag(applyLagMs)} after the webhook's write` : '');
 
+/** How the domain events went: the delivered mark's lag, the inbox's (deferred), events applied twice (only if any). */
+function deliveryNotes(mode: WebhookMode, settled: StormResult['settled']): string {
+  return `delivered mark ${lag(settled.deliveries.markLagMs)} after the listener${applied(mode, settled.applyLagMs)}${appliedTwice(settled.deliveries.writtenTwice)}`;
+}
+
+/** The figures every scenario that sends a stream of events records the same way. */
+function streamFigures(r: Pick<StormResult, 'mode' | 'report' | 'stream' | 'settled' | 'seconds'>): Omit<SummaryRow, 'scenario' | 'kills' | 'notes'> {
+  const { rows, deliveries } = r.settled;
+  return {
+    mode: r.mode,
+    sent: r.report.attempts,
+    distinct: r.stream.distinct,
+    duplicates: r.stream.duplicates,
+    reordered: r.stream.reordered,
+    status503: r.report.statuses[503] ?? 0,
+    other5xx: other5xx(r.report.statuses),
+    mismatches: rows.mismatches.length + Math.abs(rows.rows - rows.expected),
+    lost: deliveries.lost.length,
+    doubled: deliveries.doubled.length,
+    seconds: r.seconds,
+  };
+}
+
 /** Only when it happened: domain events written by two transactions (their Stripe event applied twice). */
 const appliedTwice = (writtenTwice: Map<string, string>) => (writtenTwice.size > 0 ? `; ${writtenTwice.size} domain events written by two transactions (applied twice)` : '');
 
@@ -55,21 +78,11 @@ describe.each(modes)('%s webhook processing', (mode) => {
     const listed = r.poison.inbox.failed.find((event) => event.id === r.poison.id);
     record({
       scenario: 'storm',
-      mode,
-      sent: r.report.attempts,
-      distinct: r.stream.distinct,
-      duplicates: r.stream.duplicates,
-      reordered: r.stream.reordered,
+      ...streamFigures(r),
       kills: 0,
-      status503: r.report.statuses[503] ?? 0,
-      other5xx: other5xx(r.report.statuses),
-      mismatches: rows.mismatches.length + Math.abs(rows.rows - rows.expected),
-      lost: deliveries.lost.length,
-      doubled: deliveries.doubled.length,
-      seconds: r.seconds,
       notes:
         `${subscriptions} subscriptions, 2 instances, 50 connections; ${deliveries.outbox} domain events, ${deliveries.retried} retried after a listener failure; ` +
-        `delivered mark ${lag(deliveries.markLagMs)} after the listener${applied(mode, r.settled.applyLagMs)}${appliedTwice(deliveries.writtenTwice)}; ` +
+        `${deliveryNotes(r.mode, r.settled)}; ` +
         `poisoned checkout: answered ${summarize(r.poison.answers)}, ${r.poison.row?.outcome ?? 'no row'} after ${r.poison.row?.attempts ?? 0} attempts, ${listed ? `listed by WebhookInboxService (retryable: ${listed.retryable})` : 'NOT listed'}`,
     });
 
@@ -131,18 +144,8 @@ describe.each(modes)('%s webhook processing', (mode) => {
     const unexplainedDoubles = deliveries.doubled.filter((id) => !r.openAtKill.has(id));
     record({
       scenario: 'kill -9',
-      mode,
-      sent: r.report.attempts,
-      distinct: r.stream.distinct,
-      duplicates: r.stream.duplicates,
-      reordered: r.stream.reordered,
+      ...streamFigures(r),
       kills: r.kills.length,
-      status503: r.report.statuses[503] ?? 0,
-      other5xx: other5xx(r.report.statuses),
-      mismatches: rows.mismatches.length + Math.abs(rows.rows - rows.expected),
-      lost: deliveries.lost.length,
-      doubled: deliveries.doubled.length,
-      seconds: r.seconds,
       notes:
         `${r.report.statuses[0] ?? 0} requests unanswered (instance down); ${openAtKills} outbox entries undelivered at the kills; ` +
         `${committedUnanswered} ${mode === 'inline' ? 'committed' : 'stored'} but unanswered; ` +
@@ -150,7 +153,7 @@ describe.each(modes)('%s webhook processing', (mode) => {
           ? `${pendingAtKills} events written but not applied at the kills (${burstKill?.pendingOfBurst ?? 0} of them of the ${r.burst.distinct}-event burst, at its kill), ` +
             `${leasedAtKills} in a batch in progress, ${r.appliedAfterLease} of them applied only after the lease ran out; `
           : '') +
-        `${unexplainedDoubles.length} doubles outside the entries open at a kill; delivered mark ${lag(deliveries.markLagMs)} after the listener${applied(mode, r.settled.applyLagMs)}${appliedTwice(deliveries.writtenTwice)}`,
+        `${unexplainedDoubles.length} doubles outside the entries open at a kill; ${deliveryNotes(r.mode, r.settled)}`,
     });
 
     expect(r.kills).toHaveLength(KILLS + 1);
@@ -194,21 +197,11 @@ describe.each(modes)('%s webhook processing', (mode) => {
     const unexplainedDoubles = deliveries.doubled.filter((id) => deliveries.firstDelivery.get(id)!.getTime() > r.upAt.getTime() + graceMs);
     record({
       scenario: 'database outage',
-      mode,
-      sent: r.report.attempts,
-      distinct: r.stream.distinct,
-      duplicates: r.stream.duplicates,
-      reordered: r.stream.reordered,
+      ...streamFigures(r),
       kills: 0,
-      status503: r.report.statuses[503] ?? 0,
-      other5xx: other5xx(r.report.statuses),
-      mismatches: rows.mismatches.length + Math.abs(rows.rows - rows.expected),
-      lost: deliveries.lost.length,
-      doubled: deliveries.doubled.length,
-      seconds: r.seconds,
       notes:
         `proxy down ${(r.downMs / 1000).toFixed(1)} s; ${unexplainedDoubles.length} doubles first delivered after the database was back; ` +
-        `delivered mark ${lag(deliveries.markLagMs)} after the listener${applied(mode, r.settled.applyLagMs)}${appliedTwice(deliveries.writtenTwice)}`,
+        `${deliveryNotes(r.mode, r.settled)}`,
     });
 
     expect(r.report.statuses[503] ?? 0).toBeGreaterThan(0);

@@ -12,6 +12,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 export type EventOutcome = 'processed' | 'link_conflict' | 'ignored' | 'wrong_mode' | 'connected_account' | 'pending' | 'failed';
 
+/** An outcome an event is recorded with once it is settled: applied, or not to apply. */
+export type RecordedOutcome = Exclude<EventOutcome, 'failed' | 'pending'>;
+
 /** Every verified Stripe event, recorded once: the key that makes redelivery harmless. */
 @Entity('litestripe_event')
 // Where the pending and failed events are found: partial indexes, so the inbox stays small however long the log is.

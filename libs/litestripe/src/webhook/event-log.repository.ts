@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type Stripe from 'stripe';
-import { EventOutcome } from '../entities/stripe-event-log.entity.js';
+import { RecordedOutcome } from '../entities/stripe-event-log.entity.js';
 import { queryRows } from '../common/query-rows.js';
 import { Statement } from '../common/statements.js';
 import { LockedRow, subscriptionFromRow } from '../state/subscription-row.writer.js';
@@ -30,7 +30,7 @@ export class EventLogRepository {
    * returns it (null when there is none yet), saving the writer a round trip: claim and lock are
    * one step of every event.
    */
-  async claim(manager: EntityManager, event: Stripe.Event, outcome: Exclude<EventOutcome, 'failed' | 'pending'>, lockSubscriptionId: string | null = null): Promise<Claim> {
+  async claim(manager: EntityManager, event: Stripe.Event, outcome: RecordedOutcome, lockSubscriptionId: string | null = null): Promise<Claim> {
     const [result] = await queryRows<Record<string, unknown>>(
       manager,
       `WITH claim AS (
@@ -50,7 +50,7 @@ export class EventLogRepository {
   }
 
   /** The statement that corrects the outcome claimed in this transaction, once applying the event showed it. */
-  setOutcomeStatement(eventId: string, outcome: Exclude<EventOutcome, 'failed' | 'pending'>): Statement {
+  setOutcomeStatement(eventId: string, outcome: RecordedOutcome): Statement {
     return { sql: 'UPDATE litestripe_event SET "outcome" = $2 WHERE "id" = $1', params: [eventId, outcome] };
   }
 

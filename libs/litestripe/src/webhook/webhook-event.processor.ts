@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.payloads.js';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
-import { EventOutcome } from '../entities/stripe-event-log.entity.js';
+import { RecordedOutcome } from '../entities/stripe-event-log.entity.js';
 import { isDatabaseUnavailable } from '../common/database-unavailable.js';
 import { outOfScope, OutOfScopeWarnings } from './event-scope.js';
 import { PayloadRangeError } from '../errors/payload-range.error.js';
@@ -21,10 +21,8 @@ import { SubscriptionRowWriter } from '../state/subscription-row.writer.js';
  * (`queued`, `webhookProcessing: 'deferred'`), not this module's (`ignored`), not this app's
  * (`wrong_mode`, `connected_account`: recorded, not applied), or already recorded (`duplicate`).
  */
-export type DeliveryOutcome = Exclude<EventOutcome, 'failed' | 'pending'> | 'queued' | 'duplicate';
+export type DeliveryOutcome = RecordedOutcome | 'queued' | 'duplicate';
 
-/** The outcome an event is recorded with at once, before or without applying it. */
-export type RecordedOutcome = Exclude<EventOutcome, 'failed' | 'pending'>;
 
 /**
  * Takes a verified event through one database transaction (claim it in the event log, apply it)

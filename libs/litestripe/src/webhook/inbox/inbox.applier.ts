@@ -12,7 +12,7 @@ import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-even
 import { SubscriptionRowWriter } from '../../state/subscription-row.writer.js';
 import { WebhookEventHandler } from '../handlers/webhook-event-handler.js';
 import { applyEvent, WebhookHandlers } from '../webhook-handlers.js';
-import type { RecordedOutcome } from '../webhook-event.processor.js';
+import type { RecordedOutcome } from '../../entities/stripe-event-log.entity.js';
 import { ClaimedEvent, InboxRepository } from './inbox.repository.js';
 import { decodeWork } from './work.codec.js';
 

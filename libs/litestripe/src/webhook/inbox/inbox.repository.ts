@@ -6,7 +6,7 @@ import { queryRows } from '../../common/query-rows.js';
 import { DirectQuery, directQuery } from '../../common/direct-query.js';
 import { Statement } from '../../common/statements.js';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error.js';
-import type { RecordedOutcome } from '../webhook-event.processor.js';
+import type { RecordedOutcome } from '../../entities/stripe-event-log.entity.js';
 
 /** The channel on which an applier that took a full batch wakes the others. */
 export const INBOX_CHANNEL = 'litestripe_inbox';
