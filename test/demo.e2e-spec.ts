@@ -3,9 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { OrphanedPayment, StripeSubscription } from '@litestripe/nestjs';
+import type { FakeStripe } from '@litestripe/nestjs/testing';
+import { SUMMARIES_METER } from '../apps/demo/src/demo-plans';
 import { serializedPGliteDriver } from '../apps/demo/src/pglite.driver';
 import { prepareSandboxEnv } from '../apps/demo/src/sandbox/sandbox-env';
 import { runSandboxLifecycle, SandboxResult } from '../apps/demo/src/sandbox/sandbox-lifecycle';
+import { SANDBOX_STRIPE } from '../apps/demo/src/sandbox/sandbox-stripe.module';
 
 /** Keeps what the app logs, by context, to read the timeline back. */
 class CapturingLogger implements LoggerService {
@@ -78,6 +81,11 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       premiumAfterCheckout: 200,
       reports: 200,
       export: 200,
+      search: 200,
+      apiExport: 201,
+      summary: 201,
+      summaryRetry: 201,
+      statusUsage: 200,
       premiumPastDue: 403,
       portalPastDue: 303,
       premiumRecovered: 200,
@@ -87,6 +95,9 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       premiumAfterEnd: 403,
       claim: 201,
       premiumClaimed: 200,
+      visitorExport: 201,
+      visitorSearch: 429,
+      visitorStatus: 200,
     });
   });
 
@@ -139,6 +150,8 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       'subscription updated',
       'access revoked',
       'subscription ended',
+      // the final invoice bills the last period's metered summaries
+      'payment succeeded',
       // a payment link without an account, then support's claim
       'subscription created',
       'payment succeeded',
@@ -151,16 +164,169 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     ]);
     expect(billing[1]).toBe(`access granted         account ${result.accountRef} may use premium`);
     expect(billing[2]).toContain('19.00 USD');
+    // The renewal bills the period's reported summaries (5 cents) beside pro's price.
+    expect(billing[6]).toContain('19.05 USD');
     expect(billing[3]).toContain(`account ${result.accountRef}`);
-    expect(billing[17]).toContain('no account');
-    expect(billing[18]).toContain('missing_reference');
-    expect(billing[21]).toBe(`orphan claimed         #${result.orphanId} → account ${result.claimedAccountRef} (${result.orphanSubscriptionId})`);
+    expect(billing[18]).toContain('no account');
+    expect(billing[19]).toContain('missing_reference');
+    expect(billing[22]).toBe(`orphan claimed         #${result.orphanId} → account ${result.claimedAccountRef} (${result.orphanSubscriptionId})`);
+  });
+
+  describe('the usage-limited API', () => {
+    const fake = () => app.get<FakeStripe>(SANDBOX_STRIPE);
+    /** The fake Stripe's now (the module's clock) and the end of its calendar month, in UTC: the free tier's period. */
+    const freePeriod = () => {
+      const now = new Date(fake().now() * 1000);
+      const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+      return { end, secondsLeft: Math.ceil((end.getTime() - now.getTime()) / 1000) };
+    };
+    const meterOf = async (account: string) => {
+      const status = await request(app.getHttpServer()).get('/billing/status').set('x-user', account).expect(200);
+      return status.body.usage as Record<string, unknown>[];
+    };
+    /** Checkout through the demo's routes and the fake's hosted page, as a customer would. */
+    const subscribe = async (account: string, query: string) => {
+      const checkout = await request(app.getHttpServer()).get(`/billing/checkout?${query}`).set('x-user', account).expect(303);
+      const paid = await fetch(`${checkout.headers.location}/pay`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email: `${account}@example.com` }).toString(),
+      });
+      expect(paid.status).toBe(303);
+      const success = new URL(paid.headers.get('location')!);
+      await request(app.getHttpServer()).get(`${success.pathname}${success.search}`).expect(200, { checkout: 'complete', entitled: true, plan: query.match(/plan=(\w+)/)![1], reason: 'active' });
+    };
+
+    it('lets a visitor without a subscription make 10 calls with the rate-limit headers, then answers 429 until the month ends', async () => {
+      const server = app.getHttpServer();
+      const visitor = 'visitor_free_tier';
+      for (let call = 1; call <= 10; call++) {
+        const answer = await request(server).get('/api/search?q=revenue').set('x-user', visitor).expect(200, { query: 'revenue', results: ['monthly revenue'] });
+        expect(answer.headers['x-ratelimit-limit-api_calls']).toBe('10');
+        expect(answer.headers['x-ratelimit-remaining-api_calls']).toBe(String(10 - call));
+        const reset = Number(answer.headers['x-ratelimit-reset-api_calls']);
+        expect(reset).toBeLessThanOrEqual(freePeriod().secondsLeft + 1);
+        expect(reset).toBeGreaterThanOrEqual(freePeriod().secondsLeft - 2);
+      }
+      const refused = await request(server).get('/api/search?q=revenue').set('x-user', visitor).expect(429);
+      const { end, secondsLeft } = freePeriod();
+      expect(refused.body).toEqual({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: `The api_calls limit of 10 for this period is used up; it resets at ${end.toISOString()}.`,
+        reason: 'usage_limit',
+        metric: 'api_calls',
+        limit: 10,
+        used: 10,
+        resetsAt: end.toISOString(),
+        retryAfterSeconds: expect.any(Number),
+      });
+      expect(Math.abs(refused.body.retryAfterSeconds - secondsLeft)).toBeLessThanOrEqual(2);
+      expect(refused.headers['retry-after']).toBe(String(refused.body.retryAfterSeconds));
+      expect(refused.headers).toMatchObject({ 'x-ratelimit-limit-api_calls': '10', 'x-ratelimit-remaining-api_calls': '0' });
+      // A refused call takes nothing: the meter stays at the limit.
+      expect(await meterOf(visitor)).toEqual([
+        { metric: 'api_calls', used: 10, limit: 10, remaining: 0, periodEnd: end.toISOString(), nearLimit: true, overLimit: true, source: 'free', plan: null, seats: null },
+        // Not granted without a plan.
+        { metric: 'summaries', used: 0, limit: 0, remaining: 0, periodEnd: end.toISOString(), nearLimit: true, overLimit: true, source: 'none', plan: null, seats: null },
+      ]);
+    });
+
+    it('charges an export 10 calls at once, and refuses it when fewer remain while a search still fits', async () => {
+      const server = app.getHttpServer();
+      const visitor = 'visitor_exports';
+      const exported = await request(server).post('/api/exports').set('x-user', visitor).expect(201, { export: 'csv', rows: 5, cost: 10 });
+      expect(exported.headers['x-ratelimit-remaining-api_calls']).toBe('0');
+
+      const other = 'visitor_exports_after_searches';
+      for (let call = 0; call < 8; call++) await request(server).get('/api/search').set('x-user', other).expect(200);
+      expect(await meterOf(other)).toEqual([expect.objectContaining({ metric: 'api_calls', used: 8, limit: 10, remaining: 2, nearLimit: true, overLimit: false }), expect.objectContaining({ metric: 'summaries', source: 'none' })]);
+      const refused = await request(server).post('/api/exports').set('x-user', other).expect(429);
+      expect(refused.body).toMatchObject({ reason: 'usage_limit', metric: 'api_calls', limit: 10, used: 8 });
+      await request(server).get('/api/search').set('x-user', other).expect(200);
+      expect(await meterOf(other)).toEqual([expect.objectContaining({ metric: 'api_calls', used: 9, remaining: 1, overLimit: false }), expect.objectContaining({ metric: 'summaries' })]);
+    });
+
+    it("gives a subscriber the plan's api_calls per seat, counted in the subscription's billing period, in the headers and the meter", async () => {
+      const server = app.getHttpServer();
+      const account = 'team_of_three';
+      await subscribe(account, 'plan=basic&seats=3');
+      const row = await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ accountRef: account });
+      expect(row).toMatchObject({ quantity: 3, lookupKey: 'demo_basic_monthly', status: 'active' });
+
+      const answer = await request(server).get('/api/search?q=churn').set('x-user', account).expect(200, { query: 'churn', results: ['churn by cohort'] });
+      expect(answer.headers).toMatchObject({ 'x-ratelimit-limit-api_calls': '300', 'x-ratelimit-remaining-api_calls': '299' });
+      const reset = Number(answer.headers['x-ratelimit-reset-api_calls']);
+      const periodLeft = row.currentPeriodEnd!.getTime() / 1000 - fake().now();
+      expect(Math.abs(reset - periodLeft)).toBeLessThanOrEqual(2);
+      await request(server).post('/api/exports').set('x-user', account).expect(201);
+
+      const status = await request(server).get('/billing/status').set('x-user', account).expect(200);
+      expect(status.body).toMatchObject({ entitled: true, plan: 'basic', limits: { api_calls: 100 } });
+      const periodEnd = row.currentPeriodEnd!.toISOString();
+      expect(status.body.usage).toEqual([
+        { metric: 'api_calls', used: 11, limit: 300, remaining: 289, periodEnd, nearLimit: false, overLimit: false, source: 'plan', plan: 'basic', seats: 3 },
+        // Basic does not list summaries: it grants none, and the route requires pro.
+        { metric: 'summaries', used: 0, limit: 0, remaining: 0, periodEnd, nearLimit: true, overLimit: true, source: 'plan', plan: 'basic', seats: 3 },
+      ]);
+      await request(server).post('/api/summaries').set('x-user', account).expect(403);
+      // One seat of basic: 100 calls.
+      expect(await meterOf(result.claimedAccountRef)).toEqual([expect.objectContaining({ metric: 'api_calls', used: 0, limit: 100, remaining: 100, source: 'plan', plan: 'basic', seats: 1 }), expect.objectContaining({ metric: 'summaries' })]);
+    });
+
+    it("reports pro's summaries to the sandbox's Stripe meter, once per Idempotency-Key", async () => {
+      const server = app.getHttpServer();
+      const account = 'pro_summaries';
+      await subscribe(account, 'plan=pro');
+      const row = await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ accountRef: account });
+      const subscription = fake().subscriptions.get(row.id)!;
+      expect(subscription.items.data.map((item) => [item.price.lookup_key, item.price.recurring?.usage_type])).toEqual([
+        ['demo_pro_monthly', 'licensed'],
+        ['demo_summaries_metered', 'metered'],
+      ]);
+
+      const first = await request(server).post('/api/summaries').set('x-user', account).set('idempotency-key', 'report-42').expect(201);
+      expect(first.body).toEqual({ summary: expect.any(String), used: 1, metered: true, duplicate: false });
+      await request(server).post('/api/summaries').set('x-user', account).set('idempotency-key', 'report-42').expect(201, { summary: first.body.summary, used: 1, metered: true, duplicate: true });
+      await request(server).post('/api/summaries').set('x-user', account).expect(201, { summary: first.body.summary, used: 2, metered: true, duplicate: false });
+
+      const customer = subscription.customer as string;
+      const deadline = Date.now() + 5000;
+      while (fake().meterEvents({ eventName: SUMMARIES_METER, customer }).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      const events = fake().meterEvents({ eventName: SUMMARIES_METER, customer });
+      expect(events.map((event) => event.payload)).toEqual([
+        { stripe_customer_id: customer, value: '1' },
+        { stripe_customer_id: customer, value: '1' },
+      ]);
+      expect(fake().meterUsage(customer, SUMMARIES_METER, { from: row.currentPeriodStart!.getTime() / 1000, to: row.currentPeriodEnd!.getTime() / 1000 })).toBe(2);
+
+      const status = await request(server).get('/billing/status').set('x-user', account).expect(200);
+      expect(status.body.usage).toEqual([
+        expect.objectContaining({ metric: 'api_calls', used: 0, limit: 1000, remaining: 1000, plan: 'pro', seats: 1 }),
+        // Unlimited: null in JSON.
+        { metric: 'summaries', used: 2, limit: null, remaining: null, periodEnd: row.currentPeriodEnd!.toISOString(), nearLimit: false, overLimit: false, source: 'plan', plan: 'pro', seats: 1 },
+      ]);
+    });
+
+    it('requires a signed-in account, and refuses a seats count that is not a number', async () => {
+      const server = app.getHttpServer();
+      await request(server).get('/api/search').expect(401);
+      await request(server).get('/billing/checkout?plan=basic&seats=many').set('x-user', 'someone').expect(400);
+    });
   });
 
   it('logs the story and no error', () => {
     const sandbox = logger.of('Sandbox');
     expect(sandbox).toEqual(expect.arrayContaining([`   GET /billing/success → 200 {"checkout":"complete","entitled":true,"plan":"pro","reason":"active"}`]));
-    expect(sandbox.filter((line) => line.startsWith('── '))).toHaveLength(9);
+    expect(sandbox.filter((line) => line.startsWith('── '))).toHaveLength(11);
+    // The pro subscriber's meter after a search and an export (10 calls), and the visitor's 429.
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 11 of 1000 \(pro, 1 seat\), 989 left until \d{4}-\d{2}-\d{2}$/)]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage summaries: 1 of unlimited \(pro, 1 seat\), unlimited left until \d{4}-\d{2}-\d{2}$/)]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   Stripe's demo_summaries meter holds 1 event for cus_\w+$/)]));
+    expect(sandbox).toEqual(expect.arrayContaining([`   POST /api/exports as ${result.visitorRef} → 201 (api_calls left: 0 of 10) {"export":"csv","rows":5,"cost":10}`]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^   GET /api/search as ${result.visitorRef} → 429 \\(api_calls left: 0 of 10\\) \\{"statusCode":429,"error":"Too Many Requests"`))]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 10 of 10 \(free\), 0 left until \d{4}-\d{2}-01, used up$/)]));
     expect(logger.lines.filter((line) => line.level === 'error' || line.level === 'fatal')).toEqual([]);
   });
 });

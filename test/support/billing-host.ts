@@ -49,6 +49,8 @@ export interface BillingHostOptions {
   isGlobal?: boolean;
   /** Unix seconds where the module's and the fake Stripe's clocks start. @default the current second */
   clockStart?: number;
+  /** Options that need the fake Stripe's objects (a meter, a metered price), after the prices are seeded; applied over `options`. */
+  configure?: (fake: FakeStripe, prices: SeededPrices) => Partial<LitestripeModuleOptions>;
 }
 
 export interface BillingHost extends HostApp {
@@ -94,6 +96,7 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
     // Tests run many billing actions per account within a minute; test/fair-use.e2e-spec.ts sets a limit.
     billingActionLimit: false,
     ...config.options,
+    ...config.configure?.(fake, prices),
   };
   const isGlobal = config.isGlobal ?? false;
   const litestripe =

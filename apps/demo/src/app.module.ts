@@ -7,14 +7,15 @@ import { LitestripeModule, litestripeOptionsFromEnv } from '@litestripe/nestjs';
 import { SubscriptionGuard } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
 import { AdminController } from './admin.controller';
+import { ApiController } from './api.controller';
 import { BillingController } from './billing.controller';
 import { BillingEventsListener } from './billing-events.listener';
 import { databaseOptions } from './database.config';
 import { DemoAuthGuard } from './demo-auth.guard';
-import { DEMO_PLANS } from './demo-plans';
+import { demoPlans, demoUsage } from './demo-plans';
 import { PremiumController } from './premium.controller';
 import { PricingController } from './pricing.controller';
-import { SANDBOX_STRIPE, SandboxStripeModule } from './sandbox/sandbox-stripe.module';
+import { SANDBOX_STRIPE, SandboxStripeModule, sandboxSummariesPrice } from './sandbox/sandbox-stripe.module';
 
 @Module({
   imports: [
@@ -28,7 +29,9 @@ import { SANDBOX_STRIPE, SandboxStripeModule } from './sandbox/sandbox-stripe.mo
       inject: [ConfigService, SANDBOX_STRIPE],
       useFactory: (config: ConfigService, sandbox: FakeStripe | null) =>
         litestripeOptionsFromEnv(config, {
-          plans: DEMO_PLANS,
+          // The sandbox's fake Stripe has a billing meter and a metered price for pro's summaries.
+          plans: demoPlans(sandbox ? sandboxSummariesPrice(sandbox) : undefined),
+          usage: demoUsage({ metered: sandbox !== null }),
           subscribeUrl: '/pricing',
           manageBillingUrl: '/billing/portal',
           // In sandbox mode the Stripe client talks to the in-process fake Stripe, and the module
@@ -38,7 +41,7 @@ import { SANDBOX_STRIPE, SandboxStripeModule } from './sandbox/sandbox-stripe.mo
         }),
     }),
   ],
-  controllers: [PricingController, BillingController, PremiumController, AdminController],
+  controllers: [PricingController, BillingController, PremiumController, ApiController, AdminController],
   providers: [
     BillingEventsListener,
     // Guards run in this order: authentication first, then the subscription check on every route

@@ -1,5 +1,5 @@
-import { BadRequestException, Controller, Get, Query, Redirect, Req, UnauthorizedException } from '@nestjs/common';
-import { BillingService, SkipSubscriptionCheck, SubscriptionService } from '@litestripe/nestjs';
+import { BadRequestException, Controller, Get, ParseIntPipe, Query, Redirect, Req, UnauthorizedException } from '@nestjs/common';
+import { BillingService, SkipSubscriptionCheck, SubscriptionService, UsageService } from '@litestripe/nestjs';
 
 interface DemoRequest {
   protocol: string;
@@ -18,17 +18,24 @@ export class BillingController {
   constructor(
     private readonly subscriptions: SubscriptionService,
     private readonly billing: BillingService,
+    private readonly usage: UsageService,
   ) {}
 
-  /** Redirects to Stripe Checkout. */
+  /** Redirects to Stripe Checkout; `seats` is the quantity (the plan's `api_calls` are per seat). */
   @Get('checkout')
   @Redirect()
-  async checkout(@Req() request: DemoRequest, @Query('plan') plan?: string, @Query('price') price?: string) {
+  async checkout(
+    @Req() request: DemoRequest,
+    @Query('plan') plan?: string,
+    @Query('price') price?: string,
+    @Query('seats', new ParseIntPipe({ optional: true })) seats?: number,
+  ) {
     const user = signedIn(request);
     const base = baseUrl(request);
     const session = await this.billing.createCheckoutSession({
       accountRef: user,
       ...(price ? { price } : { plan: plan ?? 'pro' }),
+      ...(seats === undefined ? {} : { quantity: seats }),
       successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}&user=${user}`,
       cancelUrl: `${base}/pricing`,
     });
@@ -55,11 +62,36 @@ export class BillingController {
     return { url: session.url, statusCode: 303 };
   }
 
-  /** What the account may use now, and why. */
+  /**
+   * What the account may use now, and why, with its usage meter: per metric, the units used this
+   * period, the limit (`null`: unlimited), what remains and when the count starts again.
+   */
   @Get('status')
   async status(@Req() request: DemoRequest) {
-    const e = await this.subscriptions.getEntitlement(signedIn(request));
-    return { entitled: e.entitled, reason: e.reason, plan: e.plan, features: e.features, limits: e.limits, status: e.status, endsAt: e.endsAt, currentPeriodEnd: e.currentPeriodEnd };
+    const account = signedIn(request);
+    const [e, usage] = await Promise.all([this.subscriptions.getEntitlement(account), this.usage.usage(account)]);
+    return {
+      entitled: e.entitled,
+      reason: e.reason,
+      plan: e.plan,
+      features: e.features,
+      limits: e.limits,
+      status: e.status,
+      endsAt: e.endsAt,
+      currentPeriodEnd: e.currentPeriodEnd,
+      usage: usage.map((u) => ({
+        metric: u.metric,
+        used: u.used,
+        limit: u.limit, // Infinity: null in JSON
+        remaining: u.remaining,
+        periodEnd: u.periodEnd,
+        nearLimit: u.nearLimit,
+        overLimit: u.overLimit,
+        source: u.source,
+        plan: u.plan,
+        seats: u.seats,
+      })),
+    };
   }
 }
 

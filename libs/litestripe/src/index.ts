@@ -25,6 +25,9 @@ export type { EnvSource } from './config/env-options.factory.js';
 // The read path: entitlement, the guard and its decorators.
 export * from './access/index.js';
 
+// Usage limits, seats and metered billing.
+export * from './usage/index.js';
+
 // Billing actions.
 export * from './billing/index.js';
 

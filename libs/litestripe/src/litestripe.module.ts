@@ -23,6 +23,9 @@ import { syncProviders } from './sync/sync.providers.js';
 import { webhookProviders } from './webhook/webhook.providers.js';
 import { RawBodyStartupCheck } from './webhook/raw-body.startup-check.js';
 import { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
+import { usageProviders } from './usage/usage.providers.js';
+import { UsageService } from './usage/usage.service.js';
+import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
 
 /**
  * Stripe subscriptions for a Nest app: the webhook endpoint, the subscription tables and the
@@ -41,6 +44,7 @@ import { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
     ...webhookProviders,
     RawBodyStartupCheck,
     ...accessProviders,
+    ...usageProviders,
     ...billingProviders,
     ...syncProviders,
     ...retentionProviders,
@@ -51,6 +55,7 @@ import { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
     TypeOrmModule,
     LITESTRIPE_STRIPE_CLIENT,
     SubscriptionService,
+    UsageService,
     BillingService,
     SubscriptionSyncService,
     OutboxService,
@@ -58,6 +63,7 @@ import { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
     RetentionJob,
     SubscriptionGuard,
     SubscriptionRoutesInspector,
+    ROUTE_USAGE_LIMITS,
     LITESTRIPE_ENTITLEMENT_OPTIONS,
   ],
 })

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { getStripeClientToken, StripeSubscription } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
+import { SUMMARIES_METER } from '../demo-plans';
 import { SandboxKeys } from './sandbox-env';
 import { SANDBOX_STRIPE } from './sandbox-stripe.module';
 
@@ -17,6 +18,8 @@ export interface SandboxResult {
   claimedAccountRef: string;
   orphanId: number;
   orphanSubscriptionId: string;
+  /** The account without a subscription that used up its free API calls. */
+  visitorRef: string;
   /** Status codes of the story's requests, by step. */
   statuses: Record<string, number>;
 }
@@ -24,9 +27,9 @@ export interface SandboxResult {
 /**
  * One customer's story, over real HTTP against the demo and its in-process fake Stripe: pricing,
  * checkout (redirect, pay on the hosted page, back to the success page before any webhook), the
- * guarded routes, a failed renewal (premium locked, billing portal still open), recovery,
- * cancellation from the portal, the end of the period; then a payment that matched no account,
- * claimed by support. Stripe's events are delivered, signed, at the points the story says, so the
+ * guarded routes, the usage-limited API and its meter, a failed renewal (premium locked, billing
+ * portal still open), recovery, cancellation from the portal, the end of the period; then a payment
+ * that matched no account, claimed by support; and a visitor using up the free API calls (429). Stripe's events are delivered, signed, at the points the story says, so the
  * timeline is the same on every run. Stripe's clock moves, and the module reads it (app.module.ts).
  */
 export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKeys, logger = new Logger('Sandbox')): Promise<SandboxResult> {
@@ -61,7 +64,9 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
     const body = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null;
     const location = response.headers.get('location');
     const shown = body ? ` ${JSON.stringify(body).slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
-    logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''} → ${response.status}${shown}`);
+    const remaining = response.headers.get('x-ratelimit-remaining-api_calls');
+    const meter = remaining === null ? '' : ` (api_calls left: ${remaining} of ${response.headers.get('x-ratelimit-limit-api_calls')})`;
+    logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''} → ${response.status}${meter}${shown}`);
     return { status: response.status, body, location };
   };
   const form = (fields: Record<string, string>): RequestInit => ({
@@ -69,6 +74,17 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(fields).toString(),
   });
+  /** The usage meter of /billing/status, one line per metric. */
+  const usageMeter = (status: { body: { usage?: UsageLine[] } | null }) => {
+    for (const u of status.body?.usage ?? []) {
+      if (u.source === 'none') {
+        logger.log(`   usage ${u.metric}: not included without a plan`);
+        continue;
+      }
+      const from = u.plan ? `${u.plan}, ${u.seats} seat${u.seats === 1 ? '' : 's'}` : u.source;
+      logger.log(`   usage ${u.metric}: ${u.used} of ${u.limit ?? 'unlimited'} (${from}), ${u.remaining ?? 'unlimited'} left until ${String(u.periodEnd).slice(0, 10)}${u.overLimit ? ', used up' : u.nearLimit ? ', near the limit' : ''}`);
+    }
+  };
   const row = async (id: string) => {
     const r = await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ id });
     logger.log(`   row ${r.id} account=${r.accountRef} status=${r.status} plan=${r.lookupKey} cancel_at_period_end=${r.cancelAtPeriodEnd}`);
@@ -97,8 +113,19 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   await request('reports', '/premium/reports', accountRef);
   await request('export', '/premium/export', accountRef);
 
-  title('a month later the renewal payment fails: premium locks, the billing portal stays open');
+  title("the API counts calls against the plan's allowance: pro grants 1000 api_calls per seat and period");
+  await request('search', '/api/search?q=churn', accountRef);
+  await request('apiExport', '/api/exports', accountRef, { method: 'POST' });
+  // Metered: each summary is reported to Stripe's meter, in the background, once per Idempotency-Key.
+  const summary = { method: 'POST', headers: { 'idempotency-key': 'summary-1' } };
+  await request('summary', '/api/summaries', accountRef, summary);
+  await request('summaryRetry', '/api/summaries', accountRef, summary);
   const customer = fake.subscriptions.get(subscriptionId)!.customer as string;
+  const meterEvents = await waitFor(() => fake.meterEvents({ eventName: SUMMARIES_METER, customer }), (events) => events.length > 0);
+  logger.log(`   Stripe's ${SUMMARIES_METER} meter holds ${meterEvents.length} event for ${customer}`);
+  usageMeter(await request('statusUsage', '/billing/status', accountRef));
+
+  title('a month later the renewal payment fails: premium locks, the billing portal stays open');
   fake.failPayments(customer);
   fake.advanceClock(31 * DAY);
   await deliverWebhooks();
@@ -138,6 +165,38 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   await deliverWebhooks();
   await request('premiumClaimed', '/premium', claimedAccountRef);
 
+  title('a visitor without a subscription tries the API: 10 free calls a month, then 429');
+  const visitorRef = `visitor_${randomBytes(3).toString('hex')}`;
+  await request('visitorExport', '/api/exports', visitorRef, { method: 'POST' });
+  await request('visitorSearch', '/api/search?q=revenue', visitorRef);
+  usageMeter(await request('visitorStatus', '/billing/status', visitorRef));
+
   logger.log(`Sandbox done. Still serving: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/premium (200), or ${baseUrl}/pricing`);
-  return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, statuses };
+  logger.log(`The API: curl -i -H 'x-user: ${claimedAccountRef}' '${baseUrl}/api/search?q=churn', and its meter: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/billing/status`);
+  return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, visitorRef, statuses };
+}
+
+/** Polls `read` until `done` says yes, for at most 5 seconds: for what the app does in the background. */
+async function waitFor<T>(read: () => T, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error('Gave up waiting after 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** One metric of the usage meter /billing/status serves (`null`: unlimited). */
+interface UsageLine {
+  metric: string;
+  used: number;
+  limit: number | null;
+  remaining: number | null;
+  periodEnd: string;
+  nearLimit: boolean;
+  overLimit: boolean;
+  source: string;
+  plan: string | null;
+  seats: number | null;
 }

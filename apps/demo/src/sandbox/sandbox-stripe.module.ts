@@ -1,5 +1,6 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { FakeStripe } from '@litestripe/nestjs/testing';
+import { SUMMARIES_METER } from '../demo-plans';
 import { sandboxEnabled } from './sandbox-env';
 
 /** Token of the sandbox's fake Stripe server, or null outside sandbox mode. */
@@ -12,9 +13,20 @@ const SANDBOX_PRICES = [
   { lookupKey: 'demo_pro_yearly', nickname: 'Pro yearly', unitAmount: 19000, interval: 'year' as const },
 ];
 
+/** The metered price of pro's summaries: 5 cents each, billed monthly from the meter's usage. */
+const SUMMARIES_PRICE = { lookupKey: 'demo_summaries_metered', nickname: 'Summaries', unitAmount: 5 };
+
+/** The id of the sandbox's metered price (ids are new at each run), for the pro plan's `meteredPrices`. */
+export function sandboxSummariesPrice(fake: FakeStripe): string {
+  const price = fake.prices.find((p) => p.lookup_key === SUMMARIES_PRICE.lookupKey);
+  if (!price) throw new Error(`The sandbox has no ${SUMMARIES_PRICE.lookupKey} price`);
+  return price.id;
+}
+
 /**
  * In sandbox mode, an in-process fake Stripe API (the one the tests use) that the module's Stripe
- * client talks to: checkout, hosted pay and portal pages, subscriptions, events. No network needed.
+ * client talks to: checkout, hosted pay and portal pages, subscriptions, events, a billing meter.
+ * No network needed.
  */
 @Module({
   providers: [
@@ -24,6 +36,8 @@ const SANDBOX_PRICES = [
         if (!sandboxEnabled()) return null;
         const fake = await FakeStripe.start();
         for (const price of SANDBOX_PRICES) fake.seedPrice(price);
+        const meter = fake.seedMeter({ eventName: SUMMARIES_METER, displayName: 'Summaries' });
+        fake.seedPrice({ ...SUMMARIES_PRICE, meter: meter.id });
         return fake;
       },
     },

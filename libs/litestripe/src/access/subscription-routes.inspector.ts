@@ -4,12 +4,15 @@ import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement.js';
 import { SubscriptionService } from './subscription.service.js';
+import { LITESTRIPE_USAGE_OPTIONS, ResolvedUsageOptions } from '../config/usage-options.js';
+import { USAGE_LIMITS, UsageLimitRequirement } from './usage-limit-requirement.js';
 
 /**
  * Looks at every controller and provider (GraphQL resolvers, WebSocket gateways) of the app once,
  * at start-up:
  * - checks that each `@RequiresPlan()` / `@RequiresFeature()` names a configured plan or feature,
- *   so a typo stops the app instead of locking every account out of a route;
+ *   and each `@UsageLimit()` a metric some plan (or the free tier) sets a limit for, so a typo
+ *   stops the app instead of locking every account out of a route;
  * - refuses a requirement on a microservice or WebSocket handler, where `SubscriptionGuard` finds
  *   no request and would deny every call;
  * - notes this module's own controllers (the webhook), which `SubscriptionGuard` always lets
@@ -22,6 +25,7 @@ export class SubscriptionRoutesInspector implements OnModuleInit {
   constructor(
     private readonly modules: ModulesContainer,
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+    @Inject(LITESTRIPE_USAGE_OPTIONS) private readonly usage: ResolvedUsageOptions,
   ) {}
 
   isExempt(controller: Type<unknown> | Function): boolean {
@@ -52,20 +56,24 @@ export class SubscriptionRoutesInspector implements OnModuleInit {
     const onClass: SubscriptionRequirement[] | undefined = Reflect.getMetadata(SUBSCRIPTION_REQUIREMENTS, target);
     const skipsClass = Reflect.getMetadata(SKIP_SUBSCRIPTION_CHECK, target) === true;
     this.check(target.name, onClass);
+    const limitsOnClass: UsageLimitRequirement[] | undefined = Reflect.getMetadata(USAGE_LIMITS, target);
+    this.checkLimits(target.name, limitsOnClass);
     for (const method of methodNames(target.prototype)) {
       const handler = target.prototype[method];
       const where = `${target.name}.${method}`;
       const onHandler: SubscriptionRequirement[] | undefined = Reflect.getMetadata(SUBSCRIPTION_REQUIREMENTS, handler);
       this.check(where, onHandler);
+      const limitsOnHandler: UsageLimitRequirement[] | undefined = Reflect.getMetadata(USAGE_LIMITS, handler);
+      this.checkLimits(where, limitsOnHandler);
       const kind = uncheckableKind(target, handler);
       if (!kind) continue;
       // A handler's own @SkipSubscriptionCheck() overrides its class's requirement, as in the guard.
       const skipped = Reflect.getMetadata(SKIP_SUBSCRIPTION_CHECK, handler) ?? skipsClass;
-      const requirement = onHandler?.[0] ?? (skipped ? undefined : onClass?.[0]);
+      const requirement = onHandler?.[0] ?? limitsOnHandler?.[0] ?? (skipped ? undefined : (onClass?.[0] ?? limitsOnClass?.[0]));
       if (requirement) {
         throw new LitestripeConfigError(
           decoratorOf(requirement),
-          `sits on ${where}${onHandler?.length ? '' : ` (through its class)`}, a ${kind} handler, where SubscriptionGuard finds no request to read the account from and would deny every call`,
+          `sits on ${where}${onHandler?.length || limitsOnHandler?.length ? '' : ` (through its class)`}, a ${kind} handler, where SubscriptionGuard finds no request to read the account from and would deny every call`,
           'Remove it and call SubscriptionService.isEntitled() in the handler; on a class that also has HTTP routes, put @SkipSubscriptionCheck() on this handler.',
         );
       }
@@ -84,6 +92,18 @@ export class SubscriptionRoutesInspector implements OnModuleInit {
       if (feature) {
         throw new LitestripeConfigError('plans', `gives no plan the feature "${feature}", which @RequiresFeature() on ${where} asks for`, "Add it to a plan's features or fix the decorator.");
       }
+    }
+  }
+
+  private checkLimits(where: string, limits: UsageLimitRequirement[] | undefined): void {
+    const { catalog } = this.options;
+    for (const { metric, limit } of limits ?? []) {
+      if (limit !== undefined || metric in this.usage.freeLimits || catalog.plans.some((plan) => metric in plan.limits)) continue;
+      throw new LitestripeConfigError(
+        'plans',
+        `sets no limit for "${metric}", which @UsageLimit() on ${where} counts, so no account could use the route`,
+        `Add ${metric} to the limits of the plans that grant it (Infinity for unlimited) or to usage.freeLimits, give the decorator a limit, or fix the name.`,
+      );
     }
   }
 }
@@ -112,6 +132,7 @@ function uncheckableKind(target: Function, handler: Function): string | undefine
   return undefined;
 }
 
-function decoratorOf(requirement: SubscriptionRequirement): string {
+function decoratorOf(requirement: SubscriptionRequirement | UsageLimitRequirement): string {
+  if ('metric' in requirement) return '@UsageLimit()';
   return requirement.plans ? '@RequiresPlan()' : requirement.features ? '@RequiresFeature()' : '@RequiresSubscription()';
 }

@@ -1,6 +1,6 @@
-import { createParamDecorator, SetMetadata, UseGuards } from '@nestjs/common';
+import { createParamDecorator, SetMetadata } from '@nestjs/common';
+import { applySubscriptionGuard } from './apply-subscription-guard.js';
 import { currentEntitlementParam } from './guarded-request.js';
-import { SubscriptionGuard } from './subscription.guard.js';
 import { SKIP_SUBSCRIPTION_CHECK, SUBSCRIPTION_REQUIREMENTS, SubscriptionRequirement } from './subscription-requirement.js';
 
 /**
@@ -52,10 +52,7 @@ function requirement(required: SubscriptionRequirement): ClassDecorator & Method
     const where = descriptor ? descriptor.value : target;
     const existing: SubscriptionRequirement[] = Reflect.getMetadata(SUBSCRIPTION_REQUIREMENTS, where) ?? [];
     Reflect.defineMetadata(SUBSCRIPTION_REQUIREMENTS, [...existing, required], where);
-    if (existing.length === 0) {
-      if (descriptor) UseGuards(SubscriptionGuard)(target, key!, descriptor);
-      else UseGuards(SubscriptionGuard)(target as Function);
-    }
+    applySubscriptionGuard(target, key, descriptor);
   };
 }
 

@@ -8,10 +8,12 @@ import { SubscriptionGuardContextError } from '../errors/subscription-guard-cont
 import { SubscriptionRequiredException } from '../errors/subscription-required.exception.js';
 import { SubscriptionRoutesInspector } from './subscription-routes.inspector.js';
 import { EntitlementRequirement, missingFrom, SubscriptionService } from './subscription.service.js';
+import { ROUTE_USAGE_LIMITS, RouteUsageLimits, USAGE_LIMITS, UsageLimitRequirement } from './usage-limit-requirement.js';
 
-/** A guarded route as the guard reads it once: its requirements, and whether its handler takes `@CurrentEntitlement()`. */
+/** A guarded route as the guard reads it once: its requirements, its usage limits, and whether its handler takes `@CurrentEntitlement()`. */
 interface GuardedRoute {
   requirements: EntitlementRequirement[];
+  usage: UsageLimitRequirement[] | null;
   takesEntitlement: boolean;
 }
 
@@ -34,6 +36,7 @@ export class SubscriptionGuard implements CanActivate {
     private readonly subscriptions: SubscriptionService,
     private readonly inspector: SubscriptionRoutesInspector,
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
+    @Inject(ROUTE_USAGE_LIMITS) private readonly usageLimits: RouteUsageLimits,
   ) {}
 
   /** Answers without waiting when the entitlement cache holds the account (no promise on the hot path). */
@@ -47,21 +50,28 @@ export class SubscriptionGuard implements CanActivate {
     // Without a request there is no account to check: deny, never let the call through unchecked.
     if (!request) throw new SubscriptionGuardContextError(context.getType(), `${controller.name}.${handler.name}`);
     const args = context.getArgs();
+    const admit = (entitlement: Entitlement) => this.admit(context, args, request, route, entitlement);
     const decided = decidedForCall(args);
-    if (decided) return this.admit(args, request, route, decided);
+    if (decided) return admit(decided);
     const resolved = this.options.accountResolver(request);
-    if (isPromise(resolved)) return resolved.then((value) => this.entitlementOf(value)).then((entitlement) => this.admit(args, request, route, entitlement));
+    if (isPromise(resolved)) return resolved.then((value) => this.entitlementOf(value)).then(admit);
     const accountRef = accountRefOf(resolved);
     const cached = this.subscriptions.peekEntitlement(accountRef);
-    if (cached) return this.admit(args, request, route, cached);
-    return this.subscriptions.getEntitlement(accountRef).then((entitlement) => this.admit(args, request, route, entitlement));
+    if (cached) return admit(cached);
+    return this.subscriptions.getEntitlement(accountRef).then(admit);
   }
 
-  /** True when the entitlement meets the route's requirements, else the 403/402; remembers it for the call. */
-  private admit(args: unknown[], request: GuardedRequest, route: GuardedRoute, entitlement: Entitlement): true {
+  /**
+   * True when the entitlement meets the route's requirements, else the 403/402; remembers it for the
+   * call. A route with `@UsageLimit()` then takes its units (a promise), or answers 429.
+   */
+  private admit(context: ExecutionContext, args: unknown[], request: GuardedRequest, route: GuardedRoute, entitlement: Entitlement): true | Promise<true> {
     rememberForCall(args, entitlement);
     if (route.takesEntitlement) rememberEntitlement(request, entitlement);
-    return this.check(entitlement, route.requirements);
+    this.check(entitlement, route.requirements);
+    if (!route.usage) return true;
+    const response = context.getType() === 'http' ? context.getArgByIndex(1) : undefined;
+    return this.usageLimits.enforce(request, response, route.usage, entitlement);
   }
 
   /** What the route requires (controller's and handler's, all must hold); null when it is exempt. Read once per route. */
@@ -72,10 +82,13 @@ export class SubscriptionGuard implements CanActivate {
     if (route === undefined) {
       const skipped = this.reflector.getAllAndOverride<boolean>(SKIP_SUBSCRIPTION_CHECK, [handler, controller]) || this.inspector.isExempt(controller);
       const declared = [...(this.reflector.get<SubscriptionRequirement[]>(SUBSCRIPTION_REQUIREMENTS, controller) ?? []), ...(this.reflector.get<SubscriptionRequirement[]>(SUBSCRIPTION_REQUIREMENTS, handler) ?? [])];
+      const usage = [...(this.reflector.get<UsageLimitRequirement[]>(USAGE_LIMITS, controller) ?? []), ...(this.reflector.get<UsageLimitRequirement[]>(USAGE_LIMITS, handler) ?? [])];
       route = skipped
         ? null
         : {
-            requirements: declared.length ? declared.map(({ plans, features }) => ({ plan: plans, feature: features })) : [{}],
+            // A route with only @UsageLimit() needs no subscription: the metric's allowance decides (a free tier's too).
+            requirements: declared.length ? declared.map(({ plans, features }) => ({ plan: plans, feature: features })) : usage.length ? [] : [{}],
+            usage: usage.length ? usage : null,
             takesEntitlement: takesCurrentEntitlement(controller, handler),
           };
       byController.set(controller, route);

@@ -82,6 +82,7 @@ export class CheckoutActions {
     }
     await this.limits.take(accountRef);
     const price = await this.priceFor(request);
+    const metered = this.meteredPricesFor(request, price);
     const customer = await this.customers.findOrCreate(accountRef);
     const metadata = request.metadata ?? {};
     return this.stripe.checkout.sessions.create(
@@ -89,7 +90,8 @@ export class CheckoutActions {
         mode: 'subscription',
         customer,
         client_reference_id: accountRef,
-        line_items: [{ price, quantity }],
+        // A metered price is billed for the use reported, after the period: Stripe takes no quantity for it.
+        line_items: [{ price, quantity }, ...metered.map((meteredPrice) => ({ price: meteredPrice }))],
         success_url: request.successUrl,
         cancel_url: request.cancelUrl,
         ...(request.allowPromotionCodes !== undefined ? { allow_promotion_codes: request.allowPromotionCodes } : {}),
@@ -148,6 +150,13 @@ export class CheckoutActions {
       { customer, return_url: returnUrl, ...options },
       { idempotencyKey: `litestripe-portal-${randomUUID()}` },
     );
+  }
+
+  /** The metered prices of the plan sold (named, or found by the price or lookup key), sold with its price. */
+  private meteredPricesFor(request: CheckoutSessionRequest, price: string): string[] {
+    const { catalog } = this.options;
+    const plan = request.plan !== undefined ? catalog.get(request.plan) : catalog.planOf({ priceId: price, lookupKey: request.lookupKey ?? null });
+    return plan ? catalog.meteredPricesOf(plan).filter((metered) => metered !== price) : [];
   }
 
   private async priceFor(request: CheckoutSessionRequest): Promise<string> {

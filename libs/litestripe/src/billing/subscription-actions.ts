@@ -1,6 +1,7 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import type { PlanDefinition } from '../config/plan-catalog.js';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
 import { accountSubscriptions } from '../access/account-entitlement.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
@@ -81,26 +82,39 @@ export class SubscriptionActions {
     this.refuseEnded(row, 'change its plan');
     await this.countAction(row);
     const current = await this.stripe.subscriptions.retrieve(row.id);
-    const item = current.items.data[0];
+    const item = licensedItem(current);
     const prices = await this.pricing.pricesOf(definition);
     const price = options.price
       ? prices.find((p) => p.id === options.price || p.lookup_key === options.price)
       : (prices.find((p) => sameInterval(p, item.price)) ?? prices[0]);
     if (!price) throw new BadRequestException(`Price ${options.price} is not one of plan "${plan}"'s prices (${prices.map((p) => p.id).join(', ')}).`);
     if (item.price.id === price.id) return row;
-    const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item.id, price: price.id }], proration_behavior: options.proration ?? 'create_prorations' };
+    const params: Stripe.SubscriptionUpdateParams = {
+      items: [{ id: item.id, price: price.id }, ...this.meteredItemChanges(current, definition)],
+      proration_behavior: options.proration ?? 'create_prorations',
+    };
     const answer = await this.stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('change-plan', row.id, params, row) });
     return this.applier.apply(answer, { operation: 'subscription.update', observed: row });
   }
 
-  /** Sets the quantity (seats) of the subscription's item. */
+  /** The new plan's metered prices replace the old plan's: metered items it does not bill are removed, its own added. */
+  private meteredItemChanges(current: Stripe.Subscription, plan: PlanDefinition): Stripe.SubscriptionUpdateParams.Item[] {
+    const wanted = this.options.catalog.meteredPricesOf(plan);
+    const metered = current.items.data.filter(isMetered);
+    return [
+      ...metered.filter((item) => !wanted.includes(item.price.id)).map((item) => ({ id: item.id, deleted: true })),
+      ...wanted.filter((price) => !metered.some((item) => item.price.id === price)).map((price) => ({ price })),
+    ];
+  }
+
+  /** Sets the quantity (seats) of the subscription's licensed item. */
   async setQuantity(target: SubscriptionTarget, quantity: number, options: { proration?: Proration } = {}): Promise<StripeSubscription> {
     if (!Number.isInteger(quantity) || quantity < 1) throw new BadRequestException(`Quantity must be a whole number of at least 1 (got ${quantity}).`);
     const row = await this.find(target);
     this.refuseEnded(row, 'change its quantity');
     if (row.quantity === quantity) return row;
     await this.countAction(row);
-    const item = (await this.stripe.subscriptions.retrieve(row.id)).items.data[0];
+    const item = licensedItem(await this.stripe.subscriptions.retrieve(row.id));
     const params: Stripe.SubscriptionUpdateParams = { items: [{ id: item.id, quantity }], proration_behavior: options.proration ?? 'create_prorations' };
     const answer = await this.stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('quantity', row.id, params, row) });
     return this.applier.apply(answer, { operation: 'subscription.update', observed: row });
@@ -138,4 +152,13 @@ function sameInterval(a: Stripe.Price, b: Stripe.Price): boolean {
 function isAlreadyCanceled(error: unknown): boolean {
   const e = error as { type?: string; message?: string } | null;
   return e?.type === 'StripeInvalidRequestError' && /already been canceled|status: canceled|canceled subscription/i.test(e.message ?? '');
+}
+
+/** The item seats and plan changes apply to: the first licensed one (a metered item takes no quantity). */
+function licensedItem(subscription: Stripe.Subscription): Stripe.SubscriptionItem {
+  return subscription.items.data.find((item) => !isMetered(item)) ?? subscription.items.data[0];
+}
+
+function isMetered(item: Stripe.SubscriptionItem): boolean {
+  return item.price.recurring?.usage_type === 'metered';
 }

@@ -31,8 +31,21 @@ export interface LitestripePlan {
   /** Feature flags the plan grants, checked by `@RequiresFeature()` and `isEntitled({ feature })`. @default [] */
   features?: string[];
 
-  /** Numeric limits of the plan (`Infinity` for unlimited), reported by `getEntitlement()`. @default {} */
+  /**
+   * Numeric limits of the plan (`Infinity` for unlimited), reported by `getEntitlement()` and
+   * enforced per period by `@UsageLimit()` and `UsageService`. A metric the plan does not list is
+   * not granted by it (limit 0).
+   * @default {}
+   */
   limits?: Record<string, number>;
+
+  /**
+   * Metered prices of the plan, per mode (prices on a Stripe Billing Meter, billed after each period
+   * for the use `UsageService.record()` reports). Checkout adds them beside the plan's price, with no
+   * quantity; the plan is still read from the licensed price.
+   * @default {}
+   */
+  meteredPrices?: { test?: string | string[]; live?: string | string[] };
 }
 
 /** The parts of an HTTP request the default account resolver reads (Express or Fastify). */

@@ -44,8 +44,8 @@ describe('resolveEntitlementOptions', () => {
       TEST_BASE,
     );
     expect(catalog.summaries()).toEqual([
-      { id: 'pro', name: 'Pro', prices: ['price_t1', 'price_t2'], lookupKeys: [], features: ['export'], limits: { projects: 50 } },
-      { id: 'team', name: 'team', prices: [], lookupKeys: ['team_monthly'], features: ['export', 'sso'], limits: { projects: Infinity } },
+      { id: 'pro', name: 'Pro', prices: ['price_t1', 'price_t2'], meteredPrices: [], lookupKeys: [], features: ['export'], limits: { projects: 50 } },
+      { id: 'team', name: 'team', prices: [], meteredPrices: [], lookupKeys: ['team_monthly'], features: ['export', 'sso'], limits: { projects: Infinity } },
     ]);
     expect(catalog.planOf({ priceId: 'price_t2', lookupKey: null })?.id).toBe('pro');
     expect(catalog.planOf({ priceId: 'price_l1', lookupKey: null })?.id).toBe('pro');

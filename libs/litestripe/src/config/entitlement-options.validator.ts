@@ -3,9 +3,10 @@ import type { ResolvedLitestripeOptions } from './resolved-options.js';
 import type { LitestripeEntitlementOptions, LitestripePlan } from './entitlement-options.interface.js';
 import { defaultAccountResolver, ENTITLEMENT_DEFAULTS, ResolvedEntitlementOptions } from './entitlement-options.js';
 import { PlanCatalog, PlanDefinition } from './plan-catalog.js';
+import { readLimitTable } from './usage-options.validator.js';
 
 const PLAN_NAME = /^[A-Za-z0-9_-]{1,100}$/;
-const PLAN_KEYS = new Set(['name', 'prices', 'lookupKeys', 'features', 'limits']);
+const PLAN_KEYS = new Set(['name', 'prices', 'meteredPrices', 'lookupKeys', 'features', 'limits']);
 
 /** Checks the read path's options and fills in defaults; the base options are already validated. */
 export function resolveEntitlementOptions(
@@ -96,18 +97,18 @@ function readPlans(plans: unknown, livemode: boolean): PlanDefinition[] {
     if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) fail(option, 'must be an object', 'Give { prices?, lookupKeys?, features?, limits? }.');
     const unknown = Object.keys(plan).find((key) => !PLAN_KEYS.has(key));
     if (unknown) fail(`${option}.${unknown}`, 'is not a plan option', `Use ${[...PLAN_KEYS].join(', ')}.`);
-    const prices = plan.prices ?? {};
-    if (typeof prices !== 'object' || prices === null || Array.isArray(prices) || Object.keys(prices).some((k) => k !== 'test' && k !== 'live')) {
-      fail(`${option}.prices`, 'must be { test?, live? }', "Give price ids per mode: { test: 'price_...', live: ['price_...'] }.");
-    }
+    const prices = perMode(`${option}.prices`, plan.prices);
+    const metered = perMode(`${option}.meteredPrices`, plan.meteredPrices);
     const definition: PlanDefinition = {
       id,
       name: plan.name === undefined ? id : nonEmptyString(`${option}.name`, plan.name),
       testPrices: stringList(`${option}.prices.test`, prices.test),
       livePrices: stringList(`${option}.prices.live`, prices.live),
+      testMeteredPrices: stringList(`${option}.meteredPrices.test`, metered.test),
+      liveMeteredPrices: stringList(`${option}.meteredPrices.live`, metered.live),
       lookupKeys: stringList(`${option}.lookupKeys`, plan.lookupKeys),
       features: stringList(`${option}.features`, plan.features),
-      limits: readLimits(`${option}.limits`, plan.limits),
+      limits: readLimitTable(`${option}.limits`, plan.limits),
     };
     const modePrices = livemode ? definition.livePrices : definition.testPrices;
     if (modePrices.length === 0 && definition.lookupKeys.length === 0) {
@@ -116,9 +117,18 @@ function readPlans(plans: unknown, livemode: boolean): PlanDefinition[] {
     }
     definition.testPrices.forEach((price) => claim('price', price, id));
     definition.livePrices.forEach((price) => claim('price', price, id));
+    [...definition.testMeteredPrices, ...definition.liveMeteredPrices].forEach((price) => claim('price', price, id));
     definition.lookupKeys.forEach((key) => claim('lookup key', key, id));
     return definition;
   });
+}
+
+function perMode(option: string, value: unknown): { test?: string | string[]; live?: string | string[] } {
+  const prices = value ?? {};
+  if (typeof prices !== 'object' || prices === null || Array.isArray(prices) || Object.keys(prices).some((k) => k !== 'test' && k !== 'live')) {
+    fail(option, 'must be { test?, live? }', "Give price ids per mode: { test: 'price_...', live: ['price_...'] }.");
+  }
+  return prices as { test?: string | string[]; live?: string | string[] };
 }
 
 function stringList(option: string, value: unknown): string[] {
@@ -134,15 +144,6 @@ function nonEmptyString(option: string, value: unknown): string {
     fail(option, `must be non-empty strings without surrounding spaces (got ${JSON.stringify(value)})`, 'Check for a missing value or a stray space.');
   }
   return value as string;
-}
-
-function readLimits(option: string, limits: unknown): Record<string, number> {
-  if (limits === undefined) return {};
-  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) fail(option, 'must be an object of numbers', 'Write limits: { projects: 10 }.');
-  for (const [name, value] of Object.entries(limits as object)) {
-    if (typeof value !== 'number' || Number.isNaN(value) || value < 0) fail(`${option}.${name}`, `must be a number >= 0 (got ${JSON.stringify(value)})`, 'Use Infinity for unlimited.');
-  }
-  return { ...(limits as Record<string, number>) };
 }
 
 function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {

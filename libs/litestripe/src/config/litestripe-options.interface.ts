@@ -4,6 +4,7 @@ import type { LitestripeEntitlementOptions } from './entitlement-options.interfa
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import type { OutboxOptions } from './outbox-options.interface.js';
 import type { InboxOptions } from './inbox-options.interface.js';
+import type { UsageOptions } from './usage-options.interface.js';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
@@ -196,6 +197,13 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
    * @default 30
    */
   eventLogRetentionDays?: number;
+
+  /**
+   * Usage limits and metered billing: how each metric is counted, a free tier's limits, the Redis
+   * client of hot metrics, reporting to Stripe Billing Meters. The limits are the plans' `limits`.
+   * @default {}
+   */
+  usage?: UsageOptions;
 }
 
 /** Options that shape the module itself; given to `forRoot` and `forRootAsync` alike. */

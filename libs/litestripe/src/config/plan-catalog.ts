@@ -7,6 +7,9 @@ export interface PlanDefinition {
   name: string;
   testPrices: string[];
   livePrices: string[];
+  /** Metered prices (Stripe Billing Meters) checkout adds beside the plan's price. */
+  testMeteredPrices: string[];
+  liveMeteredPrices: string[];
   lookupKeys: string[];
   features: string[];
   limits: Record<string, number>;
@@ -18,6 +21,8 @@ export interface PlanSummary {
   name: string;
   /** Price ids of the current mode (test or live). */
   prices: string[];
+  /** Metered price ids of the current mode, billed for use after each period. */
+  meteredPrices: string[];
   lookupKeys: string[];
   features: string[];
   limits: Record<string, number>;
@@ -38,7 +43,7 @@ export class PlanCatalog {
   ) {
     for (const plan of plans) {
       this.byId.set(plan.id, plan);
-      for (const price of [...plan.testPrices, ...plan.livePrices]) this.byPrice.set(price, plan);
+      for (const price of [...plan.testPrices, ...plan.livePrices, ...plan.testMeteredPrices, ...plan.liveMeteredPrices]) this.byPrice.set(price, plan);
       for (const key of plan.lookupKeys) this.byLookupKey.set(key, plan);
     }
     this.features = new Set(plans.flatMap((plan) => plan.features));
@@ -72,11 +77,17 @@ export class PlanCatalog {
     return this.livemode ? plan.livePrices : plan.testPrices;
   }
 
+  /** Metered price ids of a plan in the module's mode. */
+  meteredPricesOf(plan: PlanDefinition): string[] {
+    return this.livemode ? plan.liveMeteredPrices : plan.testMeteredPrices;
+  }
+
   summaries(): PlanSummary[] {
     return this.plans.map((plan) => ({
       id: plan.id,
       name: plan.name,
       prices: [...this.pricesOf(plan)],
+      meteredPrices: [...this.meteredPricesOf(plan)],
       lookupKeys: [...plan.lookupKeys],
       features: [...plan.features],
       limits: { ...plan.limits },

@@ -72,7 +72,7 @@ function validateOutbox(outbox: OutboxOptions | undefined): Required<OutboxOptio
 }
 
 /** An object of positive whole numbers, each defaulted on its own; `allowed` lets an option accept another value. */
-function validateTuning<T extends object>(option: string, given: T | undefined, defaults: Required<T>, allowed?: (key: keyof T, value: unknown) => boolean): Required<T> {
+export function validateTuning<T extends object>(option: string, given: T | undefined, defaults: Required<T>, allowed?: (key: keyof T, value: unknown) => boolean): Required<T> {
   if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given))) {
     throw new LitestripeConfigError(option, 'must be an object', 'Leave it out for the defaults.');
   }

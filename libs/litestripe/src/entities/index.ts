@@ -3,11 +3,14 @@ import { OrphanedPayment } from './orphaned-payment.entity.js';
 import { StripeEventLog } from './stripe-event-log.entity.js';
 import { StripeSubscription } from './stripe-subscription.entity.js';
 import { StripeCustomer } from './stripe-customer.entity.js';
+import { UsageCounter } from './usage-counter.entity.js';
+import { UsageRecord } from './usage-record.entity.js';
+import { MeterEventReport } from './meter-event-report.entity.js';
 
-export { DomainEventOutboxEntry, OrphanedPayment, StripeEventLog, StripeSubscription, StripeCustomer };
+export { DomainEventOutboxEntry, OrphanedPayment, StripeEventLog, StripeSubscription, StripeCustomer, UsageCounter, UsageRecord, MeterEventReport };
 export type { OrphanReason } from './orphaned-payment.entity.js';
 export type { EventOutcome } from './stripe-event-log.entity.js';
 export type { SubscriptionStatus, PauseBehavior, SubscriptionMetadata } from './stripe-subscription.entity.js';
 
 /** The module's entities, for hosts that list entities by hand instead of `autoLoadEntities`. */
-export const LITESTRIPE_ENTITIES = [StripeSubscription, OrphanedPayment, StripeEventLog, DomainEventOutboxEntry, StripeCustomer];
+export const LITESTRIPE_ENTITIES = [StripeSubscription, OrphanedPayment, StripeEventLog, DomainEventOutboxEntry, StripeCustomer, UsageCounter, UsageRecord, MeterEventReport];

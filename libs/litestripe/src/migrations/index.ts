@@ -5,6 +5,7 @@ import { LitestripeTrustBoundaries1764300000000 } from './1764300000000-litestri
 import { LitestripePauseCollection1764400000000 } from './1764400000000-litestripe-pause-collection.js';
 import { LitestripeSubscriptionChanges1764500000000 } from './1764500000000-litestripe-subscription-changes.js';
 import { LitestripeInbox1764600000000 } from './1764600000000-litestripe-inbox.js';
+import { LitestripeUsage1764700000000 } from './1764700000000-litestripe-usage.js';
 
 export {
   LitestripeInit1764000000000,
@@ -14,6 +15,7 @@ export {
   LitestripePauseCollection1764400000000,
   LitestripeSubscriptionChanges1764500000000,
   LitestripeInbox1764600000000,
+  LitestripeUsage1764700000000,
 };
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
@@ -25,4 +27,5 @@ export const LITESTRIPE_MIGRATIONS = [
   LitestripePauseCollection1764400000000,
   LitestripeSubscriptionChanges1764500000000,
   LitestripeInbox1764600000000,
+  LitestripeUsage1764700000000,
 ];

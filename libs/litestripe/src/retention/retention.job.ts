@@ -7,6 +7,7 @@ import { errorMessage } from '../common/describe-error.js';
 import { OutboxRepository } from '../events/outbox/outbox.repository.js';
 import { OrphanEmailRetention } from './orphan-email.retention.js';
 import { EventLogRepository } from '../webhook/event-log.repository.js';
+import { USAGE_KEY_RETENTION_DAYS, UsageRetention } from '../usage/usage-retention.js';
 
 const SWEEP_EVERY_MS = 60 * 60_000;
 
@@ -18,11 +19,14 @@ export interface RetentionSweep {
   outbox: number;
   /** Emails of orphans resolved more than `orphanEmailRetentionDays` ago. */
   orphanEmails: number;
+  /** Usage idempotency keys, and metered use reported to Stripe, older than 35 days. */
+  usage: number;
 }
 
 /**
  * The module's one retention job: at start-up, then hourly on each instance, it purges the event
- * log and the delivered outbox entries and erases expired orphan emails. Every step is an
+ * log, the delivered outbox entries, old usage keys and reported meter events, and erases expired
+ * orphan emails. Every step is an
  * idempotent DELETE or UPDATE, so instances may overlap; a failed sweep is retried by the next.
  * Dates are the module clock's.
  */
@@ -39,6 +43,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly eventLog: EventLogRepository,
     private readonly outbox: OutboxRepository,
     private readonly orphanEmails: OrphanEmailRetention,
+    private readonly usage: UsageRetention,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -60,10 +65,11 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       events: await this.eventLog.purgeBefore(this.dataSource, daysBefore(clock, eventLogRetentionDays)),
       outbox: await this.outbox.purgeDelivered(outbox.retentionDays),
       orphanEmails: await this.orphanEmails.eraseExpiredEmails(),
+      usage: await this.usage.purgeBefore(daysBefore(clock, USAGE_KEY_RETENTION_DAYS)),
     };
-    if (removed.events + removed.outbox + removed.orphanEmails > 0) {
+    if (removed.events + removed.outbox + removed.orphanEmails + removed.usage > 0) {
       this.logger.log(
-        `Retention: deleted ${removed.events} event log entries and ${removed.outbox} delivered outbox entries, erased ${removed.orphanEmails} orphan email(s)`,
+        `Retention: deleted ${removed.events} event log entries, ${removed.outbox} delivered outbox entries and ${removed.usage} usage keys or reported meter events, erased ${removed.orphanEmails} orphan email(s)`,
       );
     }
     return removed;

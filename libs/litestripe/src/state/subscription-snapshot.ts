@@ -53,7 +53,7 @@ export function readSubscription(payload: StripePayload): SubscriptionSnapshot {
     throw new UnreadablePayloadError(`not a subscription object (id ${JSON.stringify(payload.id)}, status ${JSON.stringify(payload.status)})`);
   }
   const items = listOf(payload.items);
-  const firstItem = items[0] ?? {};
+  const firstItem = licensedItemOf(items) ?? {};
   // Before 2018-02 an item held a `plan`; later a `price`. The subscription-level `plan` is older still.
   const price = objectOf(firstItem.price) ?? objectOf(firstItem.plan) ?? objectOf(payload.plan);
   return {
@@ -75,6 +75,19 @@ export function readSubscription(payload: StripePayload): SubscriptionSnapshot {
     livemode: payload.livemode === true,
     metadata: stringRecordOf(payload.metadata),
   };
+}
+
+/**
+ * The item the plan is read from: the first licensed one. A metered item (billed for use, after the
+ * period) rides beside the plan's price; it is the plan only when the subscription has nothing else.
+ */
+function licensedItemOf(items: StripePayload[]): StripePayload | undefined {
+  return items.find((item) => usageTypeOf(item) !== 'metered') ?? items[0];
+}
+
+/** `licensed` or `metered`: on the item's price (`recurring.usage_type`), or its legacy `plan`. */
+function usageTypeOf(item: StripePayload): string | null {
+  return stringOf(objectOf(objectOf(item.price)?.recurring)?.usage_type) ?? stringOf(objectOf(item.plan)?.usage_type);
 }
 
 /** Since API version 2025-03-31 the billing period lives on each item, not on the subscription. */

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { ApiPipeline } from './api-pipeline.js';
 import { completeCheckoutSession, type CompletedCheckout, type CompleteCheckoutOptions } from './billing/checkout-completion.js';
+import { findMeter, meterUsage, type UsagePeriod } from './billing/meter-usage.js';
 import { runDueBilling } from './billing/renewal.js';
 import { seedSubscriptions, type SeededSubscription, type SeedSubscriptionsOptions } from './billing/seeding.js';
 import { applySubscriptionPatch, type SubscriptionPatch } from './billing/subscription-patch.js';
-import { seedPrice, type SeedPriceOptions } from './catalog-seeding.js';
+import { seedMeter, type SeedMeterOptions, seedPrice, type SeedPriceOptions } from './catalog-seeding.js';
 import { EventRecorder } from './event-recorder.js';
 import { FakeClock } from './fake-clock.js';
 import type { FakeStripeContext } from './fake-stripe.context.js';
@@ -36,6 +37,13 @@ export interface ScriptedChange<T> {
   events: Stripe.Event[];
 }
 
+/** Narrows `meterEvents()`; both given, an event must match both. */
+export interface MeterEventFilter {
+  eventName?: string;
+  /** The customer id the event's payload named (under its meter's `customer_mapping.event_payload_key`). */
+  customer?: string;
+}
+
 export interface StripeClientConfig {
   host: string;
   port: number;
@@ -63,6 +71,7 @@ const DEFAULT_SECRET_KEY = 'sk_test_litestripefake';
 export class FakeStripe {
   readonly products: ResourceView<Stripe.Product>;
   readonly prices: ResourceView<Stripe.Price>;
+  readonly meters: ResourceView<Stripe.Billing.Meter>;
   readonly customers: ResourceView<Stripe.Customer>;
   readonly subscriptions: ResourceView<Stripe.Subscription>;
   readonly invoices: ResourceView<Stripe.Invoice>;
@@ -118,6 +127,7 @@ export class FakeStripe {
     );
     this.products = viewOf(this.store.products);
     this.prices = viewOf(this.store.prices);
+    this.meters = viewOf(this.store.meters);
     this.customers = viewOf(this.store.customers);
     this.subscriptions = viewOf(this.store.subscriptions);
     this.invoices = viewOf(this.store.invoices);
@@ -243,6 +253,29 @@ export class FakeStripe {
     return structuredClone(seedPrice(this.ctx, options));
   }
 
+  /** An active billing meter, straight into the store (no event); give its id to `seedPrice({ meter })`. */
+  seedMeter(options: SeedMeterOptions): Stripe.Billing.Meter {
+    return structuredClone(seedMeter(this.ctx, options));
+  }
+
+  /** The meter events accepted so far (`POST /v1/billing/meter_events`), oldest first, as copies. */
+  meterEvents(filter: MeterEventFilter = {}): Stripe.Billing.MeterEvent[] {
+    return this.store.meterEvents
+      .values()
+      .filter((record) => (!filter.eventName || record.event.event_name === filter.eventName) && (!filter.customer || record.customer === filter.customer))
+      .map((record) => structuredClone(record.event));
+  }
+
+  /**
+   * A customer's usage on a meter (its id, or the event name of its meter) over `[from, to)` by
+   * event timestamp, aggregated per the meter's formula (sum, count or last): what a renewal bills.
+   */
+  meterUsage(customer: string, meter: string, period: UsagePeriod): number {
+    const found = findMeter(this.ctx, meter);
+    if (!found) throw new Error(`FakeStripe: no meter with id or event name ${meter}`);
+    return meterUsage(this.ctx, found, customer, period);
+  }
+
   /** `count` customers with one subscription each, straight into the store (no invoices; events only if asked). */
   seedSubscriptions(count: number, options: SeedSubscriptionsOptions = {}): SeededSubscription[] {
     const price = options.price ? this.findPrice(options.price) : this.defaultSeedPrice();
@@ -308,7 +341,7 @@ export class FakeStripe {
     return this.dispatcher.attempts;
   }
 
-  /** Forgets all state, requests, idempotency keys, faults and clock offset; keeps products and prices if asked. */
+  /** Forgets all state, requests, idempotency keys, faults and clock offset; keeps products, prices and meters if asked. */
   reset(options: { keepCatalog?: boolean } = {}): void {
     this.store.reset(options);
     this.requestLog.length = 0;

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import { Collection } from './collection.js';
+import { MeterEventLog } from './meter-event-log.js';
 import type { CheckoutLine } from './objects/checkout-session.object.js';
 
 /** What a checkout session needs at completion that Stripe does not show on the session itself. */
@@ -15,12 +16,14 @@ export interface CheckoutSetup {
 export class FakeStripeStore {
   readonly products = new Collection<Stripe.Product>('product');
   readonly prices = new Collection<Stripe.Price>('price');
+  readonly meters = new Collection<Stripe.Billing.Meter>('billing.meter');
   readonly customers = new Collection<Stripe.Customer>('customer');
   readonly subscriptions = new Collection<Stripe.Subscription>('subscription');
   readonly invoices = new Collection<Stripe.Invoice>('invoice');
   readonly checkoutSessions = new Collection<Stripe.Checkout.Session>('checkout.session');
   readonly billingPortalSessions = new Collection<Stripe.BillingPortal.Session>('billing_portal.session');
   readonly events = new Collection<Stripe.Event>('event');
+  readonly meterEvents = new MeterEventLog();
 
   readonly deletedCustomers = new Set<string>();
   readonly checkoutSetups = new Map<string, CheckoutSetup>();
@@ -31,10 +34,12 @@ export class FakeStripeStore {
     if (!options.keepCatalog) {
       this.products.clear();
       this.prices.clear();
+      this.meters.clear();
     }
     for (const collection of [this.customers, this.subscriptions, this.invoices, this.checkoutSessions, this.billingPortalSessions, this.events]) {
       collection.clear();
     }
+    this.meterEvents.clear();
     this.deletedCustomers.clear();
     this.checkoutSetups.clear();
     this.trialWillEndSent.clear();

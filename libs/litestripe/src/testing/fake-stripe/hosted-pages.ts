@@ -6,6 +6,7 @@ import { AUTOMATIC } from './event-recorder.js';
 import type { Answer } from './fault-answers.js';
 import type { FakeStripeContext } from './fake-stripe.context.js';
 import type { FormParams } from './form-body.parser.js';
+import type { CheckoutLine } from './objects/checkout-session.object.js';
 
 /**
  * Minimal stand-ins for Stripe's hosted Checkout and customer portal, so a browser (or the demo
@@ -32,7 +33,7 @@ function checkoutPage(ctx: FakeStripeContext, id: string): Answer {
   if (session.status !== 'open') return html(410, 'Checkout', `<p>This Checkout Session is ${escapeHtml(session.status ?? '')}.</p>`);
   const lines = ctx.store.checkoutSetups.get(id)?.lines ?? [];
   const rows = lines
-    .map((line) => `<li>${escapeHtml(line.price.nickname ?? line.price.lookup_key ?? line.price.id)} × ${line.quantity}: ${money(line.price.unit_amount ?? 0, line.price.currency)}</li>`)
+    .map((line) => `<li>${escapeHtml(line.price.nickname ?? line.price.lookup_key ?? line.price.id)} ${lineTerms(line)}</li>`)
     .join('');
   const email = session.customer ? '' : `<label>Email <input name="email" type="email" required value="${escapeHtml(session.customer_email ?? '')}"></label>`;
   const cancel = session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}">Cancel</a></p>` : '';
@@ -76,6 +77,11 @@ function togglePortalCancellation(ctx: FakeStripeContext, portalId: string, subs
   const cancel = form.cancel_at_period_end === 'true';
   changeSubscription(ctx, sub, AUTOMATIC, (s) => setCancelAtPeriodEnd(s, cancel, ctx.clock.now()));
   return redirect(`/billing_portal/${encodeURIComponent(portalId)}`);
+}
+
+function lineTerms(line: CheckoutLine): string {
+  const unit = money(line.price.unit_amount ?? 0, line.price.currency);
+  return line.quantity === null ? `(metered): ${unit} per unit of usage, billed after each period` : `× ${line.quantity}: ${unit}`;
 }
 
 function money(amount: number, currency: string): string {

@@ -1,4 +1,4 @@
-export { FakeStripe, type FakeStripeEnv, type ScriptedChange, type StripeClientConfig } from './fake-stripe.server.js';
+export { FakeStripe, type FakeStripeEnv, type MeterEventFilter, type ScriptedChange, type StripeClientConfig } from './fake-stripe.server.js';
 export type {
   FailureOptions,
   FakeStripeOptions,
@@ -13,7 +13,9 @@ export type {
 export type { CompletedCheckout, CompleteCheckoutOptions } from './billing/checkout-completion.js';
 export type { SeededSubscription, SeedSubscriptionsOptions } from './billing/seeding.js';
 export type { SubscriptionPatch } from './billing/subscription-patch.js';
-export type { SeedPriceOptions } from './catalog-seeding.js';
+export type { SeedMeterOptions, SeedPriceOptions } from './catalog-seeding.js';
+export type { UsagePeriod } from './billing/meter-usage.js';
+export type { MeterFormula } from './objects/meter.object.js';
 export type { ClockSource } from './fake-clock.js';
 export type { ResourceView } from './resource-view.js';
 export type { DeliveryResult } from './webhook-delivery.js';

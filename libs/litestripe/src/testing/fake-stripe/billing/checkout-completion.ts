@@ -33,7 +33,7 @@ export function completeCheckoutSession(ctx: FakeStripeContext, sessionId: strin
             ctx,
             {
               customer,
-              items: setup.lines.map((line) => ({ price: line.price, quantity: line.quantity })),
+              items: setup.lines.map((line) => ({ price: line.price, quantity: line.quantity ?? undefined })),
               metadata: setup.subscriptionMetadata,
               description: setup.subscriptionDescription,
               trialEnd: setup.trialEnd,

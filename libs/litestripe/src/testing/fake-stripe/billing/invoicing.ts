@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { FakeStripeContext } from '../fake-stripe.context.js';
 import { buildSubscriptionInvoice } from '../objects/invoice.object.js';
+import { type BillingPeriod, subscriptionLines } from './invoice-lines.js';
 
 /** How a simulated invoice ends: paid, declined, or handled per `pause_collection.behavior`. */
 export type InvoiceOutcome = 'paid' | 'payment_failed' | 'void' | 'uncollectible' | 'draft';
@@ -8,7 +9,10 @@ export type InvoiceOutcome = 'paid' | 'payment_failed' | 'void' | 'uncollectible
 export interface DraftInvoiceOptions {
   billingReason: Stripe.Invoice.BillingReason;
   trial: boolean;
-  lineItemPeriod: { start: number; end: number };
+  /** The period licensed items are billed for, in advance; null for none (a final usage invoice). */
+  lineItemPeriod: BillingPeriod | null;
+  /** The period just ended, whose usage metered items bill in arrears; absent or null for none. */
+  usagePeriod?: BillingPeriod | null;
 }
 
 /** Creates and stores the draft and points the subscription's `latest_invoice` at it. */
@@ -19,9 +23,8 @@ export function draftSubscriptionInvoice(ctx: FakeStripeContext, subscription: S
     subscription,
     customer,
     billingReason: options.billingReason,
-    trial: options.trial,
     created: ctx.clock.now(),
-    lineItemPeriod: options.lineItemPeriod,
+    lines: subscriptionLines(ctx, subscription, { licensedPeriod: options.lineItemPeriod, trial: options.trial, usagePeriod: options.usagePeriod ?? null }),
   });
   ctx.store.invoices.add(invoice);
   subscription.latest_invoice = invoice.id;

@@ -3,7 +3,7 @@ import { AUTOMATIC } from '../event-recorder.js';
 import type { FakeStripeContext } from '../fake-stripe.context.js';
 import { periodEndAfter } from './billing-period.js';
 import { draftSubscriptionInvoice, type InvoiceOutcome, settleInvoice } from './invoicing.js';
-import { changeSubscription, currentPeriodEnd, setPeriod } from './subscription-change.js';
+import { changeSubscription, currentPeriodEnd, currentPeriodStart, setPeriod } from './subscription-change.js';
 import { endSubscription } from './subscription-end.js';
 import { notifyTrialWillEnd } from './trial-notice.js';
 
@@ -26,7 +26,8 @@ function advanceOnce(ctx: FakeStripeContext, subscription: Stripe.Subscription):
   const periodEnd = currentPeriodEnd(subscription);
   const cancelAt = subscription.cancel_at;
   if (cancelAt !== null && cancelAt <= now && cancelAt <= periodEnd) {
-    endSubscription(ctx, subscription, { endedAt: cancelAt, reason: 'cancellation_requested' }, AUTOMATIC);
+    // The period closes with the subscription: its metered usage goes on a final invoice.
+    endSubscription(ctx, subscription, { endedAt: cancelAt, reason: 'cancellation_requested', finalInvoiceReason: 'subscription_cycle' }, AUTOMATIC);
     return false;
   }
   if (subscription.status === 'incomplete') {
@@ -43,16 +44,21 @@ function advanceOnce(ctx: FakeStripeContext, subscription: Stripe.Subscription):
   return true;
 }
 
+/**
+ * Opens the next period and invoices it: licensed items in advance for `[start, end)`, metered
+ * items in arrears for the usage of the period just ended (none after a trial: trial usage is free).
+ */
 function renew(ctx: FakeStripeContext, subscription: Stripe.Subscription, start: number): void {
   const end = periodEndAfter(start, subscription.items.data[0].price);
   const outcome = renewalOutcome(ctx, subscription, start);
+  const usagePeriod = subscription.status === 'trialing' ? null : { start: currentPeriodStart(subscription), end: start };
   let invoice: Stripe.Invoice | undefined;
   changeSubscription(ctx, subscription, AUTOMATIC, (sub) => {
     if (sub.pause_collection?.resumes_at != null && sub.pause_collection.resumes_at <= start) sub.pause_collection = null;
     setPeriod(sub, start, end);
     if (outcome === 'paid') sub.status = 'active';
     if (outcome === 'payment_failed') sub.status = 'past_due';
-    invoice = draftSubscriptionInvoice(ctx, sub, { billingReason: 'subscription_cycle', trial: false, lineItemPeriod: { start, end } });
+    invoice = draftSubscriptionInvoice(ctx, sub, { billingReason: 'subscription_cycle', trial: false, lineItemPeriod: { start, end }, usagePeriod });
   });
   if (invoice) settleInvoice(ctx, invoice, outcome, AUTOMATIC);
 }

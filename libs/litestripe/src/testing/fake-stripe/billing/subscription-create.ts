@@ -10,7 +10,8 @@ import { notifyTrialWillEnd } from './trial-notice.js';
 
 export interface NewSubscriptionItem {
   price: Stripe.Price;
-  quantity: number;
+  /** Licensed prices only (default 1); items of metered prices carry none. */
+  quantity?: number;
   metadata?: Record<string, string>;
 }
 

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { AUTOMATIC } from '../event-recorder.js';
 import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { isMetered } from '../objects/price.object.js';
 import { withPrice } from '../objects/subscription-item.object.js';
 import { changeSubscription, currentPeriodEnd, currentPeriodStart, setCancelAtPeriodEnd, setPeriod } from './subscription-change.js';
 
@@ -16,8 +17,9 @@ export interface SubscriptionPatch {
   /** Applied to every item. */
   current_period_start?: number;
   current_period_end?: number;
-  /** Price id or lookup key for the first item. */
+  /** Price id or lookup key for the first licensed item (the first item if all are metered). */
   price?: string;
+  /** For the first licensed item; metered items carry no quantity. */
   quantity?: number;
   latest_invoice?: string | null;
 }
@@ -32,11 +34,16 @@ export function applySubscriptionPatch(
 ): void {
   const now = ctx.clock.now();
   const price = patch.price === undefined ? undefined : findPrice(patch.price);
+  const position = Math.max(0, subscription.items.data.findIndex((item) => !isMetered(item.price)));
+  if (patch.quantity !== undefined && isMetered(price ?? subscription.items.data[position].price)) {
+    throw new Error(`FakeStripe: cannot set a quantity on a metered item of subscription ${subscription.id} (metered items carry none)`);
+  }
   changeSubscription(ctx, subscription, AUTOMATIC, (sub) => {
-    const [first, ...rest] = sub.items.data;
     if (price || patch.quantity !== undefined) {
-      const changed = price ? withPrice(first, price) : first;
-      sub.items.data = [{ ...changed, quantity: patch.quantity ?? changed.quantity }, ...rest];
+      const target = sub.items.data[position];
+      const changed = price ? withPrice(target, price) : target;
+      const quantity = patch.quantity === undefined ? {} : { quantity: patch.quantity };
+      sub.items.data = sub.items.data.map((item, index) => (index === position ? { ...changed, ...quantity } : item));
     }
     if (patch.current_period_start !== undefined || patch.current_period_end !== undefined) {
       setPeriod(sub, patch.current_period_start ?? currentPeriodStart(sub), patch.current_period_end ?? currentPeriodEnd(sub));

@@ -4,7 +4,8 @@ import { listEnvelope } from '../list-page.js';
 
 export interface CheckoutLine {
   price: Stripe.Price;
-  quantity: number;
+  /** null for a metered price: its usage is billed at the end of each period, nothing at checkout. */
+  quantity: number | null;
 }
 
 export interface CheckoutSessionInput {
@@ -27,7 +28,7 @@ export interface CheckoutSessionInput {
 
 export function buildCheckoutSession(input: CheckoutSessionInput): Stripe.Checkout.Session {
   const id = checkoutSessionId();
-  const amount = input.trial ? 0 : input.lines.reduce((sum, line) => sum + (line.price.unit_amount ?? 0) * line.quantity, 0);
+  const amount = input.trial ? 0 : input.lines.reduce((sum, line) => sum + lineAmount(line), 0);
   const hasLines = input.lines.length > 0;
   return {
     id,
@@ -96,7 +97,7 @@ export function buildCheckoutSession(input: CheckoutSessionInput): Stripe.Checko
 /** The `line_items` list Stripe returns when expanded or fetched from `/line_items`. */
 export function checkoutLineItems(sessionId: string, lines: CheckoutLine[], lineIds: string[]): Stripe.ApiList<Stripe.LineItem> {
   const data = lines.map((line, index): Stripe.LineItem => {
-    const amount = (line.price.unit_amount ?? 0) * line.quantity;
+    const amount = lineAmount(line);
     return {
       id: lineIds[index],
       object: 'item',
@@ -113,6 +114,11 @@ export function checkoutLineItems(sessionId: string, lines: CheckoutLine[], line
     };
   });
   return listEnvelope(`/v1/checkout/sessions/${sessionId}/line_items`, data);
+}
+
+/** What a line costs at checkout; metered lines cost nothing up front. */
+function lineAmount(line: CheckoutLine): number {
+  return (line.price.unit_amount ?? 0) * (line.quantity ?? 0);
 }
 
 export function lineItemIds(count: number): string[] {

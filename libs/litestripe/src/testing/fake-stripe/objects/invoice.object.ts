@@ -4,21 +4,29 @@ import { listEnvelope } from '../list-page.js';
 import { productIdOf } from './price.object.js';
 import { decimalString } from './wire.js';
 
+/** One line of a subscription invoice: a licensed item for the period ahead, or a metered item's usage for the period behind. */
+export interface SubscriptionLineInput {
+  item: Stripe.SubscriptionItem;
+  quantity: number;
+  /** Minor units per unit of quantity (0 for a trial). */
+  unitAmount: number;
+  period: { start: number; end: number };
+  description: string;
+}
+
 export interface SubscriptionInvoiceInput {
   subscription: Stripe.Subscription;
   customer: Stripe.Customer;
   billingReason: Stripe.Invoice.BillingReason;
-  /** Zero-amount invoice for a trial period. */
-  trial: boolean;
   created: number;
-  lineItemPeriod: { start: number; end: number };
+  lines: SubscriptionLineInput[];
 }
 
 /** A draft invoice for a subscription, in the 2025+ shape (`parent.subscription_details`, per-line `parent`). */
 export function buildSubscriptionInvoice(input: SubscriptionInvoiceInput): Stripe.Invoice {
   const id = stripeId('in');
   const { subscription, customer } = input;
-  const lines = subscription.items.data.map((item) => buildLine(id, subscription, item, input));
+  const lines = input.lines.map((line) => buildLine(id, subscription, line));
   const total = lines.reduce((sum, line) => sum + line.amount, 0);
   return {
     id,
@@ -102,22 +110,16 @@ export function buildSubscriptionInvoice(input: SubscriptionInvoiceInput): Strip
   };
 }
 
-function buildLine(
-  invoiceId: string,
-  subscription: Stripe.Subscription,
-  item: Stripe.SubscriptionItem,
-  input: SubscriptionInvoiceInput,
-): Stripe.InvoiceLineItem {
-  const quantity = item.quantity ?? 1;
-  const unitAmount = input.trial ? 0 : (item.price.unit_amount ?? 0);
-  const amount = unitAmount * quantity;
-  const name = item.price.nickname ?? productIdOf(item.price);
+function buildLine(invoiceId: string, subscription: Stripe.Subscription, line: SubscriptionLineInput): Stripe.InvoiceLineItem {
+  const { item, quantity, unitAmount } = line;
+  // Usage may be fractional (decimal meter values); amounts are whole minor units.
+  const amount = Math.round(unitAmount * quantity);
   return {
     id: stripeId('il'),
     object: 'line_item',
     amount,
     currency: subscription.currency,
-    description: input.trial ? `Trial period for ${name}` : `${quantity} × ${name}`,
+    description: line.description,
     discount_amounts: [],
     discountable: true,
     discounts: [],
@@ -135,14 +137,14 @@ function buildLine(
       },
       type: 'subscription_item_details',
     },
-    period: { ...input.lineItemPeriod },
+    period: { ...line.period },
     pretax_credit_amounts: [],
     pricing: {
       price_details: { price: item.price.id, product: productIdOf(item.price) },
       type: 'price_details',
       unit_amount_decimal: decimalString(unitAmount),
     },
-    quantity,
+    quantity: Math.trunc(quantity),
     quantity_decimal: decimalString(quantity),
     subscription: subscription.id,
     subtotal: amount,

@@ -4,11 +4,19 @@ import { decimalString } from './wire.js';
 
 export type RecurringInterval = 'day' | 'week' | 'month' | 'year';
 
+export interface RecurringInput {
+  interval: RecurringInterval;
+  intervalCount: number;
+  trialPeriodDays?: number | null;
+  /** A meter id (`mtr_...`) makes the price `usage_type: 'metered'`, billed in arrears from the meter's usage. */
+  meter?: string | null;
+}
+
 export interface PriceInput {
   product: string;
   currency: string;
   unitAmount: number;
-  recurring: { interval: RecurringInterval; intervalCount: number; trialPeriodDays?: number | null } | null;
+  recurring: RecurringInput | null;
   lookupKey?: string | null;
   nickname?: string | null;
   metadata?: Record<string, string>;
@@ -34,9 +42,9 @@ export function buildPrice(input: PriceInput): Stripe.Price {
       ? {
           interval: input.recurring.interval,
           interval_count: input.recurring.intervalCount,
-          meter: null,
+          meter: input.recurring.meter ?? null,
           trial_period_days: input.recurring.trialPeriodDays ?? null,
-          usage_type: 'licensed',
+          usage_type: input.recurring.meter ? 'metered' : 'licensed',
         }
       : null,
     tax_behavior: 'unspecified',
@@ -63,14 +71,19 @@ export function planFromPrice(price: Stripe.Price): Stripe.Plan {
     interval_count: price.recurring?.interval_count ?? 1,
     livemode: false,
     metadata: price.metadata,
-    meter: null,
+    meter: price.recurring?.meter ?? null,
     nickname: price.nickname,
     product: typeof price.product === 'string' ? price.product : price.product.id,
     tiers_mode: null,
     transform_usage: null,
     trial_period_days: null,
-    usage_type: 'licensed',
+    usage_type: price.recurring?.usage_type ?? 'licensed',
   };
+}
+
+/** Metered prices bill the usage a meter aggregated over the period, in arrears; they carry no quantity. */
+export function isMetered(price: Stripe.Price): boolean {
+  return price.recurring?.usage_type === 'metered';
 }
 
 export function productIdOf(price: Stripe.Price): string {

@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
 import { stripeId } from '../ids.js';
-import { planFromPrice } from './price.object.js';
+import { isMetered, planFromPrice } from './price.object.js';
 
 export interface SubscriptionItemInput {
   subscription: string;
   price: Stripe.Price;
-  quantity: number;
+  /** Ignored for metered prices, whose items carry no quantity (the meter's usage is billed instead). */
+  quantity?: number;
   metadata?: Record<string, string>;
   created: number;
   periodStart: number;
@@ -14,7 +15,7 @@ export interface SubscriptionItemInput {
 
 /** Since the 2025 API versions the billing period lives on each item, not on the subscription. */
 export function buildSubscriptionItem(input: SubscriptionItemInput): Stripe.SubscriptionItem {
-  return {
+  const item: Stripe.SubscriptionItem = {
     id: stripeId('si'),
     object: 'subscription_item',
     billing_thresholds: null,
@@ -26,12 +27,25 @@ export function buildSubscriptionItem(input: SubscriptionItemInput): Stripe.Subs
     metadata: input.metadata ?? {},
     plan: planFromPrice(input.price),
     price: structuredClone(input.price),
-    quantity: input.quantity,
+    quantity: input.quantity ?? 1,
     subscription: input.subscription,
     tax_rates: [],
   };
+  return withQuantityRule(item);
 }
 
+/**
+ * A new price on an item; its quantity stays (licensed to licensed), becomes 1 (metered to
+ * licensed) or goes away (to metered).
+ */
 export function withPrice(item: Stripe.SubscriptionItem, price: Stripe.Price): Stripe.SubscriptionItem {
-  return { ...item, price: structuredClone(price), plan: planFromPrice(price) };
+  return withQuantityRule({ ...item, price: structuredClone(price), plan: planFromPrice(price), quantity: item.quantity ?? 1 });
+}
+
+/** Stripe omits `quantity` on items of metered prices. */
+function withQuantityRule(item: Stripe.SubscriptionItem): Stripe.SubscriptionItem {
+  if (!isMetered(item.price)) return item;
+  const metered = { ...item };
+  delete metered.quantity;
+  return metered;
 }

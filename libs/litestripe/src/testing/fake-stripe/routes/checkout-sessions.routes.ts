@@ -5,6 +5,7 @@ import type { FakeStripeContext } from '../fake-stripe.context.js';
 import type { FormParams } from '../form-body.parser.js';
 import { listCollection, listEnvelope } from '../list-page.js';
 import { buildCheckoutSession, type CheckoutLine, checkoutLineItems, lineItemIds } from '../objects/checkout-session.object.js';
+import { isMetered } from '../objects/price.object.js';
 import { inRange, readRangeFilter } from '../range-filter.js';
 import {
   applyMetadata,
@@ -19,6 +20,7 @@ import {
 } from '../request-params.js';
 import type { ApiRequest, Route } from '../router.js';
 import { mustGet } from './lookup.js';
+import { rejectMixedIntervals } from './subscription-items.params.js';
 
 const MODES = ['payment', 'setup', 'subscription'] as const;
 const STATUSES = ['complete', 'expired', 'open'] as const;
@@ -107,8 +109,22 @@ function readLines(params: FormParams, ctx: FakeStripeContext): CheckoutLine[] {
     if (!isFormParams(entry)) throw invalidRequest(`Invalid object: ${prefix}`, prefix);
     const priceId = optionalString(entry, 'price', prefix);
     if (!priceId) throw parameterMissing(paramName('price', prefix));
-    return { price: mustGet(ctx.store.prices, priceId, paramName('price', prefix)), quantity: optionalInteger(entry, 'quantity', prefix) ?? 1 };
+    const price = mustGet(ctx.store.prices, priceId, paramName('price', prefix));
+    return { price, quantity: readLineQuantity(entry, price, prefix) };
   });
+}
+
+/** Licensed lines need a quantity of at least 1; metered lines must not have one. */
+function readLineQuantity(entry: FormParams, price: Stripe.Price, prefix: string): number | null {
+  const quantity = optionalInteger(entry, 'quantity', prefix);
+  const param = paramName('quantity', prefix);
+  if (isMetered(price)) {
+    if (quantity !== undefined) throw invalidRequest(`Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`${prefix}\`.`, param);
+    return null;
+  }
+  if (quantity === undefined) throw invalidRequest(`Quantity is required. Add \`quantity\` to \`${prefix}\`.`, param);
+  if (quantity < 1) throw invalidRequest('This value must be greater than or equal to 1.', param);
+  return quantity;
 }
 
 /** `mode` is optional in current API versions; recurring prices imply a subscription. */
@@ -122,6 +138,7 @@ function validateLines(lines: CheckoutLine[], mode: Stripe.Checkout.Session.Mode
   if (mode === 'subscription' && !lines.some((line) => line.price.type === 'recurring')) {
     throw invalidRequest('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
   }
+  rejectMixedIntervals(lines.filter((line) => line.price.type === 'recurring').map((line) => line.price), 'line_items');
 }
 
 function readTrialEnd(subscriptionData: FormParams, now: number): number | null {

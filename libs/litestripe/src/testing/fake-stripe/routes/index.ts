@@ -4,6 +4,8 @@ import { checkoutSessionRoutes } from './checkout-sessions.routes.js';
 import { customerRoutes } from './customers.routes.js';
 import { eventRoutes } from './events.routes.js';
 import { invoiceRoutes } from './invoices.routes.js';
+import { meterEventRoutes } from './meter-events.routes.js';
+import { meterRoutes } from './meters.routes.js';
 import { priceRoutes } from './prices.routes.js';
 import { productRoutes } from './products.routes.js';
 import { subscriptionRoutes } from './subscriptions.routes.js';
@@ -11,6 +13,8 @@ import { subscriptionRoutes } from './subscriptions.routes.js';
 export const apiRoutes: Route[] = [
   ...productRoutes,
   ...priceRoutes,
+  ...meterRoutes,
+  ...meterEventRoutes,
   ...customerRoutes,
   ...subscriptionRoutes,
   ...invoiceRoutes,

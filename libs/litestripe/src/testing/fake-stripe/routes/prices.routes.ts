@@ -21,6 +21,7 @@ import type { ApiRequest, Route } from '../router.js';
 import { mustGet } from './lookup.js';
 
 const INTERVALS: readonly RecurringInterval[] = ['day', 'week', 'month', 'year'];
+const USAGE_TYPES = ['licensed', 'metered'] as const;
 
 export const priceRoutes: Route[] = [
   { method: 'POST', pattern: '/v1/prices', handler: createPrice },
@@ -38,7 +39,7 @@ function createPrice({ params, eventRequest }: ApiRequest, ctx: FakeStripeContex
     product: resolveProduct(params, ctx, eventRequest),
     currency,
     unitAmount,
-    recurring: readRecurring(params),
+    recurring: readRecurring(params, ctx),
     lookupKey,
     nickname: optionalString(params, 'nickname') || null,
     metadata: applyMetadata({}, params),
@@ -75,12 +76,19 @@ function listPrices({ params }: ApiRequest, ctx: FakeStripeContext) {
   const type = optionalString(params, 'type');
   const currency = optionalString(params, 'currency');
   const created = readRangeFilter(params.created, 'created');
+  const recurring = optionalObject(params, 'recurring') ?? {};
+  const interval = optionalEnum(recurring, 'interval', INTERVALS, 'recurring');
+  const usageType = optionalEnum(recurring, 'usage_type', USAGE_TYPES, 'recurring');
+  const meter = optionalString(recurring, 'meter', 'recurring');
   return listCollection(ctx.store.prices, params, '/v1/prices', (price: Stripe.Price) =>
     (active === undefined ? price.active : price.active === active) &&
     (!lookupKeys || (price.lookup_key !== null && lookupKeys.includes(price.lookup_key))) &&
     (!product || price.product === product) &&
     (!type || price.type === type) &&
     (!currency || price.currency === currency.toLowerCase()) &&
+    (!interval || price.recurring?.interval === interval) &&
+    (!usageType || price.recurring?.usage_type === usageType) &&
+    (!meter || price.recurring?.meter === meter) &&
     inRange(price.created, created),
   );
 }
@@ -97,7 +105,7 @@ function resolveProduct(params: FormParams, ctx: FakeStripeContext, eventRequest
   return product.id;
 }
 
-function readRecurring(params: FormParams): PriceInput['recurring'] {
+function readRecurring(params: FormParams, ctx: FakeStripeContext): PriceInput['recurring'] {
   const recurring = optionalObject(params, 'recurring');
   if (!recurring) return null;
   const interval = optionalEnum(recurring, 'interval', INTERVALS, 'recurring');
@@ -106,7 +114,22 @@ function readRecurring(params: FormParams): PriceInput['recurring'] {
     interval,
     intervalCount: optionalInteger(recurring, 'interval_count', 'recurring') ?? 1,
     trialPeriodDays: optionalInteger(recurring, 'trial_period_days', 'recurring') ?? null,
+    meter: readMeter(recurring, ctx),
   };
+}
+
+/** `recurring[usage_type]=metered` needs `recurring[meter]` (an active meter), and a meter needs `metered`. */
+function readMeter(recurring: FormParams, ctx: FakeStripeContext): string | null {
+  const usageType = optionalEnum(recurring, 'usage_type', USAGE_TYPES, 'recurring') ?? 'licensed';
+  const meterId = optionalString(recurring, 'meter', 'recurring') || null;
+  if (usageType === 'licensed') {
+    if (meterId) throw invalidRequest('A meter can only be set on a price with `recurring[usage_type]=metered`.', 'recurring[meter]');
+    return null;
+  }
+  if (!meterId) throw invalidRequest('Metered prices must be backed by a meter: pass `recurring[meter]`.', 'recurring[meter]');
+  const meter = mustGet(ctx.store.meters, meterId, 'recurring[meter]');
+  if (meter.status !== 'active') throw invalidRequest(`The meter \`${meter.id}\` is inactive; a price can only use an active meter.`, 'recurring[meter]');
+  return meter.id;
 }
 
 /** Lookup keys are unique: taking one from another price needs `transfer_lookup_key`. */

@@ -1,14 +1,16 @@
 import type Stripe from 'stripe';
 import { invalidRequest, parameterMissing, resourceMissing } from '../api-error.js';
+import { priceInterval } from '../billing/billing-period.js';
 import { currentPeriodEnd, currentPeriodStart } from '../billing/subscription-change.js';
 import type { NewSubscriptionItem } from '../billing/subscription-create.js';
 import type { FakeStripeContext } from '../fake-stripe.context.js';
 import type { FormParams } from '../form-body.parser.js';
+import { isMetered } from '../objects/price.object.js';
 import { buildSubscriptionItem, withPrice } from '../objects/subscription-item.object.js';
 import { applyMetadata, isFormParams, optionalArray, optionalBoolean, optionalInteger, optionalString, paramName } from '../request-params.js';
 import { mustGet } from './lookup.js';
 
-/** `items[i][price]`, `[quantity]`, `[metadata]` of `POST /v1/subscriptions`. */
+/** `items[i][price]`, `[quantity]`, `[metadata]` of `POST /v1/subscriptions`; metered prices take no quantity. */
 export function readNewItems(params: FormParams, ctx: FakeStripeContext): NewSubscriptionItem[] {
   const entries = optionalArray(params, 'items');
   if (!entries || entries.length === 0) throw parameterMissing('items');
@@ -17,13 +19,13 @@ export function readNewItems(params: FormParams, ctx: FakeStripeContext): NewSub
     const item = asParams(entry, prefix);
     const priceId = optionalString(item, 'price', prefix);
     if (!priceId) throw parameterMissing(paramName('price', prefix));
-    return {
-      price: recurringPrice(ctx, priceId, paramName('price', prefix)),
-      quantity: readQuantity(item, prefix) ?? 1,
-      metadata: applyMetadata({}, item, 'metadata', prefix),
-    };
+    const price = recurringPrice(ctx, priceId, paramName('price', prefix));
+    const quantity = readQuantity(item, prefix);
+    if (isMetered(price) && quantity !== undefined) throw meteredQuantity(prefix);
+    return { price, quantity: isMetered(price) ? undefined : (quantity ?? 1), metadata: applyMetadata({}, item, 'metadata', prefix) };
   });
   rejectDuplicatePrices(items.map((item) => item.price.id));
+  rejectMixedIntervals(items.map((item) => item.price));
   return items;
 }
 
@@ -40,10 +42,12 @@ export function readItemChanges(params: FormParams, subscription: Stripe.Subscri
     const quantity = readQuantity(change, prefix);
     if (!id) {
       if (!priceId) throw parameterMissing(paramName('price', prefix));
+      const price = recurringPrice(ctx, priceId, paramName('price', prefix));
+      if (isMetered(price) && quantity !== undefined) throw meteredQuantity(prefix);
       items.push(
         buildSubscriptionItem({
           subscription: subscription.id,
-          price: recurringPrice(ctx, priceId, paramName('price', prefix)),
+          price,
           quantity: quantity ?? 1,
           metadata: applyMetadata({}, change, 'metadata', prefix),
           created: ctx.clock.now(),
@@ -61,12 +65,16 @@ export function readItemChanges(params: FormParams, subscription: Stripe.Subscri
     }
     let item = items[position];
     if (priceId) item = withPrice(item, recurringPrice(ctx, priceId, paramName('price', prefix)));
-    if (quantity !== undefined) item = { ...item, quantity };
+    if (quantity !== undefined) {
+      if (isMetered(item.price)) throw meteredQuantity(prefix);
+      item = { ...item, quantity };
+    }
     item = { ...item, metadata: applyMetadata(item.metadata, change, 'metadata', prefix) };
     items[position] = item;
   });
   if (items.length === 0) throw invalidRequest('A subscription must have at least one active plan. To cancel a subscription, send a DELETE request instead.', 'items');
   rejectDuplicatePrices(items.map((item) => item.price.id));
+  rejectMixedIntervals(items.map((item) => item.price));
   return items;
 }
 
@@ -88,6 +96,19 @@ function readQuantity(item: FormParams, prefix: string): number | undefined {
 function asParams(entry: unknown, prefix: string): FormParams {
   if (!isFormParams(entry as FormParams)) throw invalidRequest(`Invalid object: ${prefix}`, prefix);
   return entry as FormParams;
+}
+
+/** Stripe's answer to `items[i][quantity]` on a metered price. */
+function meteredQuantity(prefix: string) {
+  return invalidRequest('You cannot set the quantity for metered plans.', paramName('quantity', prefix));
+}
+
+/** Every item of a subscription bills on one cycle. */
+export function rejectMixedIntervals(prices: Stripe.Price[], param = 'items'): void {
+  const cycles = new Set(prices.map((price) => JSON.stringify(priceInterval(price))));
+  if (cycles.size > 1) {
+    throw invalidRequest('All prices on a subscription must have the same `recurring.interval` and `recurring.interval_count`.', param);
+  }
 }
 
 function rejectDuplicatePrices(priceIds: string[]): void {

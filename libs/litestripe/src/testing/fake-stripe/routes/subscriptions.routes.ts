@@ -82,9 +82,9 @@ function update({ pathParams, params, eventRequest }: ApiRequest, ctx: FakeStrip
     if (items) {
       const intervalChanged = JSON.stringify(priceInterval(items[0].price)) !== JSON.stringify(priceInterval(sub.items.data[0].price));
       sub.items.data = items;
-      if (intervalChanged && sub.status !== 'trialing') invoice = restartPeriod(ctx, sub, now);
+      if (intervalChanged && sub.status !== 'trialing') invoice = restartPeriod(ctx, sub, now, true);
     }
-    if (anchor === 'now' && !invoice && sub.status !== 'trialing') invoice = restartPeriod(ctx, sub, now);
+    if (anchor === 'now' && !invoice && sub.status !== 'trialing') invoice = restartPeriod(ctx, sub, now, true);
     if (cancelAtPeriodEnd !== undefined) setCancelAtPeriodEnd(sub, cancelAtPeriodEnd, now);
     if (cancelAt !== undefined) {
       sub.cancel_at = cancelAt === 'period_end' ? currentPeriodEnd(sub) : cancelAt;
@@ -105,11 +105,13 @@ function update({ pathParams, params, eventRequest }: ApiRequest, ctx: FakeStrip
 function cancel({ pathParams, params, eventRequest }: ApiRequest, ctx: FakeStripeContext): Stripe.Subscription {
   const subscription = mustGet(ctx.store.subscriptions, pathParams.id);
   if (ENDED.has(subscription.status)) throw invalidRequest(`This subscription has already been canceled (status: ${subscription.status}).`, 'id');
-  optionalBoolean(params, 'invoice_now');
+  // `invoice_now` bills the unfinished period's metered usage on a final invoice; without it Stripe drops that usage.
+  const invoiceNow = optionalBoolean(params, 'invoice_now') ?? false;
   optionalBoolean(params, 'prorate');
   const details = readCancellationDetails(params);
   const now = ctx.clock.now();
-  return endSubscription(ctx, subscription, { endedAt: now, canceledAt: now, reason: 'cancellation_requested', ...details }, eventRequest);
+  const ending = { endedAt: now, canceledAt: now, reason: 'cancellation_requested' as const, ...details };
+  return endSubscription(ctx, subscription, invoiceNow ? { ...ending, finalInvoiceReason: 'subscription_update' } : ending, eventRequest);
 }
 
 /** Only `paused` subscriptions (trial ended without a payment method) can be resumed, as on Stripe. */

@@ -1,0 +1,70 @@
+import type { AccountSubscription } from '../access/account-entitlement.js';
+import type { PlanCatalog } from '../config/plan-catalog.js';
+import type { ResolvedUsageMetric } from '../config/usage-options.js';
+import { UsagePeriod, usagePeriod } from './usage-period.js';
+
+/** What a subject may use of one metric now, and where that comes from. */
+export interface UsageAllowance {
+  metric: string;
+  /** Units per period; `Infinity` for unlimited, 0 when the plan does not list the metric. */
+  limit: number;
+  /**
+   * Where the limit comes from: `plan` (an entitling subscription's plan), `free` (`usage.freeLimits`,
+   * no entitling subscription), `route` (the `@UsageLimit()` limit), or `none`: nothing grants
+   * the metric to a subject without an entitling subscription.
+   */
+  source: 'plan' | 'free' | 'route' | 'none';
+  period: UsagePeriod;
+  /** The granting subscription's plan and quantity, when a subscription grants it. */
+  plan: string | null;
+  seats: number | null;
+  subscriptionId: string | null;
+  /** The Stripe customer metered use is reported for. */
+  customerId: string | null;
+}
+
+/**
+ * The most generous limit among the subject's entitling subscriptions (per seat when the metric says
+ * so), counted in the period of the subscription that grants it; without one, the free limits.
+ * A route's own `limit` replaces the plans' (still per seat).
+ */
+export function allowanceOf(
+  metric: string,
+  decided: readonly AccountSubscription[],
+  settings: ResolvedUsageMetric,
+  freeLimits: Readonly<Record<string, number>>,
+  catalog: PlanCatalog,
+  now: Date,
+  routeLimit?: number,
+): UsageAllowance {
+  let best: UsageAllowance | null = null;
+  for (const { subscription, plan, access } of decided) {
+    if (!access.entitled) continue;
+    const base = routeLimit ?? (plan === null ? 0 : (catalog.get(plan)?.limits[metric] ?? 0));
+    const seats = subscription.quantity ?? 1;
+    const limit = settings.perSeat ? base * seats : base;
+    if (best !== null && limit <= best.limit) continue;
+    best = {
+      metric,
+      limit,
+      source: routeLimit === undefined ? 'plan' : 'route',
+      period: usagePeriod(settings.period, now, subscription),
+      plan,
+      seats,
+      subscriptionId: subscription.id,
+      customerId: subscription.customerId,
+    };
+  }
+  if (best) return best;
+  const free = routeLimit ?? freeLimits[metric];
+  return {
+    metric,
+    limit: free ?? 0,
+    source: free === undefined ? 'none' : routeLimit === undefined ? 'free' : 'route',
+    period: usagePeriod(settings.period, now, null),
+    plan: null,
+    seats: null,
+    subscriptionId: null,
+    customerId: null,
+  };
+}

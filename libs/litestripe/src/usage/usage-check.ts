@@ -1,0 +1,41 @@
+import type { UsageAllowance } from './usage-allowance.js';
+
+/**
+ * A subject's use of one metric in the current period, against its limit: what a usage meter shows.
+ * `limit` and `remaining` are `Infinity` when unlimited (`null` once serialized to JSON).
+ */
+export interface UsageCheck {
+  metric: string;
+  used: number;
+  limit: number;
+  remaining: number;
+  periodStart: Date;
+  /** When the count starts again from zero. */
+  periodEnd: Date;
+  /** `used` reached `usage.nearLimitRatio` of the limit (also true at and over it). */
+  nearLimit: boolean;
+  /** Nothing remains: `used` reached the limit (or passed it, through `record()`). */
+  overLimit: boolean;
+  /** Where the limit comes from (see `UsageAllowance.source`). */
+  source: UsageAllowance['source'];
+  plan: string | null;
+  /** The granting subscription's quantity, by which a per-seat limit is multiplied. */
+  seats: number | null;
+}
+
+export function usageCheck(allowance: UsageAllowance, used: number, nearLimitRatio: number): UsageCheck {
+  const limit = Math.floor(allowance.limit); // whole units; Infinity stays Infinity
+  return {
+    metric: allowance.metric,
+    used,
+    limit,
+    remaining: Math.max(0, limit - used),
+    periodStart: allowance.period.start,
+    periodEnd: allowance.period.end,
+    nearLimit: used >= limit * nearLimitRatio,
+    overLimit: used >= limit,
+    source: allowance.source,
+    plan: allowance.plan,
+    seats: allowance.seats,
+  };
+}
