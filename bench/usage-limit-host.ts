@@ -12,6 +12,7 @@ import { directQuery } from '../libs/litestripe/src/common/direct-query';
 import { PostgresUsageStore } from '../libs/litestripe/src/usage/postgres-usage.store';
 import { RedisUsageStore } from '../libs/litestripe/src/usage/redis-usage.store';
 import { UsageRefundInterceptor } from '../libs/litestripe/src/usage/usage-refund.interceptor';
+import { USAGE_LIMITS, UsageLimitRequirement } from '../libs/litestripe/src/access/usage-limit-requirement';
 import type { UsageCounterKey } from '../libs/litestripe/src/usage/usage-store';
 import { GUARD_HOST } from './guard-host-config';
 import { USAGE_BENCH } from './usage-limit-config';
@@ -28,15 +29,19 @@ import { USAGE_BENCH } from './usage-limit-config';
  * - `GET /limited-pg`: `@RequiresSubscription()` + `@UsageLimit('api_calls_pg')`;
  * - `GET /limited-redis`: `@RequiresSubscription()` + `@UsageLimit('api_calls_redis')`.
  *
- * With BENCH_DIAGNOSE=1, three more routes split the limited routes' cost (they are not what a host
- * writes; they call the library's internals):
+ * With BENCH_DIAGNOSE=1, four more routes split the limited routes' cost (they are not what a host
+ * writes; they use the library's internals):
  *
  * - `GET /unlimited-interceptor`: `/unlimited` + `@UseInterceptors(UsageRefundInterceptor)`, the
  *   interceptor `@UsageLimit()` adds: what Nest's interceptor path (rxjs) costs;
  * - `GET /unlimited-store-redis`, `GET /unlimited-store-pg`: `/unlimited` whose handler calls the
  *   store's `consume()` itself (one EVALSHA of the store's Lua script, or the store's one prepared
  *   `INSERT … ON CONFLICT`), on its own counter per account: the store's round trip alone, without
- *   the usage service, the enforcer and the interceptor.
+ *   the usage service, the enforcer and the interceptor;
+ * - `GET /limited-redis-no-refund`: `/limited-redis` without the interceptor: the guard reads the
+ *   same `@UsageLimit('api_calls_redis')` requirement (put on the handler as the decorator puts it)
+ *   and takes the units, but nothing gives them back on a 5xx: what the limit costs without the
+ *   refund's interceptor.
  *
  * Env: PORT, DATABASE_URL, REDIS_URL, REDIS_PREFIX, BENCH_DIAGNOSE, BENCH_REDIS_AUTOPIPELINING (`1`: the
  * client is created with ioredis' `enableAutoPipelining`, which sends the commands issued in one
@@ -82,6 +87,14 @@ class UsageBenchController {
   }
 }
 
+/** The requirement `@UsageLimit(metric)` records, without the interceptor the decorator also applies. */
+function UsageLimitWithoutRefund(metric: string): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const requirement: UsageLimitRequirement = { metric, cost: 1, keepOnError: false };
+    Reflect.defineMetadata(USAGE_LIMITS, [requirement], descriptor.value as object);
+  };
+}
+
 /** A period that holds every run of the bench: the diagnostic routes' counters. */
 const DIAGNOSTIC_PERIOD = { start: new Date(Date.UTC(2026, 0, 1)), end: new Date(Date.UTC(2100, 0, 1)) };
 
@@ -110,6 +123,13 @@ class UsageDiagnosticController {
   @Get('unlimited-store-redis')
   async unlimitedStoreRedis(@Headers('x-user') user: string | undefined) {
     await this.redisStore.consume(diagnosticKey(user, 'diag_redis'), 1, USAGE_BENCH.limit);
+    return { ok: true };
+  }
+
+  @RequiresSubscription()
+  @UsageLimitWithoutRefund(USAGE_BENCH.redisMetric)
+  @Get('limited-redis-no-refund')
+  limitedRedisNoRefund() {
     return { ok: true };
   }
 

@@ -38,23 +38,29 @@ import { findRepoRoot } from './webhook-events';
  * - `/limited-redis`: the same + `@UsageLimit('api_calls_redis')`, counted in Redis.
  *
  * A accounts hold an active subscription to a plan whose limit of both metrics is 1e12, so no
- * request is refused. Requests go over keep-alive connections at a fixed concurrency, spread over
- * the accounts, in R rounds whose route orders form a balanced (Williams) design: each route comes
- * first, and right after each other route, equally often. Prints requests/s, p50/p99 and CPU per
+ * request is refused. Requests go over keep-alive connections at a fixed concurrency (a closed
+ * loop), spread over the accounts, in R rounds whose route orders form a balanced (Williams)
+ * design: each route comes first, and right after each other route, equally often. In each round
+ * each route runs for the same time (`--round-ms`), not the same number of requests: the routes
+ * differ fourfold in speed, and equal times give the fast route windows as long as the slow one's. Prints requests/s, p50/p99 and CPU per
  * request (server, PostgreSQL, Redis, load generator, and "anything else": the rest of the machine's
  * busy CPU, other people's jobs; over 15% of the busy CPU, the run says not to use it) of each
  * route, the ratios limited/unlimited per store (aggregate, median of the per-round ratios,
  * p50/p99, each round), and the target: Redis ≥ 0.7× (median of rounds). At the end it checks that every granted request was counted
  * once in its store, and deletes the run's Redis keys and database.
  *
- * `--diagnose` adds three routes that split the cost (see bench/usage-limit-host.ts): the refund
- * interceptor alone, and each store's `consume()` called straight from an unlimited route's
- * handler. `--profile` then profiles the server's CPU on each route in turn, after the rounds.
+ * `--diagnose` adds four routes that split the cost (see bench/usage-limit-host.ts): the refund
+ * interceptor alone, each store's `consume()` called straight from an unlimited route's handler,
+ * and the Redis limit without the refund interceptor; with 7 routes the design has 14 orders, so
+ * the defaults become 14 rounds of 500 ms. `--profile` then profiles the server's CPU on each
+ * route in turn, after the rounds.
  *
- * `--redis-autopipelining` creates the host's ioredis client with `enableAutoPipelining: true`.
+ * Two host settings, to see what they would give (the library does not set them): `--redis-autopipelining`
+ * creates the host's ioredis client with `enableAutoPipelining: true`; `--pg-async-commit` sets
+ * `synchronous_commit = off` on the run's database, so a counter's commit does not wait for its WAL flush.
  *
- *   npm run bench:usage [-- --requests 48000 --rounds 12 --concurrency 32 --accounts 1000 --warmup 3000
- *                          --diagnose --profile --profile-requests 20000 --redis-autopipelining
+ *   npm run bench:usage [-- --round-ms 1000 --rounds 12 --concurrency 32 --accounts 1000 --warmup 3000
+ *                          --diagnose --profile --profile-requests 20000 --redis-autopipelining --pg-async-commit
  *                          --database-url URL --redis-url URL]
  */
 
@@ -65,7 +71,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const TARGET_REDIS = 0.7;
 
 const MAIN_ROUTES = ['/unlimited', '/limited-pg', '/limited-redis'] as const;
-const DIAGNOSTIC_ROUTES = ['/unlimited-interceptor', '/unlimited-store-redis', '/unlimited-store-pg'] as const;
+const DIAGNOSTIC_ROUTES = ['/unlimited-interceptor', '/unlimited-store-redis', '/unlimited-store-pg', '/limited-redis-no-refund'] as const;
 type Route = (typeof MAIN_ROUTES)[number] | (typeof DIAGNOSTIC_ROUTES)[number];
 
 /** The ratios printed: [numerator, denominator, what it shows]; the diagnostic ones only with --diagnose. */
@@ -77,10 +83,11 @@ const RATIOS: [Route, Route, string][] = [
   ['/limited-redis', '/unlimited-store-redis', "the library's share on top of that round trip (Redis)"],
   ['/unlimited-store-pg', '/unlimited', "the PostgreSQL store's consume() alone, in the handler"],
   ['/limited-pg', '/unlimited-store-pg', "the library's share on top of that round trip (PostgreSQL)"],
+  ['/limited-redis-no-refund', '/unlimited', '@UsageLimit counted in Redis, without the refund interceptor'],
 ];
 
 interface Options {
-  requests: number;
+  roundMs: number;
   rounds: number;
   concurrency: number;
   accounts: number;
@@ -88,23 +95,25 @@ interface Options {
   diagnose: boolean;
   profile: boolean;
   redisAutoPipelining: boolean;
+  pgAsyncCommit: boolean;
   profileRequests: number;
   serverUrl: string;
   redisUrl: string;
 }
 
 function parseOptions(argv: string[]): Options {
-  const flags = readFlags(argv, ['requests', 'rounds', 'concurrency', 'accounts', 'warmup', 'profile-requests', 'database-url', 'redis-url'], ['diagnose', 'profile', 'redis-autopipelining']);
+  const flags = readFlags(argv, ['round-ms', 'rounds', 'concurrency', 'accounts', 'warmup', 'profile-requests', 'database-url', 'redis-url'], ['diagnose', 'profile', 'redis-autopipelining', 'pg-async-commit']);
   const int = (name: string, fallback: number, min: number) => flags.wholeNumber(name, fallback, min);
   return {
-    requests: int('requests', 48_000, 100),
-    rounds: int('rounds', 12, 1),
+    roundMs: int('round-ms', flags.has('diagnose') ? 500 : 1000, 50),
+    rounds: int('rounds', flags.has('diagnose') ? 14 : 12, 1),
     concurrency: int('concurrency', 32, 1),
     accounts: int('accounts', 1000, 1),
     warmup: int('warmup', 3000, 0),
     diagnose: flags.has('diagnose'),
     profile: flags.has('profile'),
     redisAutoPipelining: flags.has('redis-autopipelining'),
+    pgAsyncCommit: flags.has('pg-async-commit'),
     profileRequests: int('profile-requests', 20_000, 100),
     serverUrl: flags.serverUrl(),
     redisUrl: flags.text('redis-url', 'redis://127.0.0.1:6379', 'BENCH_REDIS_URL'),
@@ -148,21 +157,23 @@ interface Phase {
   errorSample?: string;
 }
 
-async function runPhase(agent: Agent, port: number, path: string, count: number, concurrency: number, accounts: number, offset: number): Promise<Phase> {
-  const latencies = new Array<number>(count);
+/** `count` requests, or (with `durationMs`) as many as the workers start within that time; the accounts taken in turn from `offset`. */
+async function runPhase(agent: Agent, port: number, path: string, { count = Infinity, durationMs = Infinity }: { count?: number; durationMs?: number }, concurrency: number, accounts: number, offset: number): Promise<Phase> {
+  const latencies: number[] = [];
   let next = 0;
   let ok = 0;
   let errors = 0;
   let errorSample: string | undefined;
   const started = performance.now();
+  const deadline = started + durationMs;
   const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
+    for (let i = next++; i < count && performance.now() < deadline; i = next++) {
       const t0 = performance.now();
       const status = await get(agent, port, path, `acct_${(offset + i) % accounts}`).then(
         (res) => res.status,
         (error: Error) => ((errorSample ??= error.message), 0),
       );
-      latencies[i] = performance.now() - t0;
+      latencies.push(performance.now() - t0);
       if (status === 200) ok++;
       else {
         errors++;
@@ -205,7 +216,8 @@ interface Summary {
   p50: number;
   p99: number;
   errors: number;
-  roundMs: number[];
+  /** Requests/s of each round. */
+  roundRates: number[];
   cpu: ReturnType<typeof cpuUse>;
   redisMs: number;
 }
@@ -219,7 +231,7 @@ function summarize(tally: RouteTally): Summary {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     errors: tally.phases.reduce((s, p) => s + p.errors, 0),
-    roundMs: tally.phases.map((p) => p.elapsedMs),
+    roundRates: tally.phases.map((p) => p.latencies.length / (p.elapsedMs / 1000)),
     cpu: cpuUse(tally.cpu, latencies.length),
     redisMs: (tally.redisTicks * 10) / Math.max(1, latencies.length),
   };
@@ -240,7 +252,7 @@ function median(values: readonly number[]): number {
 }
 
 function ratio(a: Summary, b: Summary): Ratio {
-  const rounds = a.roundMs.map((ms, i) => b.roundMs[i] / ms);
+  const rounds = a.roundRates.map((rate, i) => rate / b.roundRates[i]);
   return { throughput: a.rps / b.rps, median: median(rounds), p50: a.p50 / b.p50, p99: a.p99 / b.p99, rounds };
 }
 
@@ -277,10 +289,12 @@ async function checkRoutes(agent: Agent, port: number, routes: readonly Route[])
   const unlimited = await get(agent, port, '/unlimited', 'acct_0');
   if (unlimited.status !== 200) throw new Error(`/unlimited answered ${unlimited.status} to a seeded account with an active subscription`);
   if (Object.keys(unlimited.headers).some((name) => name.startsWith('x-ratelimit-'))) throw new Error('/unlimited sets rate-limit headers: it is not the unlimited route');
-  for (const [route, metric] of [
+  const limited: [Route, string][] = [
     ['/limited-pg', USAGE_BENCH.pgMetric],
     ['/limited-redis', USAGE_BENCH.redisMetric],
-  ] as const) {
+    ['/limited-redis-no-refund', USAGE_BENCH.redisMetric],
+  ];
+  for (const [route, metric] of limited.filter(([r]) => routes.includes(r))) {
     const first = await get(agent, port, route, 'acct_0');
     const second = await get(agent, port, route, 'acct_0');
     const a = remainingOf(first.headers, metric);
@@ -321,7 +335,7 @@ async function profileRoutes(server: ServerProcess, agent: Agent, port: number, 
   const perRoute: [Route, ProfileSummary][] = [];
   for (const route of routes) {
     await ipc(server.child, 'profile-start', 'profile-started');
-    const phase = await runPhase(agent, port, route, options.profileRequests, options.concurrency, options.accounts, 0);
+    const phase = await runPhase(agent, port, route, { count: options.profileRequests }, options.concurrency, options.accounts, 0);
     const summary = await ipc<ProfileSummary>(server.child, 'profile-stop', 'profile-summary', 60_000);
     granted.set(route, (granted.get(route) ?? 0) + phase.ok);
     const file = join(PROFILE_DIR, `usage-limit${route.replace(/\//g, '-')}.cpuprofile`);
@@ -336,9 +350,9 @@ async function profileRoutes(server: ServerProcess, agent: Agent, port: number, 
   const categories = [...new Set(perRoute.flatMap(([, s]) => s.categories.filter(([c]) => c !== '(idle)').slice(0, 12).map(([c]) => c)))];
   const at = (s: ProfileSummary, category: string) => ((s.categories.find(([c]) => c === category)?.[1] ?? 0) * 1000) / options.profileRequests;
   console.log(`\nserver CPU per request by category, µs (profiled phases)`);
-  console.log(`  ${'category'.padEnd(34)}${perRoute.map(([route]) => route.slice(1).padStart(23)).join('')}`);
-  console.log(`  ${'busy (all)'.padEnd(34)}${perRoute.map(([, s]) => ((busy(s) * 1000) / options.profileRequests).toFixed(1).padStart(23)).join('')}`);
-  for (const category of categories) console.log(`  ${category.slice(0, 33).padEnd(34)}${perRoute.map(([, s]) => at(s, category).toFixed(1).padStart(23)).join('')}`);
+  console.log(`  ${'category'.padEnd(34)}${perRoute.map(([route]) => route.slice(1).padStart(25)).join('')}`);
+  console.log(`  ${'busy (all)'.padEnd(34)}${perRoute.map(([, s]) => ((busy(s) * 1000) / options.profileRequests).toFixed(1).padStart(25)).join('')}`);
+  for (const category of categories) console.log(`  ${category.slice(0, 33).padEnd(34)}${perRoute.map(([, s]) => at(s, category).toFixed(1).padStart(25)).join('')}`);
 }
 
 async function main(): Promise<void> {
@@ -347,7 +361,7 @@ async function main(): Promise<void> {
   const orders = balancedOrders(routes);
   const started = performance.now();
   console.log(
-    `usage-limit: ${options.requests} requests per route, ${options.rounds} rounds, concurrency ${options.concurrency}, ${options.accounts} accounts, warm-up ${options.warmup} per route${options.diagnose ? ', diagnostic routes' : ''}${options.profile ? ', profiled' : ''}${options.redisAutoPipelining ? ', ioredis enableAutoPipelining' : ''}; ${machineLine()}`,
+    `usage-limit: ${options.rounds} rounds of ${options.roundMs} ms per route, concurrency ${options.concurrency}, ${options.accounts} accounts, warm-up ${options.warmup} per route${options.diagnose ? ', diagnostic routes' : ''}${options.profile ? ', profiled' : ''}${options.redisAutoPipelining ? ', ioredis enableAutoPipelining' : ''}${options.pgAsyncCommit ? ', synchronous_commit off' : ''}; ${machineLine()}`,
   );
   console.log(`route orders (round r runs order r mod ${orders.length}): ${orders.map((order) => order.map((route) => route.slice(1)).join(' > ')).join('; ')}`);
   if (options.rounds % orders.length !== 0) console.log(`Note: ${options.rounds} rounds is not a multiple of ${orders.length}, so the route orders are not balanced.`);
@@ -362,6 +376,7 @@ async function main(): Promise<void> {
   let failed = false;
   try {
     const databaseUrl = await createTrackedDatabase(options.serverUrl, databaseName);
+    if (options.pgAsyncCommit) await withClient(options.serverUrl, (c) => c.query(`ALTER DATABASE ${databaseName} SET synchronous_commit = off`));
     const port = await freePort();
     mkdirSync(PROFILE_DIR, { recursive: true });
     server = startServer(
@@ -383,16 +398,17 @@ async function main(): Promise<void> {
     const granted = await checkRoutes(agent, port, routes);
     const addGranted = (route: Route, phase: Phase) => granted.set(route, (granted.get(route) ?? 0) + phase.ok);
 
-    for (const route of routes) addGranted(route, await runPhase(agent, port, route, options.warmup, options.concurrency, options.accounts, 0));
+    for (const route of routes) addGranted(route, await runPhase(agent, port, route, { count: options.warmup }, options.concurrency, options.accounts, 0));
 
-    const perRound = Math.ceil(options.requests / options.rounds);
+    const sent = new Map<Route, number>(routes.map((route) => [route, 0]));
     const tallies = new Map<Route, RouteTally>(routes.map((route) => [route, { phases: [], cpu: null, redisTicks: 0 }]));
     for (let round = 0; round < options.rounds; round++) {
       for (const route of orders[round % orders.length]) {
         const tally = tallies.get(route)!;
         const before: CpuSnapshot | null = cpuSnapshot(server.child.pid!, databaseName);
         const redisBefore = redisTicks();
-        const phase = await runPhase(agent, port, route, perRound, options.concurrency, options.accounts, round * perRound);
+        const phase = await runPhase(agent, port, route, { durationMs: options.roundMs }, options.concurrency, options.accounts, sent.get(route)!);
+        sent.set(route, sent.get(route)! + phase.latencies.length);
         tally.redisTicks += redisTicks() - redisBefore;
         tally.cpu = tallyCpu(tally.cpu, before, cpuSnapshot(server.child.pid!, databaseName));
         tally.phases.push(phase);
@@ -435,6 +451,15 @@ async function main(): Promise<void> {
       `  Redis:      limited/unlimited  ${redisRatio.median.toFixed(3)}×  target ≥ ${TARGET_REDIS.toFixed(2)}×: ${redisRatio.median >= TARGET_REDIS ? 'met' : 'MISSED'}  (aggregate ${redisRatio.throughput.toFixed(3)}×)`,
     );
     console.log(`  PostgreSQL: limited/unlimited  ${pgRatio.median.toFixed(3)}×  no target, reported  (aggregate ${pgRatio.throughput.toFixed(3)}×)`);
+    // The machine is CPU-bound in the rounds, so the throughput ratio should follow the CPU each request costs the bench's own processes.
+    const ownCpu = (route: Route) => {
+      const s = summaries.get(route)!;
+      return s.cpu ? s.cpu.server + s.cpu.postgres + s.redisMs + s.cpu.loadgen : NaN;
+    };
+    if (!Number.isNaN(ownCpu('/unlimited'))) {
+      const cost = (route: Route) => `${(ownCpu('/unlimited') / ownCpu(route)).toFixed(2)}× (${(1000 * ownCpu(route)).toFixed(0)} µs against ${(1000 * ownCpu('/unlimited')).toFixed(0)} µs)`;
+      console.log(`  CPU per request of server + PostgreSQL + Redis + load generator, unlimited/limited (what a CPU-bound ratio should be): Redis ${cost('/limited-redis')}, PostgreSQL ${cost('/limited-pg')}`);
+    }
     failed ||= routes.some((route) => summaries.get(route)!.errors > 0);
     for (const route of routes) {
       const sample = tallies.get(route)!.phases.find((p) => p.errorSample)?.errorSample;
@@ -446,7 +471,8 @@ async function main(): Promise<void> {
 
     const counted = await countedUses(databaseUrl, redis, prefix);
     const expectedPg = granted.get('/limited-pg') ?? 0;
-    const expectedRedis = granted.get('/limited-redis') ?? 0;
+    // The diagnostic route without the refund counts in the same counters as /limited-redis.
+    const expectedRedis = (granted.get('/limited-redis') ?? 0) + (granted.get('/limited-redis-no-refund') ?? 0);
     const mark = (actual: number, expected: number) => `${actual} of ${expected} granted${actual === expected ? '' : ' MISMATCH'}`;
     console.log(`\ncounted uses: PostgreSQL ${mark(counted.pg, expectedPg)}; Redis ${mark(counted.redis, expectedRedis)}`);
     failed ||= counted.pg !== expectedPg || counted.redis !== expectedRedis;

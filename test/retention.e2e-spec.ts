@@ -1,4 +1,4 @@
-import { DomainEventOutboxEntry, OrphanedPayment, OutboxService, RetentionJob, StripeEventLog } from '@litestripe/nestjs';
+import { DomainEventOutboxEntry, OrphanedPayment, OutboxService, RetentionJob, StripeEventLog, UsageService } from '@litestripe/nestjs';
 import { buildStripeEvent, stripeId } from '@litestripe/nestjs/testing';
 import { SubscriptionScenario } from './support/scenario';
 import { createTestApp, TestApp } from './support/test-app';
@@ -26,7 +26,7 @@ async function insertFailed(t: TestApp, created: number): Promise<string> {
 
 const loggedIds = async (t: TestApp) => (await t.dataSource.getRepository(StripeEventLog).find()).map((e) => e.id).sort();
 
-describe('retention: one job for the event log, the outbox and orphan emails', () => {
+describe('retention: one job for the event log, the outbox, orphan emails and usage keys', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ options: { outbox: { pollIntervalMs: 0 } } });
@@ -102,6 +102,22 @@ describe('retention: one job for the event log, the outbox and orphan emails', (
     expect((await orphan()).email).toBeNull();
     expect(await outboxEntries()).toBe(0);
     expect(await loggedIds(t)).toEqual([]);
+  });
+
+  it('forgets usage idempotency keys and reported meter events 35 days after, by the module clock', async () => {
+    const usage = t.app.get(UsageService);
+    expect(await usage.record('acct_keys', 'api_calls', 10, { idempotencyKey: 'job-1' })).toMatchObject({ used: 10, duplicate: false });
+    await t.dataSource.query(`INSERT INTO litestripe_meter_event (identifier, event_name, customer_id, value, occurred_at, reported_at) VALUES ('ls_done', 'api_calls', 'cus_1', 1, $1, $1)`, [t.clock.now()]);
+    await t.dataSource.query(`INSERT INTO litestripe_meter_event (identifier, event_name, customer_id, value, occurred_at) VALUES ('ls_waiting', 'api_calls', 'cus_1', 1, $1)`, [t.clock.now()]);
+
+    t.clock.advance(35 * DAY);
+    expect((await sweep()).usage).toBe(0);
+    expect(await usage.record('acct_keys', 'api_calls', 10, { idempotencyKey: 'job-1' })).toMatchObject({ duplicate: true });
+    t.clock.advance(1);
+    expect((await sweep()).usage).toBe(2);
+    // The key is forgotten; a use still waiting for Stripe is kept whatever its age.
+    expect(await usage.record('acct_keys', 'api_calls', 10, { idempotencyKey: 'job-1' })).toMatchObject({ duplicate: false });
+    expect(await t.dataSource.query(`SELECT identifier FROM litestripe_meter_event`)).toEqual([{ identifier: 'ls_waiting' }]);
   });
 
   it('purges in batches until the log is done', async () => {

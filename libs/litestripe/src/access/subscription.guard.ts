@@ -50,15 +50,14 @@ export class SubscriptionGuard implements CanActivate {
     // Without a request there is no account to check: deny, never let the call through unchecked.
     if (!request) throw new SubscriptionGuardContextError(context.getType(), `${controller.name}.${handler.name}`);
     const args = context.getArgs();
-    const admit = (entitlement: Entitlement) => this.admit(context, args, request, route, entitlement);
     const decided = decidedForCall(args);
-    if (decided) return admit(decided);
+    if (decided) return this.admit(context, args, request, route, decided);
     const resolved = this.options.accountResolver(request);
-    if (isPromise(resolved)) return resolved.then((value) => this.entitlementOf(value)).then(admit);
+    if (isPromise(resolved)) return resolved.then((value) => this.entitlementOf(value)).then((entitlement) => this.admit(context, args, request, route, entitlement));
     const accountRef = accountRefOf(resolved);
     const cached = this.subscriptions.peekEntitlement(accountRef);
-    if (cached) return admit(cached);
-    return this.subscriptions.getEntitlement(accountRef).then(admit);
+    if (cached) return this.admit(context, args, request, route, cached);
+    return this.subscriptions.getEntitlement(accountRef).then((entitlement) => this.admit(context, args, request, route, entitlement));
   }
 
   /**

@@ -97,6 +97,7 @@ describe('resolveUsageOptions', () => {
     ['a free limit as text', { freeLimits: { api_calls: '100' } }, 'usage.freeLimits.api_calls', /number >= 0 \(got "100"\)/],
     ['a free limit of NaN', { freeLimits: { api_calls: NaN } }, 'usage.freeLimits.api_calls', /number >= 0/],
     ['a free limit of null', { freeLimits: { api_calls: null } }, 'usage.freeLimits.api_calls', /number >= 0/],
+    ['a free limit whose name is no metric name', { freeLimits: { 'storage (GB)': 5 } }, 'usage.freeLimits.storage (GB)', /not a metric name/],
     ['meterReporting given as a number', { meterReporting: 100 }, 'usage.meterReporting', /must be an object/],
     ['an unknown meterReporting option', { meterReporting: { batch: 10 } }, 'usage.meterReporting.batch', /is not an option/],
     ['a batchSize of 0', { meterReporting: { batchSize: 0 } }, 'usage.meterReporting.batchSize', /positive whole number \(got 0\)/],

@@ -30,9 +30,12 @@ export function resolveUsageOptions(raw: UsageOptions | undefined, catalog: Plan
       fail(`usage.metrics.${name}.meter`, 'is set but no plan has a metered price in this mode', 'Add the meter\'s price to the plans that bill it: plans.<plan>.meteredPrices.');
     }
   }
+  const freeLimits = readLimitTable('usage.freeLimits', given.freeLimits);
+  const badName = Object.keys(freeLimits).find((name) => !METRIC_NAME.test(name));
+  if (badName !== undefined) fail(`usage.freeLimits.${badName}`, 'is not a metric name', 'Use letters, digits, _ . : and - (at most 100), as @UsageLimit() names them.');
   return {
     metrics,
-    freeLimits: readLimitTable('usage.freeLimits', given.freeLimits),
+    freeLimits,
     nearLimitRatio: ratio,
     redis,
     redisKeyPrefix: prefix,

@@ -1,4 +1,6 @@
 import type { DirectQuery } from '../common/direct-query.js';
+import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
+import { systemClock } from '../common/clock.js';
 import { storedLimit, UsageCounterKey, UsageStore } from './usage-store.js';
 
 // $6 is the limit, null for unlimited: the insert of a first use and the update of a counter both
@@ -13,8 +15,8 @@ RETURNING used`;
 // A key already recorded inserts nothing into litestripe_usage_record, and then nothing is added.
 const ADD = `
 WITH recorded AS (
-  INSERT INTO litestripe_usage_record (subject, metric, idempotency_key, quantity)
-  SELECT $1::text, $2::text, $6::text, $5::bigint WHERE $6::text IS NOT NULL
+  INSERT INTO litestripe_usage_record (subject, metric, idempotency_key, quantity, recorded_at)
+  SELECT $1::text, $2::text, $6::text, $5::bigint, $7::timestamptz WHERE $6::text IS NOT NULL
   ON CONFLICT DO NOTHING RETURNING 1
 ), added AS (
   INSERT INTO litestripe_usage AS u (subject, metric, period_start, period_end, used)
@@ -30,7 +32,11 @@ const USED = `SELECT used FROM litestripe_usage WHERE subject = $1 AND metric = 
 
 /** Counts in the module's database (`litestripe_usage`): one statement per use, prepared once per connection. */
 export class PostgresUsageStore implements UsageStore {
-  constructor(private readonly query: DirectQuery) {}
+  constructor(
+    private readonly query: DirectQuery,
+    /** The module's clock: a key's `recorded_at`, which the retention job compares with that clock. */
+    private readonly clock: LitestripeClock = systemClock,
+  ) {}
 
   async consume(key: UsageCounterKey, cost: number, limit: number): Promise<{ granted: boolean; used: number }> {
     const rows = await this.query(CONSUME, [...keyValues(key), key.period.end, cost, storedLimit(limit)], 'litestripe_usage_consume');
@@ -39,7 +45,7 @@ export class PostgresUsageStore implements UsageStore {
   }
 
   async add(key: UsageCounterKey, quantity: number, idempotencyKey: string | null): Promise<{ used: number; duplicate: boolean }> {
-    const rows = await this.query(ADD, [...keyValues(key), key.period.end, quantity, idempotencyKey], 'litestripe_usage_add');
+    const rows = await this.query(ADD, [...keyValues(key), key.period.end, quantity, idempotencyKey, this.clock.now()], 'litestripe_usage_add');
     if (rows.length > 0) return { used: Number(rows[0].used), duplicate: false };
     return { used: await this.used(key), duplicate: true };
   }

@@ -84,6 +84,15 @@ describe('allowanceOf', () => {
     expect(allowanceOf('api_calls', [soloPro, bigBasic], BILLING, {}, catalog, NOW)).toMatchObject({ limit: 1000, plan: 'pro', seats: 1 });
   });
 
+  it('grants nothing per seat to a subscription of 0 seats, even on an unlimited plan', () => {
+    expect(allowanceOf('api_calls', [decided('unlimited', { quantity: 0 })], PER_SEAT, {}, catalog, NOW)).toMatchObject({ limit: 0, seats: 0, plan: 'unlimited' });
+    expect(allowanceOf('api_calls', [decided('pro', { quantity: 0 })], PER_SEAT, {}, catalog, NOW)).toMatchObject({ limit: 0, seats: 0 });
+    // Another subscription with seats still wins.
+    expect(allowanceOf('api_calls', [decided('unlimited', { quantity: 0 }), decided('basic', { quantity: 2 })], PER_SEAT, {}, catalog, NOW)).toMatchObject({ limit: 200, plan: 'basic' });
+    // Not per seat: the plan's limit, whatever the quantity.
+    expect(allowanceOf('api_calls', [decided('unlimited', { quantity: 0 })], BILLING, {}, catalog, NOW)).toMatchObject({ limit: Infinity });
+  });
+
   it('counts a subscription without a quantity as one seat', () => {
     expect(allowanceOf('api_calls', [decided('pro', { quantity: null })], PER_SEAT, {}, catalog, NOW)).toMatchObject({ limit: 1000, seats: 1 });
   });

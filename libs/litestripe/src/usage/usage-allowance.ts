@@ -42,7 +42,8 @@ export function allowanceOf(
     if (!access.entitled) continue;
     const base = routeLimit ?? (plan === null ? 0 : (catalog.get(plan)?.limits[metric] ?? 0));
     const seats = subscription.quantity ?? 1;
-    const limit = settings.perSeat ? base * seats : base;
+    // No seats, no per-seat use: 0 (Infinity × 0 would be NaN, which no store can compare against).
+    const limit = settings.perSeat ? (seats === 0 ? 0 : base * seats) : base;
     if (best !== null && limit <= best.limit) continue;
     best = {
       metric,

@@ -38,7 +38,6 @@ export class UsageLimitEnforcer implements RouteUsageLimits {
           this.setHeaders(response, consumption.check);
           continue;
         }
-        await Promise.all(taken.map(({ consumption }) => consumption.release()));
         if (consumption.allowance.source === 'none') throw new SubscriptionRequiredException(this.options.deniedStatus, entitlement, { subscription: true }, this.options);
         const retryAfter = this.secondsUntil(consumption.check.periodEnd);
         this.setHeaders(response, consumption.check);
@@ -46,8 +45,9 @@ export class UsageLimitEnforcer implements RouteUsageLimits {
         throw new UsageLimitExceededException(consumption.check, retryAfter);
       }
     } catch (error) {
-      // The handler will not run (a store that failed for the next limit): give back what was taken. Once only.
+      // The handler will not run (a limit used up, a store that failed): give back what the other limits took, and say so in their headers.
       await Promise.allSettled(taken.map(({ consumption }) => consumption.release()));
+      for (const { consumption } of taken) this.setHeaders(response, { ...consumption.check, remaining: Math.min(consumption.check.limit, consumption.check.remaining + consumption.cost) });
       throw error;
     }
     rememberConsumptions(request, taken);

@@ -19,7 +19,7 @@ export class UsageStores {
     @Inject(LITESTRIPE_USAGE_OPTIONS) private readonly options: ResolvedUsageOptions,
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) entitlement: ResolvedEntitlementOptions,
   ) {
-    this.postgres = new PostgresUsageStore(directQuery(dataSource));
+    this.postgres = new PostgresUsageStore(directQuery(dataSource), entitlement.clock);
     this.redis = options.redis ? new RedisUsageStore(options.redis, options.redisKeyPrefix, entitlement.clock) : null;
   }
 

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Stripe from 'stripe';
 import { errorMessage } from '../../common/describe-error.js';
+import type { LitestripeClock } from '../../common/litestripe-clock.interface.js';
+import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
 import { LITESTRIPE_USAGE_OPTIONS, ResolvedUsageOptions } from '../../config/usage-options.js';
 import { MeterEventRepository, MeterEventToReport } from './meter-event.repository.js';
 import { METER_STRIPE_CLIENT } from './meter-stripe-client.js';
@@ -27,7 +29,12 @@ export class MeterEventReporter implements OnApplicationBootstrap, OnApplication
     @Inject(LITESTRIPE_USAGE_OPTIONS) private readonly options: ResolvedUsageOptions,
     private readonly repository: MeterEventRepository,
     @Inject(METER_STRIPE_CLIENT) private readonly stripe: Stripe,
+    @Inject(LITESTRIPE_OPTIONS) private readonly base: ResolvedLitestripeOptions,
   ) {}
+
+  private get clock(): LitestripeClock {
+    return this.base.clock;
+  }
 
   /** Whether any metric is metered: otherwise the reporter never polls. */
   get enabled(): boolean {
@@ -67,7 +74,7 @@ export class MeterEventReporter implements OnApplicationBootstrap, OnApplication
           const uses = await this.repository.leaseDue(batchSize, leaseMs);
           if (uses.length === 0) break;
           const sent = await Promise.all(uses.map((use) => this.send(use)));
-          await this.repository.markReported(uses.filter((_, i) => sent[i]).map((use) => use.identifier));
+          await this.repository.markReported(uses.filter((_, i) => sent[i]).map((use) => use.identifier), this.clock.now());
           if (uses.length < batchSize || this.closed) break;
         }
       } while (this.again && !this.closed);
@@ -94,7 +101,7 @@ export class MeterEventReporter implements OnApplicationBootstrap, OnApplication
       const message = errorMessage(error);
       if (isPermanent(error)) {
         this.logger.error(`Stripe refused metered use ${use.identifier} (${use.eventName}): ${message}. It is kept as failed in litestripe_meter_event.`);
-        await this.repository.markFailed(use.identifier, message);
+        await this.repository.markFailed(use.identifier, message, this.clock.now());
       } else {
         const backoff = Math.min(this.options.meterReporting.retryBackoffMs * 2 ** use.attempts, MAX_BACKOFF_MS);
         await this.repository.retryLater(use.identifier, message, backoff);

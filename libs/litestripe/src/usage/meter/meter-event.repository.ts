@@ -23,7 +23,8 @@ export interface MeterReportingStatus {
 
 /**
  * The `litestripe_meter_event` table. Leases and backoff are durations on PostgreSQL's clock,
- * the one every instance shares (as the outbox's are).
+ * the one every instance shares (as the outbox's are); when a use was reported or refused is a
+ * date of the module's clock, as retention reads it.
  */
 @Injectable()
 export class MeterEventRepository {
@@ -60,16 +61,18 @@ export class MeterEventRepository {
     }));
   }
 
-  async markReported(identifiers: readonly string[]): Promise<void> {
+  /** `at`: the module clock's time, which the retention job compares `reported_at` with. */
+  async markReported(identifiers: readonly string[], at: Date): Promise<void> {
     if (identifiers.length === 0) return;
-    await queryRows(this.dataSource, `UPDATE litestripe_meter_event SET "reported_at" = now(), "last_error" = NULL WHERE "identifier" = ANY($1::text[])`, [identifiers]);
+    await queryRows(this.dataSource, `UPDATE litestripe_meter_event SET "reported_at" = $2, "last_error" = NULL WHERE "identifier" = ANY($1::text[])`, [identifiers, at]);
   }
 
   /** A refusal that a retry cannot change: kept, with its error, for an operator. */
-  async markFailed(identifier: string, error: string): Promise<void> {
-    await queryRows(this.dataSource, `UPDATE litestripe_meter_event SET "failed_at" = now(), "attempts" = "attempts" + 1, "last_error" = $2 WHERE "identifier" = $1`, [
+  async markFailed(identifier: string, error: string, at: Date): Promise<void> {
+    await queryRows(this.dataSource, `UPDATE litestripe_meter_event SET "failed_at" = $3, "attempts" = "attempts" + 1, "last_error" = $2 WHERE "identifier" = $1`, [
       identifier,
       error.slice(0, MAX_STORED_ERROR_LENGTH),
+      at,
     ]);
   }
 
