@@ -4,6 +4,7 @@ import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../c
 import { LITESTRIPE_USAGE_OPTIONS, metricSettings, METRIC_NAME, ResolvedUsageOptions } from '../config/usage-options.js';
 import { SubscriptionService } from '../access/subscription.service.js';
 import { allowanceOf, UsageAllowance } from './usage-allowance.js';
+import type { AccountSubscription } from '../access/account-entitlement.js';
 import { UsageCheck, usageCheck } from './usage-check.js';
 import { UsageStores } from './usage-stores.js';
 import type { UsageCounterKey } from './usage-store.js';
@@ -69,8 +70,8 @@ export class UsageService {
 
   /** The subject's use of `metric` in the current period, against its limit. */
   async check(subject: UsageSubject, metric: string): Promise<UsageCheck> {
-    const allowance = await this.allowance(subject, checkedMetric(metric));
-    return usageCheck(allowance, await this.stores.of(metric).used(counterKey(subject, allowance)), this.options.nearLimitRatio);
+    checkedMetric(metric);
+    return this.checkIn(await this.standingOf(subject), metric);
   }
 
   /**
@@ -78,16 +79,15 @@ export class UsageService {
    * metric, sorted by name: what a usage meter in a page shows.
    */
   async usage(subject: UsageSubject): Promise<UsageCheck[]> {
-    const { accountRef } = resolveSubject(subject);
-    const decided = await this.subscriptions.listSubscriptions(accountRef);
+    const standing = await this.standingOf(subject);
     const { catalog } = this.entitlementOptions;
-    const entitledPlans = decided.filter((s) => s.access.entitled && s.plan !== null).map((s) => catalog.get(s.plan!)!);
+    const entitledPlans = standing.decided.filter((s) => s.access.entitled && s.plan !== null).map((s) => catalog.get(s.plan!)!);
     const metrics = new Set([
       ...this.options.metrics.keys(),
       ...(entitledPlans.length > 0 ? entitledPlans.flatMap((plan) => Object.keys(plan.limits)) : Object.keys(this.options.freeLimits)),
     ]);
     // A plan's `limits` may hold names that are no metric (`'storage (GB)'`, for getEntitlement()): nothing counts them.
-    return Promise.all([...metrics].filter((metric) => METRIC_NAME.test(metric)).sort().map((metric) => this.check(subject, metric)));
+    return Promise.all([...metrics].filter((metric) => METRIC_NAME.test(metric)).sort().map((metric) => this.checkIn(standing, metric)));
   }
 
   /**
@@ -96,26 +96,26 @@ export class UsageService {
    * `idempotencyKey` when the caller may retry.
    */
   async record(subject: UsageSubject, metric: string, quantity = 1, { idempotencyKey }: RecordUsageOptions = {}): Promise<RecordedUsage> {
-    const resolved = resolveSubject(subject);
     checkedMetric(metric);
     checkedQuantity('quantity', quantity);
     if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(idempotencyKey))) {
       throw new BadRequestException(`idempotencyKey must be 1 to 200 printable ASCII characters (got ${JSON.stringify(idempotencyKey)}).`);
     }
-    const allowance = await this.allowance(subject, metric);
+    const standing = await this.standingOf(subject);
+    const allowance = this.allowanceIn(standing, metric);
     const meter = metricSettings(this.options, metric).meter;
     const metered = meter !== null && allowance.customerId !== null;
     if (metered) {
       // Stored before it is counted: a crash in between leaves a use billed and, on the caller's retry, counted.
       await this.meterEvents.store({
-        identifier: meterIdentifier(resolved.key, metric, idempotencyKey),
+        identifier: meterIdentifier(standing.key, metric, idempotencyKey),
         eventName: meter,
         customerId: allowance.customerId!,
         value: quantity,
-        occurredAt: this.entitlementOptions.clock.now(),
+        occurredAt: standing.now,
       });
     }
-    const { used, duplicate } = await this.stores.of(metric).add(counterKey(subject, allowance), quantity, idempotencyKey ?? null);
+    const { used, duplicate } = await this.stores.of(metric).add(counterKey(standing, allowance), quantity, idempotencyKey ?? null);
     if (metered && !duplicate) void this.reporter.reportNow();
     return { ...usageCheck(allowance, used, this.options.nearLimitRatio), duplicate, metered };
   }
@@ -128,8 +128,9 @@ export class UsageService {
     checkedMetric(metric);
     checkedQuantity('cost', cost);
     if (limit !== undefined && !(typeof limit === 'number' && limit >= 0)) throw new BadRequestException(`limit must be a number >= 0 (got ${JSON.stringify(limit)}).`);
-    const allowance = await this.allowance(subject, metric, limit);
-    const key = counterKey(subject, allowance);
+    const standing = await this.standingOf(subject);
+    const allowance = this.allowanceIn(standing, metric, limit);
+    const key = counterKey(standing, allowance);
     const store = this.stores.of(metric);
     const { granted, used } = allowance.source === 'none' ? { granted: false, used: await store.used(key) } : await store.consume(key, cost, allowance.limit);
     let released = false;
@@ -146,16 +147,32 @@ export class UsageService {
     };
   }
 
-  private async allowance(subject: UsageSubject, metric: string, routeLimit?: number): Promise<UsageAllowance> {
-    const { accountRef } = resolveSubject(subject);
+  /** The subject's subscriptions, decided once at one instant, for every metric asked of them. */
+  private async standingOf(subject: UsageSubject): Promise<Standing> {
+    const { accountRef, key } = resolveSubject(subject);
     const decided = await this.subscriptions.listSubscriptions(accountRef);
-    const { catalog, clock } = this.entitlementOptions;
-    return allowanceOf(metric, decided, metricSettings(this.options, metric), this.options.freeLimits, catalog, clock.now(), routeLimit);
+    return { key, decided, now: this.entitlementOptions.clock.now() };
+  }
+
+  private allowanceIn(standing: Standing, metric: string, routeLimit?: number): UsageAllowance {
+    return allowanceOf(metric, standing.decided, metricSettings(this.options, metric), this.options.freeLimits, this.entitlementOptions.catalog, standing.now, routeLimit);
+  }
+
+  private async checkIn(standing: Standing, metric: string): Promise<UsageCheck> {
+    const allowance = this.allowanceIn(standing, metric);
+    return usageCheck(allowance, await this.stores.of(metric).used(counterKey(standing, allowance)), this.options.nearLimitRatio);
   }
 }
 
-function counterKey(subject: UsageSubject, allowance: UsageAllowance): UsageCounterKey {
-  return { subject: resolveSubject(subject).key, metric: allowance.metric, period: allowance.period };
+/** A subject as usage reads it: its stored key, and its subscriptions decided at `now`. */
+interface Standing {
+  key: string;
+  decided: readonly AccountSubscription[];
+  now: Date;
+}
+
+function counterKey(standing: Standing, allowance: UsageAllowance): UsageCounterKey {
+  return { subject: standing.key, metric: allowance.metric, period: allowance.period };
 }
 
 /** Stable for a key (a retry reports the same event), random without one; within Stripe's 100 characters. */
