@@ -6,7 +6,7 @@ import { OrphanedPayment, StripeSubscription } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
 import { SUMMARIES_METER } from '../apps/demo/src/demo-plans';
 import { serializedPGliteDriver } from '../apps/demo/src/pglite.driver';
-import { prepareSandboxEnv } from '../apps/demo/src/sandbox/sandbox-env';
+import { prepareSandboxEnv, SandboxKeys } from '../apps/demo/src/sandbox/sandbox-env';
 import { runSandboxLifecycle, SandboxResult } from '../apps/demo/src/sandbox/sandbox-lifecycle';
 import { SANDBOX_STRIPE } from '../apps/demo/src/sandbox/sandbox-stripe.module';
 
@@ -45,11 +45,12 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
   const logger = new CapturingLogger();
   let app: INestApplication;
   let result: SandboxResult;
+  let keys: SandboxKeys;
 
   beforeAll(async () => {
     // Empty rather than deleted, so that a developer's .env cannot fill them in.
     for (const name of STRIPE_AND_DATABASE_VARIABLES) process.env[name] = '';
-    const keys = prepareSandboxEnv();
+    keys = prepareSandboxEnv();
     // Imported only now: the module reads the database settings when it is loaded.
     const { AppModule } = await import('../apps/demo/src/app.module');
     app = await NestFactory.create(AppModule, { rawBody: true, logger });
@@ -75,12 +76,14 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     expect(result.statuses).toMatchObject({
       pricing: 200,
       premiumBefore: 403,
+      supportBefore: 403,
       checkout: 303,
       pay: 303,
       success: 200,
       premiumAfterCheckout: 200,
       reports: 200,
       export: 200,
+      support: 200,
       search: 200,
       apiExport: 201,
       summary: 201,
@@ -98,6 +101,19 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       visitorExport: 201,
       visitorSearch: 429,
       visitorStatus: 200,
+      creditsCheckout: 303,
+      creditsPay: 303,
+      creditsSuccess: 200,
+      creditSearch: 200,
+      creditExport: 201,
+      creditStatus: 200,
+      refundStatus: 200,
+      lifetimeCheckout: 303,
+      lifetimePay: 303,
+      lifetimeSuccess: 200,
+      lifetimeReports: 200,
+      lifetimeSupport: 403,
+      lifetimeStatus: 200,
     });
   });
 
@@ -109,8 +125,11 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     await request(server).get('/premium/dashboard').set('x-user', claimed).expect(200);
     await request(server).get('/premium/reports').set('x-user', claimed).expect(403);
     await request(server).get('/premium/export').set('x-user', claimed).expect(403);
+    await request(server).get('/premium/support').set('x-user', claimed).expect(403);
     const pricing = await request(server).get('/pricing').expect(200);
-    expect(pricing.body.map((p: { plan: string }) => p.plan)).toEqual(['basic', 'pro']);
+    expect(pricing.body.plans.map((p: { plan: string }) => p.plan)).toEqual(['basic', 'pro']);
+    expect(pricing.body.plans.map((p: { lifetime: unknown }) => p.lifetime)).toEqual([null, { price: expect.stringMatching(/^price_/), name: 'Pro for life', amount: 29900, currency: 'usd', purchase: { lifetimePlan: 'pro' } }]);
+    expect(pricing.body.creditPacks).toEqual([{ pack: 'api_calls_100', credits: { api_calls: 100 }, price: expect.stringMatching(/^price_/), name: '100 API calls', amount: 500, currency: 'usd', purchase: { creditPack: 'api_calls_100', quantity: 1 } }]);
   });
 
   it('leaves the subscription canceled, linked to its account, on the pro plan', async () => {
@@ -130,9 +149,10 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
   it('logs one timeline line per domain event, in order: the success page before the webhooks, nothing twice', () => {
     const billing = logger.of('Billing');
     expect(billing.map((line) => line.slice(0, 22).trim())).toEqual([
-      // success page: synced from Stripe
+      // success page: synced from Stripe, with the features Stripe grants
       'subscription created',
       'access granted',
+      'stripe features',
       // the webhooks: only what the sync could not know
       'payment succeeded',
       'checkout completed',
@@ -150,6 +170,7 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       'subscription updated',
       'access revoked',
       'subscription ended',
+      'stripe features',
       // the final invoice bills the last period's metered summaries
       'payment succeeded',
       // a payment link without an account, then support's claim
@@ -161,15 +182,25 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       'subscription updated',
       'access granted',
       'orphan claimed',
+      // the visitor buys credits (synced on the success page), support refunds half
+      'purchase completed',
+      'purchase revoked',
+      // pro for life
+      'purchase completed',
     ]);
     expect(billing[1]).toBe(`access granted         account ${result.accountRef} may use premium`);
-    expect(billing[2]).toContain('19.00 USD');
+    expect(billing[3]).toContain('19.00 USD');
     // The renewal bills the period's reported summaries (5 cents) beside pro's price.
-    expect(billing[6]).toContain('19.05 USD');
-    expect(billing[3]).toContain(`account ${result.accountRef}`);
-    expect(billing[18]).toContain('no account');
-    expect(billing[19]).toContain('missing_reference');
-    expect(billing[22]).toBe(`orphan claimed         #${result.orphanId} → account ${result.claimedAccountRef} (${result.orphanSubscriptionId})`);
+    expect(billing[7]).toContain('19.05 USD');
+    expect(billing[2]).toMatch(new RegExp(`^stripe features +cus_\\w+ \\(account ${result.accountRef}\\): none → priority_support$`));
+    expect(billing[4]).toContain(`account ${result.accountRef}`);
+    expect(billing[15]).toMatch(/^stripe features +cus_\w+ \(account user_\w+\): priority_support → none$/);
+    expect(billing[20]).toContain('no account');
+    expect(billing[21]).toContain('missing_reference');
+    expect(billing[24]).toBe(`orphan claimed         #${result.orphanId} → account ${result.claimedAccountRef} (${result.orphanSubscriptionId})`);
+    expect(billing[25]).toMatch(new RegExp(`^purchase completed +pi_\\w+, 10\\.00 USD → account ${result.visitorRef}: 200 api_calls credits$`));
+    expect(billing[26]).toMatch(new RegExp(`^purchase revoked +pi_\\w+ of account ${result.visitorRef} \\(partial refund\\): 100 api_calls credits taken back$`));
+    expect(billing[27]).toMatch(new RegExp(`^purchase completed +pi_\\w+, 299\\.00 USD → account ${result.lifetimeRef}: pro for life$`));
   });
 
   describe('the usage-limited API', () => {
@@ -227,9 +258,9 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       expect(refused.headers).toMatchObject({ 'x-ratelimit-limit-api_calls': '10', 'x-ratelimit-remaining-api_calls': '0' });
       // A refused call takes nothing: the meter stays at the limit.
       expect(await meterOf(visitor)).toEqual([
-        { metric: 'api_calls', used: 10, limit: 10, remaining: 0, periodEnd: end.toISOString(), nearLimit: true, overLimit: true, source: 'free', plan: null, seats: null },
+        { metric: 'api_calls', used: 10, limit: 10, credits: 0, remaining: 0, periodEnd: end.toISOString(), nearLimit: true, overLimit: true, source: 'free', plan: null, seats: null },
         // Not granted without a plan.
-        { metric: 'summaries', used: 0, limit: 0, remaining: 0, periodEnd: end.toISOString(), nearLimit: true, overLimit: true, source: 'none', plan: null, seats: null },
+        { metric: 'summaries', used: 0, limit: 0, credits: 0, remaining: 0, periodEnd: end.toISOString(), nearLimit: true, overLimit: true, source: 'none', plan: null, seats: null },
       ]);
     });
 
@@ -266,9 +297,9 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       expect(status.body).toMatchObject({ entitled: true, plan: 'basic', limits: { api_calls: 100 } });
       const periodEnd = row.currentPeriodEnd!.toISOString();
       expect(status.body.usage).toEqual([
-        { metric: 'api_calls', used: 11, limit: 300, remaining: 289, periodEnd, nearLimit: false, overLimit: false, source: 'plan', plan: 'basic', seats: 3 },
+        { metric: 'api_calls', used: 11, limit: 300, credits: 0, remaining: 289, periodEnd, nearLimit: false, overLimit: false, source: 'plan', plan: 'basic', seats: 3 },
         // Basic does not list summaries: it grants none, and the route requires pro.
-        { metric: 'summaries', used: 0, limit: 0, remaining: 0, periodEnd, nearLimit: true, overLimit: true, source: 'plan', plan: 'basic', seats: 3 },
+        { metric: 'summaries', used: 0, limit: 0, credits: 0, remaining: 0, periodEnd, nearLimit: true, overLimit: true, source: 'plan', plan: 'basic', seats: 3 },
       ]);
       await request(server).post('/api/summaries').set('x-user', account).expect(403);
       // One seat of basic: 100 calls.
@@ -305,7 +336,7 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       expect(status.body.usage).toEqual([
         expect.objectContaining({ metric: 'api_calls', used: 0, limit: 1000, remaining: 1000, plan: 'pro', seats: 1 }),
         // Unlimited: null in JSON.
-        { metric: 'summaries', used: 2, limit: null, remaining: null, periodEnd: row.currentPeriodEnd!.toISOString(), nearLimit: false, overLimit: false, source: 'plan', plan: 'pro', seats: 1 },
+        { metric: 'summaries', used: 2, limit: null, credits: 0, remaining: null, periodEnd: row.currentPeriodEnd!.toISOString(), nearLimit: false, overLimit: false, source: 'plan', plan: 'pro', seats: 1 },
       ]);
     });
 
@@ -316,10 +347,102 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     });
   });
 
+  describe('what is sold once, and features from Stripe', () => {
+    const fake = () => app.get<FakeStripe>(SANDBOX_STRIPE);
+    const get = (path: string, account: string) => request(app.getHttpServer()).get(path).set('x-user', account);
+    /** Pays on the fake's hosted page where the demo redirected, and follows Stripe back to the success page. */
+    const payAndReturn = async (checkoutUrl: string, account: string) => {
+      const paid = await fetch(`${checkoutUrl}/pay`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email: `${account}@example.com` }).toString(),
+      });
+      expect(paid.status).toBe(303);
+      const success = new URL(paid.headers.get('location')!);
+      return (await request(app.getHttpServer()).get(`${success.pathname}${success.search}`).expect(200)).body;
+    };
+    const buy = async (account: string, body: Record<string, unknown>) => {
+      const checkout = await request(app.getHttpServer()).post('/billing/purchase').set('x-user', account).send(body).expect(303);
+      return payAndReturn(checkout.headers.location, account);
+    };
+    /** Signs and posts to the demo's webhook what the fake Stripe emitted since `from`, in order. */
+    const deliverSince = async (from: number) => {
+      const endpoint = { url: `${await app.getUrl()}/ls/hook/${keys.webhookUuid}`.replace('[::1]', '127.0.0.1'), secret: keys.webhookSecret };
+      for (const event of fake().events.all().slice(from)) expect((await fake().deliver(event, endpoint)).ok).toBe(true);
+    };
+    const apiCalls = async (account: string) => ((await get('/billing/status', account).expect(200)).body.usage as { metric: string }[]).find((u) => u.metric === 'api_calls');
+
+    it('sells a pack of api_calls credits that @UsageLimit() spends once the free allowance is used up, then answers 429', async () => {
+      const account = 'credit_buyer';
+      const success = await buy(account, { creditPack: 'api_calls_100' });
+      expect(success).toEqual({ checkout: 'complete', purchase: { payment: 'paid', lifetimePlans: [], credits: { api_calls: 100 } }, entitled: false, plan: null, reason: 'no_subscription' });
+      expect(await apiCalls(account)).toMatchObject({ used: 0, limit: 10, credits: 100, remaining: 110, source: 'free', overLimit: false });
+
+      // The free allowance first: an export is its 10 calls, and the credits stay whole.
+      const free = await request(app.getHttpServer()).post('/api/exports').set('x-user', account).expect(201);
+      expect(free.headers).toMatchObject({ 'x-ratelimit-limit-api_calls': '10', 'x-ratelimit-remaining-api_calls': '100' });
+      expect(await apiCalls(account)).toMatchObject({ used: 10, credits: 100, remaining: 100 });
+      // Then the credits: a search takes one, each export ten.
+      const paid = await get('/api/search?q=churn', account).expect(200);
+      expect(paid.headers['x-ratelimit-remaining-api_calls']).toBe('99');
+      for (let i = 0; i < 9; i++) await request(app.getHttpServer()).post('/api/exports').set('x-user', account).expect(201);
+      expect(await apiCalls(account)).toMatchObject({ used: 10, credits: 9, remaining: 9, overLimit: false });
+      // An export no longer fits; the last nine searches do.
+      await request(app.getHttpServer()).post('/api/exports').set('x-user', account).expect(429);
+      for (let i = 0; i < 9; i++) await get('/api/search', account).expect(200);
+      const refused = await get('/api/search', account).expect(429);
+      expect(refused.body).toMatchObject({ reason: 'usage_limit', metric: 'api_calls', limit: 10, used: 10 });
+      expect(await apiCalls(account)).toMatchObject({ used: 10, credits: 0, remaining: 0, overLimit: true });
+      expect(logger.of('Billing')).toEqual(expect.arrayContaining([expect.stringMatching(/^purchase completed +pi_\w+, 5\.00 USD → account credit_buyer: 100 api_calls credits$/)]));
+    });
+
+    it('refuses a purchase of nothing, or of a lifetime plan more than once at a time', async () => {
+      await request(app.getHttpServer()).post('/billing/purchase').set('x-user', 'undecided').send({}).expect(400);
+      await request(app.getHttpServer()).post('/billing/purchase').set('x-user', 'undecided').send({ lifetimePlan: 'pro', quantity: 2 }).expect(400);
+      await request(app.getHttpServer()).post('/billing/purchase').set('x-user', 'undecided').send({ lifetimePlan: 'basic' }).expect(400);
+      await request(app.getHttpServer()).post('/billing/purchase').send({ lifetimePlan: 'pro' }).expect(401);
+    });
+
+    it("opens pro's routes for good with pro for life, with the plan's configured features but not Stripe's", async () => {
+      const account = 'lifetime_buyer';
+      await get('/premium/reports', account).expect(403);
+      const success = await buy(account, { lifetimePlan: 'pro' });
+      expect(success).toEqual({ checkout: 'complete', purchase: { payment: 'paid', lifetimePlans: ['pro'], credits: {} }, entitled: true, plan: 'pro', reason: 'lifetime' });
+      await get('/premium/reports', account).expect(200, { reports: ['revenue', 'churn'] });
+      await get('/premium/export', account).expect(200);
+      // Stripe grants its features to subscriptions only.
+      await get('/premium/support', account).expect(403);
+      fake().advanceClock(400 * 86_400);
+      await get('/premium/reports', account).expect(200);
+      const status = await get('/billing/status', account).expect(200);
+      expect(status.body).toMatchObject({ entitled: true, reason: 'lifetime', plan: 'pro', lifetimePlans: ['pro'], features: { reports: 'lifetime plan pro', export: 'lifetime plan pro' } });
+      expect(await apiCalls(account)).toMatchObject({ limit: 1000, source: 'plan', plan: 'pro' });
+      expect(logger.of('Billing')).toEqual(expect.arrayContaining([expect.stringMatching(/^purchase completed +pi_\w+, 299\.00 USD → account lifetime_buyer: pro for life$/)]));
+    });
+
+    it("keeps the priority_support route (a Stripe feature) closed without a pro subscription, and opens it once Stripe's entitlement summary arrives", async () => {
+      const account = 'support_seeker';
+      const denied = await get('/premium/support', account).expect(403);
+      expect(denied.body).toMatchObject({ reason: 'subscription_required' });
+      const from = fake().events.all().length;
+      const checkout = await get('/billing/checkout?plan=pro', account).expect(303);
+      expect(await payAndReturn(checkout.headers.location, account)).toEqual({ checkout: 'complete', entitled: true, plan: 'pro', reason: 'active' });
+      await deliverSince(from);
+      await get('/premium/support', account).expect(200, { support: 'priority', answerWithin: '4h' });
+      const status = await get('/billing/status', account).expect(200);
+      expect(status.body.features).toEqual({ reports: 'plan pro', export: 'plan pro', priority_support: 'stripe' });
+      expect(logger.of('Billing')).toEqual(expect.arrayContaining([expect.stringMatching(/^stripe features +cus_\w+ \(account support_seeker\): none → priority_support$/)]));
+      // Basic's product carries no Stripe feature.
+      const basic = await get('/premium/support', result.claimedAccountRef).expect(403);
+      expect(basic.body).toMatchObject({ reason: 'feature_required' });
+    });
+  });
+
   it('logs the story and no error', () => {
     const sandbox = logger.of('Sandbox');
     expect(sandbox).toEqual(expect.arrayContaining([`   GET /billing/success → 200 {"checkout":"complete","entitled":true,"plan":"pro","reason":"active"}`]));
-    expect(sandbox.filter((line) => line.startsWith('── '))).toHaveLength(11);
+    expect(sandbox.filter((line) => line.startsWith('── '))).toHaveLength(14);
     // The pro subscriber's meter after a search and an export (10 calls), and the visitor's 429.
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 11 of 1000 \(pro, 1 seat\), 989 left until \d{4}-\d{2}-\d{2}$/)]));
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage summaries: 1 of unlimited \(pro, 1 seat\), unlimited left until \d{4}-\d{2}-\d{2}$/)]));
@@ -327,7 +450,16 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     expect(sandbox).toEqual(expect.arrayContaining([`   POST /api/exports as ${result.visitorRef} → 201 (api_calls left: 0 of 10) {"export":"csv","rows":5,"cost":10}`]));
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^   GET /api/search as ${result.visitorRef} → 429 \\(api_calls left: 0 of 10\\) \\{"statusCode":429,"error":"Too Many Requests"`))]));
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 10 of 10 \(free\), 0 left until \d{4}-\d{2}-01, used up$/)]));
+    // The visitor's two packs (200 credits): a search and an export paid with them, then half refunded.
+    expect(sandbox).toEqual(expect.arrayContaining([`   GET /api/search as ${result.visitorRef} → 200 (api_calls left: 199, with credits) {"query":"churn","results":["churn by cohort"]}`]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 10 of 10 \(free\) \+ 189 credits, 189 left until \d{4}-\d{2}-01$/)]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 10 of 10 \(free\) \+ 89 credits, 89 left until \d{4}-\d{2}-01$/)]));
+    expect(sandbox).toEqual(expect.arrayContaining([`   GET /billing/success → 200 {"checkout":"complete","purchase":{"payment":"paid","lifetimePlans":["pro"],"credits":{}},"entitled":true,"plan":"pro","reason":"lifetime"}`]));
     expect(logger.lines.filter((line) => line.level === 'error' || line.level === 'fatal')).toEqual([]);
+  });
+
+  it('never logs an email, though customers type theirs on the pay page and support lists them', () => {
+    expect(logger.lines.filter((line) => /@[\w-]+\.\w+/.test(line.message))).toEqual([]);
   });
 });
 

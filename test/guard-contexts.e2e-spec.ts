@@ -8,7 +8,7 @@ import { firstValueFrom } from 'rxjs';
 import request from 'supertest';
 import { LitestripeConfigError, LitestripeModule, LitestripeModuleOptions } from '@litestripe/nestjs';
 import { RequiresFeature, RequiresPlan, RequiresSubscription, SkipSubscriptionCheck, SubscriptionGuard } from '@litestripe/nestjs';
-import { CapturingLogger, closeOpenedDataSources, compileHost } from './support/module-boot';
+import { bootAndClose, CapturingLogger, closeOpenedDataSources, compileHost } from './support/module-boot';
 import { WEBHOOK_SECRET } from './support/test-app';
 
 /** What the handlers below were reached with; the guard must stop calls before they land here. */
@@ -73,14 +73,7 @@ describe('SubscriptionGuard refuses at start-up a requirement it could never che
   const boot = async (parts: { controllers?: (new () => unknown)[]; providers?: (new () => unknown)[] }) => {
     @Module(parts)
     class Handlers {}
-    const moduleRef = await compileHost(litestripe(), { imports: [Handlers] });
-    const app = moduleRef.createNestApplication({ logger: false, rawBody: true });
-    app.useWebSocketAdapter(new WsAdapter(app));
-    try {
-      await app.init();
-    } finally {
-      await app.close().catch(() => undefined);
-    }
+    await bootAndClose(litestripe(), { imports: [Handlers], configure: (app) => app.useWebSocketAdapter(new WsAdapter(app)) });
   };
 
   it('@RequiresPlan() on a @MessagePattern() handler', async () => {

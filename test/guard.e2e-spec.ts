@@ -4,7 +4,7 @@ import { LitestripeConfigError, LitestripeModule } from '@litestripe/nestjs';
 import { BillingService, CurrentEntitlement, RequiresFeature, RequiresPlan, RequiresSubscription, SkipSubscriptionCheck, SubscriptionGuard, SubscriptionService } from '@litestripe/nestjs';
 import type { Entitlement } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './support/billing-host';
-import { closeOpenedDataSources, compileHost } from './support/module-boot';
+import { bootAndClose, closeOpenedDataSources, compileHost } from './support/module-boot';
 import { Adapter, WEBHOOK_SECRET } from './support/test-app';
 import { HeaderAuthGuard } from './support/header-auth.guard';
 
@@ -269,7 +269,7 @@ describe('decorators naming what no plan has stop the app at start-up', () => {
   const boot = async (controller: new () => unknown) => {
     @Module({ controllers: [controller] })
     class Routes {}
-    const moduleRef = await compileHost(
+    await bootAndClose(
       LitestripeModule.forRoot({
         secretKey: 'sk_test_litestripe',
         webhookUuid: '5f0c8a36-7d1e-4b8e-9a43-0d5e2c1f6b7a',
@@ -279,12 +279,6 @@ describe('decorators naming what no plan has stop the app at start-up', () => {
       }),
       { imports: [Routes] },
     );
-    const app = moduleRef.createNestApplication({ logger: false });
-    try {
-      await app.init();
-    } finally {
-      await app.close().catch(() => undefined);
-    }
   };
 
   it('an unknown plan in @RequiresPlan()', async () => {

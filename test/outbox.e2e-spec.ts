@@ -1,5 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DomainEventOutboxEntry, LitestripeEvents, OutboxService, SubscriptionChangedEvent } from '@litestripe/nestjs';
+import { DomainEventOutboxEntry, LitestripeEvents, OutboxService, SubscriptionChangedEvent, WebhookInboxService } from '@litestripe/nestjs';
 import { SubscriptionScenario, T0 } from './support/scenario';
 import { createTestApp, TestApp } from './support/test-app';
 
@@ -32,10 +32,13 @@ describe('durable domain events', () => {
   it('records every domain event in the outbox and marks it delivered after dispatch', async () => {
     const event = activation('acct_outbox');
     await t.deliver(event);
+    // With deferred processing either instance's inbox applier may apply (and dispatch) the event: wait for both.
+    await second.app.get(WebhookInboxService).drain();
+    await second.app.get(OutboxService).dispatchDue();
     const rows = await entries();
     expect(rows.map((r) => r.id).sort()).toEqual([`${event.id}:${LitestripeEvents.SubscriptionActivated}`, `${event.id}:${LitestripeEvents.SubscriptionCreated}`]);
     expect(rows.every((r) => r.deliveredAt !== null && r.attempts === 1)).toBe(true);
-    expect(t.recorder.events.map((e) => e.payload.id).sort()).toEqual(rows.map((r) => r.id).sort());
+    expect([...t.recorder.events, ...second.recorder.events].map((e) => e.payload.id).sort()).toEqual(rows.map((r) => r.id).sort());
   });
 
   it('retries a failing listener with the same payload id, without holding up the other events', async () => {

@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, Get, Module } from '@nestjs/common';
 import type { Response } from 'supertest';
 import { LitestripeConfigError, LitestripeModule, UsageLimit } from '@litestripe/nestjs';
-import { closeOpenedDataSources, compileHost } from './support/module-boot';
+import { bootAndClose, closeOpenedDataSources } from './support/module-boot';
 import { Adapter, WEBHOOK_SECRET } from './support/test-app';
 import { LEAP_DAY_NOON, startFragileStoreHost, startGloballyGuardedUsageHost, startUsageHost, storedUse, UsageHost, usageRows } from './support/usage-host';
 
@@ -465,6 +465,7 @@ describe('UsageService', () => {
     expect(await t.usage.check('u_meter', 'api_calls')).toEqual({
       metric: 'api_calls',
       used: 80,
+      credits: 0,
       limit: 100,
       remaining: 20,
       periodStart: start,
@@ -599,7 +600,7 @@ describe('@UsageLimit() on a metric nothing limits stops the app at start-up', (
   const boot = async (controller: new () => unknown) => {
     @Module({ controllers: [controller] })
     class Routes {}
-    const moduleRef = await compileHost(
+    await bootAndClose(
       LitestripeModule.forRoot({
         secretKey: 'sk_test_litestripe',
         webhookUuid: '5f0c8a36-7d1e-4b8e-9a43-0d5e2c1f6b7a',
@@ -610,12 +611,6 @@ describe('@UsageLimit() on a metric nothing limits stops the app at start-up', (
       }),
       { imports: [Routes] },
     );
-    const app = moduleRef.createNestApplication({ rawBody: true, logger: false });
-    try {
-      await app.init();
-    } finally {
-      await app.close().catch(() => undefined);
-    }
   };
 
   it('on a handler', async () => {

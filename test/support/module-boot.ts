@@ -60,6 +60,21 @@ export async function compileHost(litestripe: DynamicModule, options: HostOption
   return builder.compile();
 }
 
+/**
+ * Boots a host with the module (compile, `init`) and closes it again: resolves when the app starts,
+ * rejects with what stopped start-up. `configure` runs before `init` (e.g. a WebSocket adapter).
+ */
+export async function bootAndClose(litestripe: DynamicModule, options: HostOptions & { configure?: (app: INestApplication) => void } = {}): Promise<void> {
+  const moduleRef = await compileHost(litestripe, options);
+  const app = moduleRef.createNestApplication({ rawBody: true, logger: false });
+  options.configure?.(app);
+  try {
+    await app.init();
+  } finally {
+    await app.close().catch(() => undefined);
+  }
+}
+
 export interface HostApp {
   app: INestApplication;
   dataSource: DataSource;

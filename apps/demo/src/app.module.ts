@@ -12,10 +12,15 @@ import { BillingController } from './billing.controller';
 import { BillingEventsListener } from './billing-events.listener';
 import { databaseOptions } from './database.config';
 import { DemoAuthGuard } from './demo-auth.guard';
-import { demoPlans, demoUsage } from './demo-plans';
+import { DEMO_STRIPE_FEATURES, demoCreditPacks, demoPlans, demoUsage, OneTimePrices, oneTimePricesFromEnv } from './demo-plans';
 import { PremiumController } from './premium.controller';
 import { PricingController } from './pricing.controller';
-import { SANDBOX_STRIPE, SandboxStripeModule, sandboxSummariesPrice } from './sandbox/sandbox-stripe.module';
+import { SANDBOX_STRIPE, SandboxStripeModule, sandboxOneTimePrices, sandboxSummariesPrice } from './sandbox/sandbox-stripe.module';
+
+/** The one-time prices: the sandbox's, or from DEMO_PRO_LIFETIME_PRICE and DEMO_API_CALLS_PACK_PRICE. */
+function oneTimePrices(sandbox: FakeStripe | null): OneTimePrices {
+  return sandbox ? sandboxOneTimePrices(sandbox) : oneTimePricesFromEnv();
+}
 
 @Module({
   imports: [
@@ -30,14 +35,19 @@ import { SANDBOX_STRIPE, SandboxStripeModule, sandboxSummariesPrice } from './sa
       useFactory: (config: ConfigService, sandbox: FakeStripe | null) =>
         litestripeOptionsFromEnv(config, {
           // The sandbox's fake Stripe has a billing meter and a metered price for pro's summaries.
-          plans: demoPlans(sandbox ? sandboxSummariesPrice(sandbox) : undefined),
+          plans: demoPlans(sandbox ? sandboxSummariesPrice(sandbox) : undefined, oneTimePrices(sandbox)),
+          creditPacks: demoCreditPacks(oneTimePrices(sandbox)),
           usage: demoUsage({ metered: sandbox !== null }),
+          // Features are the plans' (config) and those Stripe grants with a subscription (Stripe Entitlements).
+          featuresFrom: 'both',
+          stripeFeatures: DEMO_STRIPE_FEATURES,
           subscribeUrl: '/pricing',
           manageBillingUrl: '/billing/portal',
           // In sandbox mode the Stripe client talks to the in-process fake Stripe, and the module
           // reads the fake's clock: the sandbox moves Stripe's time forward, and events from the
-          // future are refused.
-          ...(sandbox ? { stripe: sandbox.clientConfig(), clock: { now: () => new Date(sandbox.now() * 1000) } } : {}),
+          // future are refused. The fake has no rate limit: the offline backfill lists each
+          // customer's Stripe features (one request per customer) without waiting.
+          ...(sandbox ? { stripe: sandbox.clientConfig(), clock: { now: () => new Date(sandbox.now() * 1000) }, maxRequestsPerMinute: 6000 } : {}),
         }),
     }),
   ],

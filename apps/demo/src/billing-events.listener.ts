@@ -6,6 +6,10 @@ import {
   OrphanClaimedEvent,
   PaymentEvent,
   PaymentOrphanedEvent,
+  PurchaseEvent,
+  PurchaseGrant,
+  PurchaseRevokedEvent,
+  StripeFeaturesUpdatedEvent,
   StripeSubscription,
   SubscriptionChangedEvent,
 } from '@litestripe/nestjs';
@@ -87,6 +91,26 @@ export class BillingEventsListener {
     this.line('orphan claimed', `#${e.orphanedPaymentId} → account ${e.accountRef} (${e.subscriptionId})`);
   }
 
+  @OnEvent(LitestripeEvents.PurchaseCompleted)
+  purchased(e: PurchaseEvent) {
+    this.line('purchase completed', `${e.paymentRef}, ${money(e)} → ${account(e.accountRef)}: ${grant(e.grant)}`);
+  }
+
+  @OnEvent(LitestripeEvents.PurchaseFailed)
+  purchaseFailed(e: PurchaseEvent) {
+    this.line('purchase failed', `${e.paymentRef} of ${account(e.accountRef)}: nothing granted`);
+  }
+
+  @OnEvent(LitestripeEvents.PurchaseRevoked)
+  purchaseRevoked(e: PurchaseRevokedEvent) {
+    this.line('purchase revoked', `${e.paymentRef} of ${account(e.accountRef)} (${e.reason.replace('_', ' ')}): ${grant(e.revoked)} taken back`);
+  }
+
+  @OnEvent(LitestripeEvents.StripeFeaturesUpdated)
+  featuresUpdated(e: StripeFeaturesUpdatedEvent) {
+    this.line('stripe features', `${e.customerId} (${e.accountRefs.map(account).join(', ') || 'no account'}): ${list(e.previousFeatures)} → ${list(e.features)}`);
+  }
+
   private line(what: string, details: string): void {
     this.logger.log(`${what.padEnd(22)} ${details}`);
   }
@@ -100,6 +124,19 @@ function day(date: Date | null): string {
   return date ? date.toISOString().slice(0, 10) : '?';
 }
 
-function money(e: PaymentEvent): string {
+function account(accountRef: string | null): string {
+  return accountRef ? `account ${accountRef}` : 'no account';
+}
+
+function grant(g: PurchaseGrant): string {
+  const parts = [...g.lifetimePlans.map((plan) => `${plan} for life`), ...Object.entries(g.credits).map(([metric, n]) => `${n} ${metric} credits`)];
+  return parts.join(', ') || 'nothing';
+}
+
+function list(features: string[]): string {
+  return features.length ? features.join(', ') : 'none';
+}
+
+function money(e: { amount: number | null; currency: string | null }): string {
   return e.amount === null ? 'amount unknown' : `${(e.amount / 100).toFixed(2)} ${(e.currency ?? '').toUpperCase()}`;
 }

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, ParseIntPipe, Query, Redirect, Req, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, ParseIntPipe, Post, Query, Redirect, Req, UnauthorizedException } from '@nestjs/common';
 import { BillingService, SkipSubscriptionCheck, SubscriptionService, UsageService } from '@litestripe/nestjs';
 
 interface DemoRequest {
@@ -8,9 +8,10 @@ interface DemoRequest {
 }
 
 /**
- * Checkout, the success page and the billing portal. `@SkipSubscriptionCheck()` keeps them
- * reachable under the global SubscriptionGuard: an account whose payment failed must still be able
- * to reach the portal to fix its card, and a new one must reach checkout.
+ * Checkout (subscriptions and one-time purchases), the success page and the billing portal.
+ * `@SkipSubscriptionCheck()` keeps them reachable under the global SubscriptionGuard: an account
+ * whose payment failed must still be able to reach the portal to fix its card, and a new one must
+ * reach checkout.
  */
 @SkipSubscriptionCheck()
 @Controller('billing')
@@ -43,15 +44,42 @@ export class BillingController {
   }
 
   /**
+   * Redirects to Stripe Checkout in payment mode, for something sold once: `{ "lifetimePlan": "pro" }`
+   * (the plan for good) or `{ "creditPack": "api_calls_100", "quantity": 2 }` (see /pricing).
+   */
+  @Post('purchase')
+  @Redirect()
+  async purchase(
+    @Req() request: DemoRequest,
+    @Body('lifetimePlan') lifetimePlan?: string,
+    @Body('creditPack') creditPack?: string,
+    @Body('quantity', new ParseIntPipe({ optional: true })) quantity?: number,
+  ) {
+    const user = signedIn(request);
+    const base = baseUrl(request);
+    const session = await this.billing.createPurchaseSession({
+      accountRef: user,
+      ...(lifetimePlan === undefined ? {} : { lifetimePlan }),
+      ...(creditPack === undefined ? {} : { creditPack }),
+      ...(quantity === undefined ? {} : { quantity }),
+      successUrl: `${base}/billing/success?session_id={CHECKOUT_SESSION_ID}&user=${user}`,
+      cancelUrl: `${base}/pricing`,
+    });
+    return { url: session.url, statusCode: 303 };
+  }
+
+  /**
    * Where Stripe sends the customer after paying, usually before the webhooks arrive: syncing the
-   * session here makes the subscription local at once, so the next page is already unlocked.
+   * session here makes the subscription (or the purchase: a plan for good, credits) local at once,
+   * so the next page is already unlocked.
    */
   @Get('success')
   async success(@Req() request: DemoRequest, @Query('session_id') sessionId?: string) {
     if (!sessionId) throw new BadRequestException('session_id is missing');
     const sync = await this.billing.syncCheckoutSession(sessionId, { accountRef: signedIn(request) });
     const entitlement = await this.subscriptions.getEntitlement(signedIn(request));
-    return { checkout: sync.status, entitled: entitlement.entitled, plan: entitlement.plan, reason: entitlement.reason };
+    const purchase = sync.purchase && { payment: sync.purchase.paymentStatus, lifetimePlans: sync.purchase.lifetimePlans, credits: sync.purchase.credits };
+    return { checkout: sync.status, ...(purchase ? { purchase } : {}), entitled: entitlement.entitled, plan: entitlement.plan, reason: entitlement.reason };
   }
 
   /** Redirects to the Stripe customer portal (cancel, resume, change card). */
@@ -63,18 +91,27 @@ export class BillingController {
   }
 
   /**
-   * What the account may use now, and why, with its usage meter: per metric, the units used this
-   * period, the limit (`null`: unlimited), what remains and when the count starts again.
+   * What the account may use now, and why: its plans (`lifetimePlans`: held for good), each feature
+   * with where it comes from (a plan's configuration, or Stripe's Entitlements), and its usage meter:
+   * per metric, the units used this period, the limit (`null`: unlimited), the credits bought, what
+   * remains (allowance left plus credits) and when the count starts again.
    */
   @Get('status')
   async status(@Req() request: DemoRequest) {
     const account = signedIn(request);
     const [e, usage] = await Promise.all([this.subscriptions.getEntitlement(account), this.usage.usage(account)]);
+    const plans = this.subscriptions.listPlans().filter((plan) => e.plans.includes(plan.id));
+    const sourceOf = (feature: string) => {
+      if (e.stripeFeatures.includes(feature)) return 'stripe';
+      const plan = plans.find((p) => p.features.includes(feature))!;
+      return e.lifetimePlans.includes(plan.id) ? `lifetime plan ${plan.id}` : `plan ${plan.id}`;
+    };
     return {
       entitled: e.entitled,
       reason: e.reason,
       plan: e.plan,
-      features: e.features,
+      lifetimePlans: e.lifetimePlans,
+      features: Object.fromEntries(e.features.map((feature) => [feature, sourceOf(feature)])),
       limits: e.limits,
       status: e.status,
       endsAt: e.endsAt,
@@ -83,7 +120,8 @@ export class BillingController {
         metric: u.metric,
         used: u.used,
         limit: u.limit, // Infinity: null in JSON
-        remaining: u.remaining,
+        credits: u.credits,
+        remaining: u.remaining, // Infinity: null in JSON; includes the credits
         periodEnd: u.periodEnd,
         nearLimit: u.nearLimit,
         overLimit: u.overLimit,

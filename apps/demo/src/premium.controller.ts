@@ -32,4 +32,15 @@ export class PremiumController {
   export() {
     return { export: 'csv' };
   }
+
+  /**
+   * A feature from Stripe (`featuresFrom: 'both'`): `priority_support` is attached to the pro
+   * products in Stripe, which grants it to their subscribers while the subscription entitles (not to
+   * a lifetime plan: Stripe's Entitlements follow subscriptions only).
+   */
+  @RequiresFeature('priority_support')
+  @Get('support')
+  support() {
+    return { support: 'priority', answerWithin: '4h' };
+  }
 }

@@ -15,7 +15,7 @@ export { LitestripeModule } from './litestripe.module.js';
 export type { ConfigurableModuleClass as LitestripeModuleBase } from './litestripe.module-definition.js';
 export type { LitestripeModuleOptions, LitestripeModuleExtras, ClientReferenceContext, BillingActionLimit } from './config/litestripe-options.interface.js';
 export type { LitestripeClientOptions } from './config/stripe-client-options.interface.js';
-export type { LitestripeEntitlementOptions, LitestripePlan, AccountRequest } from './config/entitlement-options.interface.js';
+export type { LitestripeEntitlementOptions, LitestripePlan, LitestripeCreditPack, AccountRequest } from './config/entitlement-options.interface.js';
 export type { OutboxOptions } from './config/outbox-options.interface.js';
 export type { InboxOptions } from './config/inbox-options.interface.js';
 export type { LitestripeClock } from './common/litestripe-clock.interface.js';
@@ -47,7 +47,7 @@ export * from './stripe/index.js';
 // Domain events: names and payloads.
 export { LitestripeEvents } from './events/litestripe-events.js';
 export type { LitestripeEventName } from './events/litestripe-events.js';
-export type { SubscriptionChangedEventName, PaymentEventName } from './events/litestripe-event.payloads.js';
+export type { SubscriptionChangedEventName, PaymentEventName, PurchaseGrant, PurchaseRevocationReason } from './events/litestripe-event.payloads.js';
 export {
   StripeEventRef,
   SubscriptionChangedEvent,
@@ -56,6 +56,9 @@ export {
   PaymentEvent,
   PaymentOrphanedEvent,
   OrphanClaimedEvent,
+  PurchaseEvent,
+  PurchaseRevokedEvent,
+  StripeFeaturesUpdatedEvent,
 } from './events/litestripe-event.payloads.js';
 export type { LitestripeEventPayload } from './events/litestripe-event.payloads.js';
 

@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
-import { getStripeClientToken, StripeSubscription } from '@litestripe/nestjs';
+import { BillingService, getStripeClientToken, StripeSubscription } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
-import { SUMMARIES_METER } from '../demo-plans';
+import { API_CALLS_PACK, SUMMARIES_METER } from '../demo-plans';
 import { SandboxKeys } from './sandbox-env';
 import { SANDBOX_STRIPE } from './sandbox-stripe.module';
 
 const DAY = 86_400;
+const EMAIL = /[^\s"@]+@[^\s"@]+/g;
 
 export interface SandboxResult {
   accountRef: string;
@@ -18,8 +19,10 @@ export interface SandboxResult {
   claimedAccountRef: string;
   orphanId: number;
   orphanSubscriptionId: string;
-  /** The account without a subscription that used up its free API calls. */
+  /** The account without a subscription that used up its free API calls, then bought credits. */
   visitorRef: string;
+  /** The account that bought pro for life. */
+  lifetimeRef: string;
   /** Status codes of the story's requests, by step. */
   statuses: Record<string, number>;
 }
@@ -29,7 +32,9 @@ export interface SandboxResult {
  * checkout (redirect, pay on the hosted page, back to the success page before any webhook), the
  * guarded routes, the usage-limited API and its meter, a failed renewal (premium locked, billing
  * portal still open), recovery, cancellation from the portal, the end of the period; then a payment
- * that matched no account, claimed by support; and a visitor using up the free API calls (429). Stripe's events are delivered, signed, at the points the story says, so the
+ * that matched no account, claimed by support; a visitor using up the free API calls (429), then
+ * buying credits that take over from the free allowance, half of them refunded; and a customer
+ * buying pro for life. Stripe's events are delivered, signed, at the points the story says, so the
  * timeline is the same on every run. Stripe's clock moves, and the module reads it (app.module.ts).
  */
 export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKeys, logger = new Logger('Sandbox')): Promise<SandboxResult> {
@@ -63,9 +68,12 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
     const text = await response.text();
     const body = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null;
     const location = response.headers.get('location');
-    const shown = body ? ` ${JSON.stringify(body).slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
+    // Support's routes answer with emails: a log line never shows one.
+    const shown = body ? ` ${JSON.stringify(body).replace(EMAIL, '<email>').slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
     const remaining = response.headers.get('x-ratelimit-remaining-api_calls');
-    const meter = remaining === null ? '' : ` (api_calls left: ${remaining} of ${response.headers.get('x-ratelimit-limit-api_calls')})`;
+    const limit = response.headers.get('x-ratelimit-limit-api_calls');
+    // What remains counts the credits bought too, once the period's allowance is used up.
+    const meter = remaining === null ? '' : Number(remaining) > Number(limit) ? ` (api_calls left: ${remaining}, with credits)` : ` (api_calls left: ${remaining} of ${limit})`;
     logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''} → ${response.status}${meter}${shown}`);
     return { status: response.status, body, location };
   };
@@ -74,6 +82,13 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(fields).toString(),
   });
+  const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  /** Buys something sold once: the demo redirects to Checkout, the customer pays, the success page syncs. */
+  const purchase = async (key: string, user: string, body: Record<string, unknown>) => {
+    const checkout = await request(`${key}Checkout`, '/billing/purchase', user, json(body));
+    const paid = await request(`${key}Pay`, `${checkout.location}/pay`, null, form({}));
+    return request(`${key}Success`, paid.location!, null);
+  };
   /** The usage meter of /billing/status, one line per metric. */
   const usageMeter = (status: { body: { usage?: UsageLine[] } | null }) => {
     for (const u of status.body?.usage ?? []) {
@@ -82,7 +97,8 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
         continue;
       }
       const from = u.plan ? `${u.plan}, ${u.seats} seat${u.seats === 1 ? '' : 's'}` : u.source;
-      logger.log(`   usage ${u.metric}: ${u.used} of ${u.limit ?? 'unlimited'} (${from}), ${u.remaining ?? 'unlimited'} left until ${String(u.periodEnd).slice(0, 10)}${u.overLimit ? ', used up' : u.nearLimit ? ', near the limit' : ''}`);
+      const credits = u.credits ? ` + ${u.credits} credits` : '';
+      logger.log(`   usage ${u.metric}: ${u.used} of ${u.limit ?? 'unlimited'} (${from})${credits}, ${u.remaining ?? 'unlimited'} left until ${String(u.periodEnd).slice(0, 10)}${u.overLimit ? ', used up' : u.nearLimit ? ', near the limit' : ''}`);
     }
   };
   const row = async (id: string) => {
@@ -94,9 +110,10 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   const accountRef = `user_${randomBytes(3).toString('hex')}`;
   logger.log(`Sandbox: account ${accountRef} subscribes, against the fake Stripe at ${fake.url}`);
 
-  title('the pricing page lists the plans with their Stripe prices');
+  title('the pricing page lists the plans with their Stripe prices, pro for life and a pack of API calls');
   await request('pricing', '/pricing', null);
   await request('premiumBefore', '/premium', accountRef);
+  await request('supportBefore', '/premium/support', accountRef);
 
   title('checkout: the app redirects to Stripe, the customer pays on the hosted page');
   const checkout = await request('checkout', '/billing/checkout?plan=pro', accountRef);
@@ -106,12 +123,13 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   await request('success', paid.location!, null);
   await request('premiumAfterCheckout', '/premium', accountRef);
 
-  title("Stripe's webhooks arrive: nothing left to change, no event repeated");
+  title("Stripe's webhooks arrive: no event repeated; Stripe's entitlement summary adds priority_support, a feature of the pro product");
   await deliverWebhooks();
   const subscriptionId = (await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ accountRef })).id;
   await row(subscriptionId);
   await request('reports', '/premium/reports', accountRef);
   await request('export', '/premium/export', accountRef);
+  await request('support', '/premium/support', accountRef);
 
   title("the API counts calls against the plan's allowance: pro grants 1000 api_calls per seat and period");
   await request('search', '/api/search?q=churn', accountRef);
@@ -171,9 +189,32 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   await request('visitorSearch', '/api/search?q=revenue', visitorRef);
   usageMeter(await request('visitorStatus', '/billing/status', visitorRef));
 
+  title('the visitor buys two packs of 100 API calls: credits are spent once the free allowance is used up');
+  await purchase('credits', visitorRef, { creditPack: API_CALLS_PACK, quantity: 2 });
+  await request('creditSearch', '/api/search?q=churn', visitorRef);
+  await request('creditExport', '/api/exports', visitorRef, { method: 'POST' });
+  await deliverWebhooks();
+  usageMeter(await request('creditStatus', '/billing/status', visitorRef));
+
+  title('support refunds one of the two packs: half of the credits are taken back');
+  const [credits] = await app.get(BillingService).listPurchases({ accountRef: visitorRef });
+  fake.advanceClock(60);
+  fake.refund(credits.paymentRef, { amount: credits.amount! / 2 });
+  await deliverWebhooks();
+  usageMeter(await request('refundStatus', '/billing/status', visitorRef));
+
+  title("a customer buys pro for life: pro's routes open without a subscription (Stripe's features come with subscriptions only)");
+  const lifetimeRef = `user_${randomBytes(3).toString('hex')}`;
+  await purchase('lifetime', lifetimeRef, { lifetimePlan: 'pro' });
+  await deliverWebhooks();
+  await request('lifetimeReports', '/premium/reports', lifetimeRef);
+  await request('lifetimeSupport', '/premium/support', lifetimeRef);
+  await request('lifetimeStatus', '/billing/status', lifetimeRef);
+
   logger.log(`Sandbox done. Still serving: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/premium (200), or ${baseUrl}/pricing`);
   logger.log(`The API: curl -i -H 'x-user: ${claimedAccountRef}' '${baseUrl}/api/search?q=churn', and its meter: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/billing/status`);
-  return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, visitorRef, statuses };
+  logger.log(`Pro for life: curl -H 'x-user: ${lifetimeRef}' ${baseUrl}/premium/reports (200); buy it: curl -i -X POST -H 'x-user: alice' -H 'content-type: application/json' -d '{"lifetimePlan":"pro"}' ${baseUrl}/billing/purchase`);
+  return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, visitorRef, lifetimeRef, statuses };
 }
 
 /** Polls `read` until `done` says yes, for at most 5 seconds: for what the app does in the background. */
@@ -192,6 +233,7 @@ interface UsageLine {
   metric: string;
   used: number;
   limit: number | null;
+  credits: number;
   remaining: number | null;
   periodEnd: string;
   nearLimit: boolean;

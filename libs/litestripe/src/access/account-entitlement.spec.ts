@@ -76,3 +76,61 @@ describe('entitlementOf', () => {
     expect(entitlementOf('acct_1', tipJar, NOW, noPlans.policy, noPlans.catalog)).toMatchObject({ entitled: true, reason: 'active', plan: null });
   });
 });
+
+describe('entitlementOf with lifetime plans and Stripe features', () => {
+  const options = (featuresFrom: 'config' | 'stripe' | 'both') =>
+    resolveEntitlementOptions(
+      {
+        plans: {
+          basic: { prices: { test: 'price_basic' }, features: ['reports'], limits: { projects: 3 } },
+          pro: { prices: { test: 'price_pro' }, lifetimePrices: { test: 'price_pro_life' }, features: ['reports', 'export'], limits: { projects: 50 } },
+        },
+        featuresFrom,
+        ...(featuresFrom === 'config' ? {} : { stripeFeatures: ['sso', 'audit'] }),
+      },
+      { secretKey: 'sk_test_x', accountReferenceMetadataKey: 'client_reference_id', clock: { now: () => NOW } },
+    );
+  const ended = sub('sub_old', { status: 'canceled', endedAt: new Date(NOW.getTime() - DAY) });
+
+  it('lets a lifetime plan entitle when no subscription does, with no end', () => {
+    const { catalog, policy } = options('config');
+    expect(entitlementOf('acct_1', [ended], NOW, policy, catalog, { lifetimePlans: ['pro'], stripeFeatures: [] })).toMatchObject({
+      entitled: true,
+      reason: 'lifetime',
+      plan: 'pro',
+      plans: ['pro'],
+      lifetimePlans: ['pro'],
+      features: ['reports', 'export'],
+      limits: { projects: 50 },
+      subscription: null,
+      until: null,
+    });
+  });
+
+  it('lets an entitling subscription decide beside a lifetime plan, with both plans and the larger limits', () => {
+    const { catalog, policy } = options('config');
+    const e = entitlementOf('acct_1', [sub('sub_b', {})], NOW, policy, catalog, { lifetimePlans: ['pro'], stripeFeatures: [] });
+    expect(e).toMatchObject({ reason: 'active', plan: 'basic', plans: ['basic', 'pro'], lifetimePlans: ['pro'], limits: { projects: 50 } });
+    expect(e.subscription?.id).toBe('sub_b');
+  });
+
+  it('ignores a lifetime plan the configuration no longer has', () => {
+    const { catalog, policy } = options('config');
+    expect(entitlementOf('acct_1', [], NOW, policy, catalog, { lifetimePlans: ['gone'], stripeFeatures: [] })).toMatchObject({ entitled: false, plans: [], lifetimePlans: [] });
+  });
+
+  it.each([
+    ['config', ['reports']],
+    ['stripe', ['sso']],
+    ['both', ['reports', 'sso']],
+  ] as const)('with featuresFrom %s, an active subscription has the features %p', (featuresFrom, features) => {
+    const { catalog, policy } = options(featuresFrom);
+    expect(entitlementOf('acct_1', [sub('sub_b', {})], NOW, policy, catalog, { lifetimePlans: [], stripeFeatures: ['sso'] }).features).toEqual(features);
+  });
+
+  it("counts Stripe's features only while a subscription entitles; a lifetime plan keeps its configured ones", () => {
+    const { catalog, policy } = options('stripe');
+    expect(entitlementOf('acct_1', [ended], NOW, policy, catalog, { lifetimePlans: [], stripeFeatures: ['sso'] }).features).toEqual([]);
+    expect(entitlementOf('acct_1', [ended], NOW, policy, catalog, { lifetimePlans: ['pro'], stripeFeatures: ['sso'] }).features).toEqual(['reports', 'export']);
+  });
+});

@@ -1,6 +1,12 @@
 import type { StripeSubscription, SubscriptionStatus } from '../entities/stripe-subscription.entity.js';
 import { AccessDecision, AccessPolicy, AccessReason, decideAccess } from './entitlement-rules.js';
 import type { PlanCatalog } from '../config/plan-catalog.js';
+import type { AccountRecords } from './account-records.js';
+
+/** What an account holds besides its subscriptions. */
+export type AccountGrants = Pick<AccountRecords, 'lifetimePlans' | 'stripeFeatures'>;
+
+const NO_GRANTS: AccountGrants = { lifetimePlans: [], stripeFeatures: [] };
 
 /** One subscription of an account, with the plan it is on and what the rules say of it now. */
 export interface AccountSubscription {
@@ -14,15 +20,25 @@ export interface AccountSubscription {
 export interface Entitlement {
   accountRef: string;
   entitled: boolean;
-  /** The deciding subscription's reason; `no_subscription` when the account has none (in this mode). */
-  reason: AccessReason | 'no_subscription';
+  /**
+   * The deciding subscription's reason; `lifetime` when only a lifetime plan entitles;
+   * `no_subscription` when the account has neither (in this mode).
+   */
+  reason: AccessReason | 'lifetime' | 'no_subscription';
   /** The deciding subscription: the best entitling one, else the most telling one (e.g. `past_due` over an old `canceled`). */
   subscription: StripeSubscription | null;
   plan: string | null;
-  /** Plans of every entitling subscription (an account may hold several, e.g. a plan and an add-on). */
+  /** Plans of every entitling subscription and lifetime purchase (an account may hold several, e.g. a plan and an add-on). */
   plans: string[];
-  /** Union of the features of those plans. */
+  /** Plans held for good (one-time purchases); also in `plans`. */
+  lifetimePlans: string[];
+  /**
+   * Union of the features of those plans: the configured ones, and with `featuresFrom` `'stripe'`
+   * or `'both'` the features of Stripe's Entitlements while a subscription entitles.
+   */
   features: string[];
+  /** The features in `features` that Stripe's Entitlements grant (with `featuresFrom` `'stripe'` or `'both'`). */
+  stripeFeatures: string[];
   /** Limits of those plans; where two plans set the same limit, the larger wins. */
   limits: Record<string, number>;
   status: SubscriptionStatus | null;
@@ -61,28 +77,43 @@ function decideSubscription(subscription: StripeSubscription, now: Date, policy:
 }
 
 /** The account's entitlement from its subscriptions: pure, so it is decided at `now` even from cached rows. */
-export function entitlementOf(accountRef: string, rows: readonly StripeSubscription[], now: Date, policy: AccessPolicy, catalog: PlanCatalog): Entitlement {
-  return summarizeEntitlement(accountRef, accountSubscriptions(rows, now, policy, catalog), now, catalog);
+export function entitlementOf(accountRef: string, rows: readonly StripeSubscription[], now: Date, policy: AccessPolicy, catalog: PlanCatalog, grants: AccountGrants = NO_GRANTS): Entitlement {
+  return summarizeEntitlement(accountRef, accountSubscriptions(rows, now, policy, catalog), now, catalog, grants);
 }
 
-/** The entitlement from subscriptions already decided (as `accountSubscriptions` sorts them). */
-export function summarizeEntitlement(accountRef: string, all: readonly AccountSubscription[], now: Date, catalog: PlanCatalog): Entitlement {
+/**
+ * The entitlement from subscriptions already decided (as `accountSubscriptions` sorts them) and the
+ * account's other grants. An entitling subscription decides; a lifetime plan entitles when none does.
+ */
+export function summarizeEntitlement(accountRef: string, all: readonly AccountSubscription[], now: Date, catalog: PlanCatalog, grants: AccountGrants = NO_GRANTS): Entitlement {
   const entitling = all.filter((s) => s.access.entitled);
-  const deciding = all[0] ?? null;
-  const plans = unique(entitling.map((s) => s.plan).filter((plan): plan is string => plan !== null));
+  const lifetimePlans = grants.lifetimePlans.filter((plan) => catalog.has(plan));
+  const subscriptionPlans = unique(entitling.map((s) => s.plan).filter((plan): plan is string => plan !== null));
+  const plans = unique([...subscriptionPlans, ...lifetimePlans]);
   const limits: Record<string, number> = {};
   for (const plan of plans) {
     for (const [name, value] of Object.entries(catalog.get(plan)!.limits)) limits[name] = Math.max(limits[name] ?? -Infinity, value);
   }
+  const stripeFeatures = catalog.readsStripeFeatures && entitling.length > 0 ? unique(grants.stripeFeatures) : [];
+  const features = [
+    ...(catalog.readsConfiguredFeatures ? subscriptionPlans.flatMap((plan) => catalog.get(plan)!.features) : []),
+    ...lifetimePlans.flatMap((plan) => catalog.get(plan)!.features),
+    ...stripeFeatures,
+  ];
+  // A lifetime plan decides only when no subscription entitles: an entitling subscription says more (its end, its seats).
+  const lifetimeDecides = entitling.length === 0 && lifetimePlans.length > 0;
+  const deciding = lifetimeDecides ? null : (all[0] ?? null);
   const row = deciding?.subscription ?? null;
   return {
     accountRef,
-    entitled: entitling.length > 0,
-    reason: deciding?.access.reason ?? 'no_subscription',
+    entitled: entitling.length > 0 || lifetimeDecides,
+    reason: lifetimeDecides ? 'lifetime' : (deciding?.access.reason ?? 'no_subscription'),
     subscription: row,
-    plan: deciding?.plan ?? null,
+    plan: lifetimeDecides ? lifetimePlans[0] : (deciding?.plan ?? null),
     plans,
-    features: unique(plans.flatMap((plan) => catalog.get(plan)!.features)),
+    lifetimePlans,
+    features: unique(features),
+    stripeFeatures,
     limits,
     status: row?.status ?? null,
     quantity: row?.quantity ?? null,

@@ -2,17 +2,17 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { monotonicMs } from '../common/clock.js';
 import { SubscriptionRowChange, SubscriptionRowChanges } from '../common/subscription-row-changes.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
-import type { StripeSubscription } from '../entities/stripe-subscription.entity.js';
+import type { AccountRecords } from './account-records.js';
 import { SubscriptionRowsReader } from './subscription-rows.reader.js';
 
 interface Entry {
-  rows: StripeSubscription[];
+  rows: AccountRecords;
   expiresAt: number;
   usedAt: number;
 }
 
 interface Load {
-  rows: Promise<StripeSubscription[]>;
+  rows: Promise<AccountRecords>;
   /** The cache's generation when the query was sent. */
   generation: number;
   /** A change of the account was announced while the query ran: its rows may predate it. */
@@ -20,7 +20,8 @@ interface Load {
 }
 
 /**
- * The cache of each account's subscription rows (`entitlementCache` option, on by default). It
+ * The cache of each account's records (subscription rows, lifetime plans, Stripe features; the
+ * `entitlementCache` option, on by default). It
  * caches rows, not decisions, so time-based changes (trial, period and grace ends) still apply on
  * the dot. Every committed change of an account's rows drops them, on every instance: this
  * instance's own commits at once, the others' when PostgreSQL's notification arrives
@@ -75,7 +76,7 @@ export class EntitlementCache implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The account's cached rows when fresh, synchronously (the guard's fast path); else undefined. */
-  peek(accountRef: string): StripeSubscription[] | undefined {
+  peek(accountRef: string): AccountRecords | undefined {
     const entry = this.entries.get(accountRef);
     if (!entry) return undefined;
     const nowMs = monotonicMs();
@@ -93,8 +94,8 @@ export class EntitlementCache implements OnModuleInit, OnModuleDestroy {
     return entry.rows;
   }
 
-  /** The account's rows in the module's mode, from the cache when fresh. */
-  rowsOf(accountRef: string): Promise<StripeSubscription[]> {
+  /** The account's records in the module's mode, from the cache when fresh. */
+  rowsOf(accountRef: string): Promise<AccountRecords> {
     const cached = this.peek(accountRef);
     if (cached) return Promise.resolve(cached);
     const pending = this.loading.get(accountRef);
@@ -141,7 +142,7 @@ export class EntitlementCache implements OnModuleInit, OnModuleDestroy {
     else for (const accountRef of change.accountRefs) this.invalidate(accountRef);
   }
 
-  private store(accountRef: string, rows: StripeSubscription[]): void {
+  private store(accountRef: string, rows: AccountRecords): void {
     const { ttlMs, maxEntries } = this.options.cache!;
     const nowMs = monotonicMs();
     this.entries.set(accountRef, { rows, expiresAt: nowMs + ttlMs, usedAt: nowMs });

@@ -1,6 +1,6 @@
 // The read path's public API; re-exported by the package's index.
 export { SubscriptionService } from './subscription.service.js';
-export type { EntitlementRequirement } from './subscription.service.js';
+export type { EntitlementRequirement, AccountStanding } from './subscription.service.js';
 export { SubscriptionGuard } from './subscription.guard.js';
 export { RequiresSubscription, RequiresPlan, RequiresFeature, SkipSubscriptionCheck, CurrentEntitlement } from './subscription.decorators.js';
 export { SubscriptionRequiredException } from '../errors/subscription-required.exception.js';
@@ -8,5 +8,5 @@ export type { DeniedEntitlement, MissingEntitlement } from '../errors/subscripti
 export type { Entitlement, AccountSubscription } from './account-entitlement.js';
 export { decideAccess } from './entitlement-rules.js';
 export type { AccessDecision, AccessFacts, AccessPolicy, AccessReason } from './entitlement-rules.js';
-export type { PlanSummary } from '../config/plan-catalog.js';
+export type { PlanSummary, CreditPackSummary } from '../config/plan-catalog.js';
 export type { PlanPricing, PlanPrice } from './plan-pricing.js';

@@ -98,11 +98,11 @@ export class SubscriptionRoutesInspector implements OnModuleInit {
   private checkLimits(where: string, limits: UsageLimitRequirement[] | undefined): void {
     const { catalog } = this.options;
     for (const { metric, limit } of limits ?? []) {
-      if (limit !== undefined || metric in this.usage.freeLimits || catalog.plans.some((plan) => metric in plan.limits)) continue;
+      if (limit !== undefined || metric in this.usage.freeLimits || catalog.plans.some((plan) => metric in plan.limits) || catalog.creditMetrics.has(metric)) continue;
       throw new LitestripeConfigError(
         'plans',
         `sets no limit for "${metric}", which @UsageLimit() on ${where} counts, so no account could use the route`,
-        `Add ${metric} to the limits of the plans that grant it (Infinity for unlimited) or to usage.freeLimits, give the decorator a limit, or fix the name.`,
+        `Add ${metric} to the limits of the plans that grant it (Infinity for unlimited), to usage.freeLimits or to a credit pack's credits, give the decorator a limit, or fix the name.`,
       );
     }
   }

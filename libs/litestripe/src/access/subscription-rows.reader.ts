@@ -5,10 +5,20 @@ import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../c
 import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
 import { subscriptionFromDatabase } from '../entities/subscription-row.mapper.js';
 import { DirectQuery, directQuery } from '../common/direct-query.js';
+import type { AccountRecords } from './account-records.js';
+
+// Both lists in one round trip; a customer's features count for the accounts subscribed with it.
+const GRANTS_SQL = `SELECT
+  ARRAY(SELECT DISTINCT unnest(p."lifetime_plans") FROM litestripe_purchase p
+        WHERE p."account_ref" = $1 AND p."livemode" = $2 AND p."payment_status" = 'paid' AND NOT p."lifetime_revoked") AS "lifetime_plans",
+  ARRAY(SELECT DISTINCT unnest(f."lookup_keys") FROM litestripe_customer_feature f
+        WHERE f."livemode" = $2 AND f."customer_id" IN (SELECT s."customer_id" FROM litestripe_subscription s WHERE s."account_ref" = $1 AND s."livemode" = $2)) AS "stripe_features"`;
 
 /**
- * Reads subscription rows for the read path: one indexed query per account (`account_ref`), only
- * rows of the module's mode (a test-mode subscription never entitles in live mode, nor the reverse).
+ * Reads an account's records for the read path: one indexed query per account (`account_ref`), only
+ * rows of the module's mode (a test-mode subscription never entitles in live mode, nor the reverse);
+ * a second one for lifetime plans and Stripe's features, only when the catalogue sells something
+ * once or reads features from Stripe.
  */
 @Injectable()
 export class SubscriptionRowsReader {
@@ -26,7 +36,22 @@ export class SubscriptionRowsReader {
     this.query = directQuery(dataSource);
   }
 
-  async ofAccount(accountRef: string): Promise<StripeSubscription[]> {
+  async ofAccount(accountRef: string): Promise<AccountRecords> {
+    const { catalog, livemode } = this.options;
+    const readsGrants = catalog.sellsOnce || catalog.readsStripeFeatures;
+    const [rows, grants] = await Promise.all([
+      this.query(this.byAccountSql, [accountRef, livemode]),
+      readsGrants ? this.query(GRANTS_SQL, [accountRef, livemode], 'litestripe_account_grants') : null,
+    ]);
+    return {
+      subscriptions: rows.map((row) => this.toSubscription(row)),
+      lifetimePlans: (grants?.[0].lifetime_plans as string[] | undefined) ?? [],
+      stripeFeatures: (grants?.[0].stripe_features as string[] | undefined) ?? [],
+    };
+  }
+
+  /** The subscription rows of an account (the billing actions' view: no grants). */
+  async subscriptionsOf(accountRef: string): Promise<StripeSubscription[]> {
     const rows = await this.query(this.byAccountSql, [accountRef, this.options.livemode]);
     return rows.map((row) => this.toSubscription(row));
   }

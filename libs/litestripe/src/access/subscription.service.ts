@@ -1,11 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
-import type { PlanSummary } from '../config/plan-catalog.js';
+import type { CreditPackSummary, PlanSummary } from '../config/plan-catalog.js';
 import type { AccountSubscription, Entitlement } from './account-entitlement.js';
 import { Decision, DecisionMemo } from './decision-memo.js';
 import { EntitlementCache } from './entitlement.cache.js';
 import { PlanPricing, PlanPricingReader } from './plan-pricing.js';
 import { STALE_ROW_REFRESH, StaleRowRefresh } from './stale-row-refresh.js';
+
+/** An account's entitlement and its subscriptions, decided together. */
+export interface AccountStanding {
+  entitlement: Entitlement;
+  subscriptions: AccountSubscription[];
+}
 
 /** What `isEntitled` checks besides an entitling subscription: any of the plans, and all of the features. */
 export interface EntitlementRequirement {
@@ -48,10 +54,10 @@ export class SubscriptionService {
    * `getEntitlement`.
    */
   peekEntitlement(accountRef: string): Entitlement | undefined {
-    const rows = this.cache.peek(accountRef);
-    if (!rows) return undefined;
+    const records = this.cache.peek(accountRef);
+    if (!records) return undefined;
     const now = this.options.clock.now();
-    const decision = this.memo.decide(accountRef, rows, now);
+    const decision = this.memo.decide(accountRef, records, now);
     if (decision.stale && this.refresher.enabled) return undefined;
     return decision.entitlement;
   }
@@ -71,9 +77,20 @@ export class SubscriptionService {
     return (await this.decision(accountRef, this.options.clock.now())).decided;
   }
 
+  /** The entitlement and the subscriptions it was decided from, at one instant (what usage limits read). */
+  async getStanding(accountRef: string): Promise<AccountStanding> {
+    const { entitlement, decided } = await this.decision(accountRef, this.options.clock.now());
+    return { entitlement, subscriptions: decided };
+  }
+
   /** The configured plans (price ids of the module's mode). */
   listPlans(): PlanSummary[] {
     return this.options.catalog.summaries();
+  }
+
+  /** The configured credit packs (price ids of the module's mode), for a shop page. */
+  listCreditPacks(): CreditPackSummary[] {
+    return this.options.catalog.creditPackSummaries();
   }
 
   /** The configured plans with their Stripe prices (amount, currency, interval), cached for five minutes. */
@@ -83,14 +100,15 @@ export class SubscriptionService {
 
   /** The account's rows decided at `now`; stale rows are re-read from Stripe first when the refresher may. */
   private async decision(accountRef: string, now: Date): Promise<Decision> {
-    const decision = this.memo.decide(accountRef, await this.cache.rowsOf(accountRef), now);
+    const records = await this.cache.rowsOf(accountRef);
+    const decision = this.memo.decide(accountRef, records, now);
     if (!decision.stale || !this.refresher.enabled) return decision;
     const stale = decision.decided.filter((s) => s.access.reason === 'stale');
     const refreshed = (await Promise.all(stale.map((s) => this.refresher.refresh(s.subscription)))).filter((row) => row !== null);
     if (refreshed.length === 0) return decision;
     const fresh = new Map(refreshed.map((row) => [row.id, row]));
     const rows = decision.decided.map((s) => fresh.get(s.subscription.id) ?? s.subscription).filter((row) => row.accountRef === accountRef);
-    return this.memo.decide(accountRef, rows, now);
+    return this.memo.decide(accountRef, { ...records, subscriptions: rows }, now);
   }
 }
 

@@ -6,6 +6,7 @@ import { CheckoutActions } from './checkout-actions.js';
 import { CustomerRegistry } from './customer.registry.js';
 import { OrphanClaims } from './orphan-claims.js';
 import { SubscriptionActions } from './subscription-actions.js';
+import { PurchaseActions } from './purchase-actions.js';
 
 /** The actions that change billing, behind `BillingService`. */
-export const billingProviders: Provider[] = [CustomerRegistry, BillingActionLimiter, SubscriptionActions, CheckoutActions, AccountLinks, OrphanClaims, BillingService];
+export const billingProviders: Provider[] = [CustomerRegistry, BillingActionLimiter, SubscriptionActions, PurchaseActions, CheckoutActions, AccountLinks, OrphanClaims, BillingService];

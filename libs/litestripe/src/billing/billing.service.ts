@@ -7,6 +7,8 @@ import { AccountLinks, Relink } from './account-links.js';
 import { BillingPortalSessionOptions, CheckoutActions, CheckoutSessionRequest, CheckoutSync } from './checkout-actions.js';
 import { OrphanClaim, OrphanClaims } from './orphan-claims.js';
 import { Proration, SubscriptionActions } from './subscription-actions.js';
+import { PurchaseActions, PurchaseSessionRequest } from './purchase-actions.js';
+import type { OneTimePurchase } from '../entities/one-time-purchase.entity.js';
 import { checkedAccountReference, SubscriptionTarget } from './subscription-target.js';
 
 /**
@@ -30,6 +32,7 @@ export class BillingService {
     private readonly orphans: OrphanClaims,
     private readonly links: AccountLinks,
     private readonly retention: OrphanEmailRetention,
+    private readonly purchases: PurchaseActions,
   ) {}
 
   /** A Checkout Session for the account (redirect to its `url`); reuses the account's Stripe customer. */
@@ -43,6 +46,26 @@ export class BillingService {
   }
 
   /** A Stripe customer portal session for the account (redirect to its `url`). */
+  /**
+   * A Checkout Session in `payment` mode for something sold once: a lifetime plan
+   * (`{ lifetimePlan: 'pro' }`), a credit pack (`{ creditPack: 'exports_100', quantity: 2 }`) or one
+   * of their prices. What the purchase grants is recorded from the webhook (or the success page's
+   * `syncCheckoutSession`) once paid. Counts as a billing action of the account.
+   */
+  createPurchaseSession(request: PurchaseSessionRequest): Promise<Stripe.Checkout.Session> {
+    return this.purchases.createPurchaseSession(request);
+  }
+
+  /** One-time purchases of the module's mode, newest first: an account's, or (`unlinked`) those whose checkout named no usable account. */
+  listPurchases(options?: { accountRef?: string; unlinked?: boolean; limit?: number }): Promise<OneTimePurchase[]> {
+    return this.purchases.listPurchases(options);
+  }
+
+  /** Support links an unlinked purchase (see `listPurchases({ unlinked: true })`) to an account: what it grants becomes the account's. */
+  claimPurchase(paymentRef: string, accountRef: string): Promise<{ purchase: OneTimePurchase; alreadyClaimed: boolean }> {
+    return this.purchases.claimPurchase(paymentRef, accountRef);
+  }
+
   createBillingPortalSession(accountRef: string, returnUrl: string, options?: BillingPortalSessionOptions): Promise<Stripe.BillingPortal.Session> {
     return this.checkouts.createBillingPortalSession(accountRef, returnUrl, options);
   }

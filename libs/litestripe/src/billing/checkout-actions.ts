@@ -13,6 +13,10 @@ import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../c
 import { PlanPricingReader } from '../access/plan-pricing.js';
 import { SubscriptionObjectApplier } from '../state/subscription-object.applier.js';
 import { checkedAccountReference } from './subscription-target.js';
+import type { OneTimePurchase } from '../entities/one-time-purchase.entity.js';
+import { PurchaseActions } from './purchase-actions.js';
+import { checkHttpUrls } from './http-urls.js';
+import { CustomerFeaturesRefresher } from '../state/customer-features.refresher.js';
 
 /** What `createCheckoutSession` needs. Give exactly one of `plan`, `price` or `lookupKey`. */
 export interface CheckoutSessionRequest {
@@ -46,12 +50,12 @@ export interface BillingPortalSessionOptions {
 export interface CheckoutSync {
   /** `open` (not paid yet), `complete` or `expired`. */
   status: Stripe.Checkout.Session.Status | null;
-  /** The local row after the sync; null until the session is complete. */
+  /** The local row after the sync; null until the session is complete (and for a one-time purchase). */
   subscription: StripeSubscription | null;
+  /** For a payment-mode session (a lifetime plan, a credit pack): the purchase once complete; else null. */
+  purchase: OneTimePurchase | null;
   accountRef: string | null;
 }
-
-const HTTP_URL = /^https?:\/\/\S+$/;
 
 /**
  * Checkout, its success-page sync, and the billing portal. Each counts against the account's
@@ -67,14 +71,14 @@ export class CheckoutActions {
     private readonly applier: SubscriptionObjectApplier,
     private readonly references: AccountReferenceResolver,
     private readonly limits: BillingActionLimiter,
+    private readonly purchases: PurchaseActions,
+    private readonly features: CustomerFeaturesRefresher,
     @InjectStripeClient() private readonly stripe: Stripe,
   ) {}
 
   async createCheckoutSession(request: CheckoutSessionRequest): Promise<Stripe.Checkout.Session> {
     const accountRef = checkedAccountReference(request.accountRef);
-    for (const [name, url] of [['successUrl', request.successUrl], ['cancelUrl', request.cancelUrl]] as const) {
-      if (typeof url !== 'string' || !HTTP_URL.test(url)) throw new BadRequestException(`${name} must be an absolute http(s) URL (got ${JSON.stringify(url)}).`);
-    }
+    checkHttpUrls({ successUrl: request.successUrl, cancelUrl: request.cancelUrl });
     const quantity = request.quantity ?? 1;
     if (!Number.isInteger(quantity) || quantity < 1) throw new BadRequestException(`quantity must be a whole number of at least 1 (got ${request.quantity}).`);
     if (request.trialDays !== undefined && (!Number.isInteger(request.trialDays) || request.trialDays < 1)) {
@@ -108,7 +112,7 @@ export class CheckoutActions {
 
   /**
    * For the success page: reads the session from Stripe and, once it is complete, writes its
-   * subscription and account link locally at once, as the webhooks will later (they then find
+   * subscription and account link (or, for a payment-mode session, its purchase) locally at once, as the webhooks will later (they then find
    * nothing left to change). Give `accountRef` to refuse a session of another account. Its reads
    * decide access, so they use the rate limiter's refresh lane; they count as a billing action of
    * `accountRef` (of the session, without one).
@@ -117,12 +121,16 @@ export class CheckoutActions {
     if (typeof sessionId !== 'string' || !/^cs_[A-Za-z0-9_]+$/.test(sessionId)) throw new BadRequestException(`Not a Checkout Session id: ${JSON.stringify(sessionId)}.`);
     await this.limits.take(accountRef === undefined ? sessionId : checkedAccountReference(accountRef));
     const session = await inRefreshLane(() => this.stripe.checkout.sessions.retrieve(sessionId, { expand: ['subscription'] }));
-    if (session.mode !== 'subscription') throw new BadRequestException(`Checkout Session ${sessionId} is not for a subscription (mode ${session.mode}).`);
+    if (session.mode !== 'subscription' && session.mode !== 'payment') throw new BadRequestException(`Checkout Session ${sessionId} is neither a subscription's nor a purchase's (mode ${session.mode}).`);
     if (accountRef !== undefined && session.client_reference_id !== accountRef) {
       throw new ForbiddenException(`Checkout Session ${sessionId} belongs to another account.`);
     }
+    if (session.mode === 'payment') {
+      const purchase = await this.purchases.syncSession(session);
+      return { status: session.status, subscription: null, purchase, accountRef: purchase?.accountRef ?? session.client_reference_id };
+    }
     const subscription = session.subscription;
-    if (session.status !== 'complete' || !subscription) return { status: session.status, subscription: null, accountRef: session.client_reference_id };
+    if (session.status !== 'complete' || !subscription) return { status: session.status, subscription: null, purchase: null, accountRef: session.client_reference_id };
     const answer = typeof subscription === 'string' ? await inRefreshLane(() => this.stripe.subscriptions.retrieve(subscription)) : subscription;
     const customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
     const reference = await this.references.resolve(session.client_reference_id, {
@@ -137,12 +145,14 @@ export class CheckoutActions {
       operation: 'checkout.session.retrieve',
       checkout: { customerId, accountRef: reference.accountRef, livemode: session.livemode, metadata: filterMetadata(session.metadata ?? {}, this.base.metadataKeys) },
     });
-    return { status: session.status, subscription: row, accountRef: row.accountRef };
+    // Stripe's features of the new subscription count at once, not when their summary webhook arrives.
+    if (customerId && this.options.catalog.readsStripeFeatures) await inRefreshLane(() => this.features.refresh(customerId));
+    return { status: session.status, subscription: row, purchase: null, accountRef: row.accountRef };
   }
 
   async createBillingPortalSession(accountRef: string, returnUrl: string, options: BillingPortalSessionOptions = {}): Promise<Stripe.BillingPortal.Session> {
     checkedAccountReference(accountRef);
-    if (typeof returnUrl !== 'string' || !HTTP_URL.test(returnUrl)) throw new BadRequestException(`returnUrl must be an absolute http(s) URL (got ${JSON.stringify(returnUrl)}).`);
+    checkHttpUrls({ returnUrl });
     await this.limits.take(accountRef);
     const customer = await this.customers.find(accountRef);
     if (!customer) throw new NotFoundException(`Account ${accountRef} has no Stripe customer yet; send it to checkout first.`);

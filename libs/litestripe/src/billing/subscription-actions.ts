@@ -129,7 +129,7 @@ export class SubscriptionActions {
       return row;
     }
     const { catalog, policy, clock } = this.options;
-    const candidates = accountSubscriptions(await this.reader.ofAccount(named.accountRef), clock.now(), policy, catalog).filter(
+    const candidates = accountSubscriptions(await this.reader.subscriptionsOf(named.accountRef), clock.now(), policy, catalog).filter(
       (s) => !s.subscription.status || !ENDED.has(s.subscription.status),
     );
     if (candidates.length === 0) throw new NotFoundException(`Account ${named.accountRef} has no subscription that has not ended.`);

@@ -13,3 +13,8 @@ export function filterMetadata(metadata: Record<string, string>, allowedKeys: re
   if (!allowedKeys) return metadata;
   return Object.fromEntries(Object.entries(metadata).filter(([key]) => allowedKeys.includes(key)));
 }
+
+/** The key an account's usage and credits are stored under (`account:<ref>`). */
+export function accountSubjectKey(accountRef: string): string {
+  return `account:${accountRef}`;
+}

@@ -46,6 +46,32 @@ export interface LitestripePlan {
    * @default {}
    */
   meteredPrices?: { test?: string | string[]; live?: string | string[] };
+
+  /**
+   * One-time prices, per mode, that grant the plan for good (a **lifetime** plan): Checkout sells
+   * them in `payment` mode, and a paid purchase entitles the account to the plan's features and limits
+   * with no end. A full refund or a lost dispute takes it back; a partial refund does not, unless
+   * `revokeLifetimeOnPartialRefund` is set.
+   * @default {}
+   */
+  lifetimePrices?: { test?: string | string[]; live?: string | string[] };
+}
+
+/**
+ * A pack of usage credits sold once (Checkout in `payment` mode): each unit bought adds `credits` to
+ * the buyer's balance of those metrics, which `@UsageLimit()` and `UsageService.consume()` spend once
+ * the period's allowance is used up. Credits do not expire.
+ *
+ * @example
+ * exports_100: { name: '100 exports', prices: { test: 'price_1Test...' }, credits: { exports: 100 } }
+ */
+export interface LitestripeCreditPack {
+  /** Display name. @default the pack's key */
+  name?: string;
+  /** The pack's one-time Stripe price ids, per mode. */
+  prices: { test?: string | string[]; live?: string | string[] };
+  /** Credits per unit bought, by metric name (whole numbers >= 1). */
+  credits: Record<string, number>;
 }
 
 /** The parts of an HTTP request the default account resolver reads (Express or Fastify). */
@@ -77,6 +103,38 @@ export interface LitestripeEntitlementOptions {
    * @default false
    */
   allowUnlistedPrices?: boolean;
+
+  /**
+   * Usage credit packs sold once, by name (letters, digits, `_` and `-`). Their prices may not be
+   * any plan's. Credits of a refunded purchase are taken back in proportion to the amount refunded
+   * (never below zero: what was spent stays spent), all of them after a full refund or a lost dispute.
+   * @default {}
+   */
+  creditPacks?: Record<string, LitestripeCreditPack>;
+
+  /**
+   * Take a lifetime plan back after a partial refund too (by default only a full refund or a lost
+   * dispute does).
+   * @default false
+   */
+  revokeLifetimeOnPartialRefund?: boolean;
+
+  /**
+   * Where the features of a subscription come from: `'config'` (each plan's `features`), `'stripe'`
+   * (Stripe Entitlements: the features attached to the products the customer subscribes to, kept
+   * from `entitlements.active_entitlement_summary.updated` and the backfill), or `'both'` (their
+   * union). Stripe's features count while the module's rules say a subscription entitles. A lifetime
+   * plan's features always come from its configuration (Stripe grants entitlements to subscriptions only).
+   * @default 'config'
+   */
+  featuresFrom?: 'config' | 'stripe' | 'both';
+
+  /**
+   * With `featuresFrom` `'stripe'` or `'both'`: the lookup keys of the Stripe features the app checks
+   * (`@RequiresFeature()`, `isEntitled({ feature })`), so that a typo is still a start-up error.
+   * @default []
+   */
+  stripeFeatures?: string[];
 
   /**
    * How long a `past_due` subscription keeps entitling, counted from the start of its current

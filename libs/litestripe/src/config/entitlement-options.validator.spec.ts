@@ -44,8 +44,8 @@ describe('resolveEntitlementOptions', () => {
       TEST_BASE,
     );
     expect(catalog.summaries()).toEqual([
-      { id: 'pro', name: 'Pro', prices: ['price_t1', 'price_t2'], meteredPrices: [], lookupKeys: [], features: ['export'], limits: { projects: 50 } },
-      { id: 'team', name: 'team', prices: [], meteredPrices: [], lookupKeys: ['team_monthly'], features: ['export', 'sso'], limits: { projects: Infinity } },
+      { id: 'pro', name: 'Pro', prices: ['price_t1', 'price_t2'], meteredPrices: [], lifetimePrices: [], lookupKeys: [], features: ['export'], limits: { projects: 50 } },
+      { id: 'team', name: 'team', prices: [], meteredPrices: [], lifetimePrices: [], lookupKeys: ['team_monthly'], features: ['export', 'sso'], limits: { projects: Infinity } },
     ]);
     expect(catalog.planOf({ priceId: 'price_t2', lookupKey: null })?.id).toBe('pro');
     expect(catalog.planOf({ priceId: 'price_l1', lookupKey: null })?.id).toBe('pro');
@@ -132,5 +132,56 @@ describe('resolveEntitlementOptions', () => {
       subscribeUrl: '/pricing',
     });
     expect(resolved.clock).toBe(TEST_BASE.clock); // the module's one clock, not a copy
+  });
+
+  describe('one-time prices and Stripe features', () => {
+    const plans = { pro: { prices: { test: 'price_pro' }, lifetimePrices: { test: 'price_pro_life', live: 'price_pro_life_live' }, features: ['export'] } };
+
+    it('looks up lifetime prices and credit packs by price, and knows the metrics credits feed', () => {
+      const { catalog } = resolveEntitlementOptions(
+        { plans, creditPacks: { exports_100: { name: '100 exports', prices: { test: ['price_pack', 'price_pack_b'] }, credits: { exports: 100, 'ai:tokens': 5 } } }, revokeLifetimeOnPartialRefund: true },
+        TEST_BASE,
+      );
+      expect(catalog.oneTimeGrantOf('price_pro_life')).toMatchObject({ kind: 'lifetime', plan: { id: 'pro' } });
+      expect(catalog.oneTimeGrantOf('price_pack_b')).toMatchObject({ kind: 'credits', pack: { id: 'exports_100', name: '100 exports', credits: { exports: 100, 'ai:tokens': 5 } } });
+      expect(catalog.oneTimeGrantOf('price_pro')).toBeNull();
+      expect(catalog.planOf({ priceId: 'price_pro_life', lookupKey: null })).toBeNull();
+      expect([...catalog.creditMetrics]).toEqual(['exports', 'ai:tokens']);
+      expect(catalog).toMatchObject({ sellsOnce: true, revokeLifetimeOnPartialRefund: true, featuresFrom: 'config' });
+      expect(catalog.summaries()[0].lifetimePrices).toEqual(['price_pro_life']);
+      expect(resolveEntitlementOptions({ plans: { pro: { prices: { test: 'p' } } } }, TEST_BASE).catalog.sellsOnce).toBe(false);
+    });
+
+    it('accepts a plan sold only for good', () => {
+      const { catalog } = resolveEntitlementOptions({ plans: { founder: { lifetimePrices: { test: 'price_founder' } } } }, TEST_BASE);
+      expect(catalog.oneTimeGrantOf('price_founder')).toMatchObject({ kind: 'lifetime', plan: { id: 'founder' } });
+    });
+
+    it('adds the declared Stripe features to what requirements may name', () => {
+      const { catalog } = resolveEntitlementOptions({ plans, featuresFrom: 'both', stripeFeatures: ['sso'] }, TEST_BASE);
+      expect([...catalog.features].sort()).toEqual(['export', 'sso']);
+      expect(catalog).toMatchObject({ readsStripeFeatures: true, readsConfiguredFeatures: true });
+      expect(resolveEntitlementOptions({ plans, featuresFrom: 'stripe', stripeFeatures: ['sso'] }, TEST_BASE).catalog.readsConfiguredFeatures).toBe(false);
+    });
+
+    it.each<[string, Record<string, unknown>, string, RegExp]>([
+      ['a pack price that is a plan price', { plans, creditPacks: { p: { prices: { test: 'price_pro' }, credits: { exports: 1 } } } }, 'creditPacks.p', /repeats the price "price_pro" of plan "pro"/],
+      ['a lifetime price shared by two plans', { plans: { ...plans, team: { lifetimePrices: { test: 'price_pro_life' } } } }, 'plans.team', /repeats the price "price_pro_life"/],
+      ['a pack with no price', { creditPacks: { p: { prices: {}, credits: { exports: 1 } } } }, 'creditPacks.p.prices', /lists no price/],
+      ['a pack with no credits', { creditPacks: { p: { prices: { test: 'x' }, credits: {} } } }, 'creditPacks.p.credits', /must name at least one metric/],
+      ['fractional credits', { creditPacks: { p: { prices: { test: 'x' }, credits: { exports: 1.5 } } } }, 'creditPacks.p.credits.exports', /whole number >= 1/],
+      ['credits of a name no metric can have', { creditPacks: { p: { prices: { test: 'x' }, credits: { 'storage (GB)': 5 } } } }, 'creditPacks.p.credits.storage (GB)', /not a metric name/],
+      ['an unknown pack option', { creditPacks: { p: { prices: { test: 'x' }, credits: { a: 1 }, price: 'x' } } }, 'creditPacks.p.price', /not a credit pack option/],
+      ['a pack name with a space', { creditPacks: { 'big pack': { prices: { test: 'x' }, credits: { a: 1 } } } }, 'creditPacks.big pack', /cannot carry/],
+      ['creditPacks as a list', { creditPacks: [] }, 'creditPacks', /object of named credit packs/],
+      ['an unknown feature source', { featuresFrom: 'products' }, 'featuresFrom', /'config', 'stripe' or 'both'/],
+      ['Stripe features read from nowhere', { stripeFeatures: ['sso'] }, 'stripeFeatures', /featuresFrom is 'config'/],
+      ['features from Stripe, none declared', { featuresFrom: 'stripe' }, 'stripeFeatures', /is empty while featuresFrom is 'stripe'/],
+      ['a non-boolean revokeLifetimeOnPartialRefund', { revokeLifetimeOnPartialRefund: 'yes' }, 'revokeLifetimeOnPartialRefund', /true or false/],
+    ])('refuses %s', (_name, options, option, problem) => {
+      const error = refusal(options);
+      expect(error.option).toBe(option);
+      expect(error.message).toMatch(problem);
+    });
   });
 });

@@ -1,12 +1,15 @@
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
 import type { ResolvedLitestripeOptions } from './resolved-options.js';
-import type { LitestripeEntitlementOptions, LitestripePlan } from './entitlement-options.interface.js';
+import type { LitestripeCreditPack, LitestripeEntitlementOptions, LitestripePlan } from './entitlement-options.interface.js';
 import { defaultAccountResolver, ENTITLEMENT_DEFAULTS, ResolvedEntitlementOptions } from './entitlement-options.js';
-import { PlanCatalog, PlanDefinition } from './plan-catalog.js';
+import { CreditPackDefinition, FeatureSource, PlanCatalog, PlanDefinition } from './plan-catalog.js';
+import { METRIC_NAME } from './usage-options.js';
 import { readLimitTable } from './usage-options.validator.js';
 
 const PLAN_NAME = /^[A-Za-z0-9_-]{1,100}$/;
-const PLAN_KEYS = new Set(['name', 'prices', 'meteredPrices', 'lookupKeys', 'features', 'limits']);
+const PLAN_KEYS = new Set(['name', 'prices', 'meteredPrices', 'lifetimePrices', 'lookupKeys', 'features', 'limits']);
+const PACK_KEYS = new Set(['name', 'prices', 'credits']);
+const FEATURE_SOURCES: readonly FeatureSource[] = ['config', 'stripe', 'both'];
 
 /** Checks the read path's options and fills in defaults; the base options are already validated. */
 export function resolveEntitlementOptions(
@@ -43,7 +46,7 @@ export function resolveEntitlementOptions(
       'Remove it; for the old default (every pause denies) set denyPausedCollection: true. See the upgrade notes in the README.',
     );
   }
-  for (const option of ['denyPausedCollection', 'refreshStaleRows'] as const) {
+  for (const option of ['denyPausedCollection', 'refreshStaleRows', 'revokeLifetimeOnPartialRefund'] as const) {
     if (raw[option] !== undefined && typeof raw[option] !== 'boolean') fail(option, 'must be true or false', 'Leave it out for the default.');
   }
   for (const option of ['subscribeUrl', 'manageBillingUrl'] as const) {
@@ -53,9 +56,26 @@ export function resolveEntitlementOptions(
   if (retention !== undefined && retention !== null && !(typeof retention === 'number' && Number.isFinite(retention) && retention >= 0)) {
     fail('orphanEmailRetentionDays', `must be a number of days >= 0, or null (got ${JSON.stringify(retention)})`, 'Leave it out for 30 days; null keeps emails.');
   }
+  const featuresFrom = raw.featuresFrom ?? 'config';
+  if (!FEATURE_SOURCES.includes(featuresFrom)) fail('featuresFrom', `must be 'config', 'stripe' or 'both' (got ${JSON.stringify(featuresFrom)})`, "Leave it out for 'config'.");
+  const stripeFeatures = stringList('stripeFeatures', raw.stripeFeatures);
+  if (featuresFrom === 'config' && stripeFeatures.length > 0) {
+    fail('stripeFeatures', "is set while featuresFrom is 'config', which reads no feature from Stripe", "Set featuresFrom: 'stripe' (or 'both'), or remove stripeFeatures.");
+  }
+  if (featuresFrom !== 'config' && stripeFeatures.length === 0) {
+    fail('stripeFeatures', `is empty while featuresFrom is '${featuresFrom}'`, "List the lookup keys of the Stripe features the app checks, e.g. stripeFeatures: ['export', 'sso'].");
+  }
+  const owners = new PriceOwners();
+  const plans = readPlans(raw.plans, livemode, owners);
   return {
     livemode,
-    catalog: new PlanCatalog(readPlans(raw.plans, livemode), livemode, base.allowUnlistedPrices ?? false),
+    catalog: new PlanCatalog(plans, livemode, {
+      allowUnlistedPrices: base.allowUnlistedPrices ?? false,
+      creditPacks: readCreditPacks(raw.creditPacks, owners),
+      featuresFrom,
+      stripeFeatures,
+      revokeLifetimeOnPartialRefund: raw.revokeLifetimeOnPartialRefund ?? false,
+    }),
     policy: {
       pastDueGraceSeconds: wholeNumber('pastDueGraceSeconds', raw.pastDueGraceSeconds, ENTITLEMENT_DEFAULTS.pastDueGraceSeconds, 0),
       denyPausedCollection: raw.denyPausedCollection ?? ENTITLEMENT_DEFAULTS.denyPausedCollection,
@@ -80,17 +100,29 @@ export function resolveEntitlementOptions(
   };
 }
 
-function readPlans(plans: unknown, livemode: boolean): PlanDefinition[] {
+/** Which plan or pack each price id and lookup key belongs to: one owner each. */
+class PriceOwners {
+  private readonly owners = new Map<string, string>();
+
+  claim(kind: string, value: string, option: string): void {
+    const owner = this.owners.get(`${kind}:${value}`);
+    if (owner) fail(option, `repeats the ${kind} "${value}" of ${ownerName(owner)}`, `A ${kind} may belong to one plan or credit pack only; remove one of them.`);
+    this.owners.set(`${kind}:${value}`, option);
+  }
+}
+
+/** `plans.pro` → `plan "pro"`, `creditPacks.p` → `credit pack "p"`. */
+function ownerName(option: string): string {
+  const [kind, ...name] = option.split('.');
+  return `${kind === 'plans' ? 'plan' : 'credit pack'} "${name.join('.')}"`;
+}
+
+function readPlans(plans: unknown, livemode: boolean, owners: PriceOwners): PlanDefinition[] {
   if (plans === undefined) return [];
   if (typeof plans !== 'object' || plans === null || Array.isArray(plans)) {
     fail('plans', 'must be an object of named plans', "Write plans: { pro: { prices: { test: 'price_...' }, features: [...] } }.");
   }
-  const owners = new Map<string, string>();
-  const claim = (kind: string, value: string, plan: string) => {
-    const owner = owners.get(`${kind}:${value}`);
-    if (owner) fail(`plans.${plan}`, `repeats the ${kind} "${value}" of plan "${owner}"`, `A ${kind} may belong to one plan only; remove one of them.`);
-    owners.set(`${kind}:${value}`, plan);
-  };
+  const claim = (kind: string, value: string, plan: string) => owners.claim(kind, value, `plans.${plan}`);
   return Object.entries(plans as Record<string, LitestripePlan>).map(([id, plan]) => {
     const option = `plans.${id}`;
     if (!PLAN_NAME.test(id)) fail(option, 'has a name Stripe metadata and URLs cannot carry', 'Use letters, digits, _ and - only.');
@@ -99,6 +131,7 @@ function readPlans(plans: unknown, livemode: boolean): PlanDefinition[] {
     if (unknown) fail(`${option}.${unknown}`, 'is not a plan option', `Use ${[...PLAN_KEYS].join(', ')}.`);
     const prices = perMode(`${option}.prices`, plan.prices);
     const metered = perMode(`${option}.meteredPrices`, plan.meteredPrices);
+    const lifetime = perMode(`${option}.lifetimePrices`, plan.lifetimePrices);
     const definition: PlanDefinition = {
       id,
       name: plan.name === undefined ? id : nonEmptyString(`${option}.name`, plan.name),
@@ -106,21 +139,60 @@ function readPlans(plans: unknown, livemode: boolean): PlanDefinition[] {
       livePrices: stringList(`${option}.prices.live`, prices.live),
       testMeteredPrices: stringList(`${option}.meteredPrices.test`, metered.test),
       liveMeteredPrices: stringList(`${option}.meteredPrices.live`, metered.live),
+      testLifetimePrices: stringList(`${option}.lifetimePrices.test`, lifetime.test),
+      liveLifetimePrices: stringList(`${option}.lifetimePrices.live`, lifetime.live),
       lookupKeys: stringList(`${option}.lookupKeys`, plan.lookupKeys),
       features: stringList(`${option}.features`, plan.features),
       limits: readLimitTable(`${option}.limits`, plan.limits),
     };
-    const modePrices = livemode ? definition.livePrices : definition.testPrices;
+    const modePrices = livemode ? [...definition.livePrices, ...definition.liveLifetimePrices] : [...definition.testPrices, ...definition.testLifetimePrices];
     if (modePrices.length === 0 && definition.lookupKeys.length === 0) {
       const mode = livemode ? 'live' : 'test';
-      fail(option, `has no ${mode}-mode price and no lookup key`, `Add prices.${mode} (the price ids of this plan in ${mode} mode) or lookupKeys.`);
+      fail(option, `has no ${mode}-mode price and no lookup key`, `Add prices.${mode} (the price ids of this plan in ${mode} mode), lifetimePrices.${mode} or lookupKeys.`);
     }
     definition.testPrices.forEach((price) => claim('price', price, id));
     definition.livePrices.forEach((price) => claim('price', price, id));
     [...definition.testMeteredPrices, ...definition.liveMeteredPrices].forEach((price) => claim('price', price, id));
+    [...definition.testLifetimePrices, ...definition.liveLifetimePrices].forEach((price) => claim('price', price, id));
     definition.lookupKeys.forEach((key) => claim('lookup key', key, id));
     return definition;
   });
+}
+
+function readCreditPacks(packs: unknown, owners: PriceOwners): CreditPackDefinition[] {
+  if (packs === undefined) return [];
+  if (typeof packs !== 'object' || packs === null || Array.isArray(packs)) {
+    fail('creditPacks', 'must be an object of named credit packs', "Write creditPacks: { exports_100: { prices: { test: 'price_...' }, credits: { exports: 100 } } }.");
+  }
+  return Object.entries(packs as Record<string, LitestripeCreditPack>).map(([id, pack]) => {
+    const option = `creditPacks.${id}`;
+    if (!PLAN_NAME.test(id)) fail(option, 'has a name Stripe metadata and URLs cannot carry', 'Use letters, digits, _ and - only.');
+    if (typeof pack !== 'object' || pack === null || Array.isArray(pack)) fail(option, 'must be an object', 'Give { name?, prices, credits }.');
+    const unknown = Object.keys(pack).find((key) => !PACK_KEYS.has(key));
+    if (unknown) fail(`${option}.${unknown}`, 'is not a credit pack option', `Use ${[...PACK_KEYS].join(', ')}.`);
+    const prices = perMode(`${option}.prices`, pack.prices);
+    const definition: CreditPackDefinition = {
+      id,
+      name: pack.name === undefined ? id : nonEmptyString(`${option}.name`, pack.name),
+      testPrices: stringList(`${option}.prices.test`, prices.test),
+      livePrices: stringList(`${option}.prices.live`, prices.live),
+      credits: readCredits(`${option}.credits`, pack.credits),
+    };
+    if (definition.testPrices.length + definition.livePrices.length === 0) fail(`${option}.prices`, 'lists no price', "Give the pack's one-time price ids: { test: 'price_...', live: 'price_...' }.");
+    [...definition.testPrices, ...definition.livePrices].forEach((price) => owners.claim('price', price, option));
+    return definition;
+  });
+}
+
+function readCredits(option: string, credits: unknown): Record<string, number> {
+  if (typeof credits !== 'object' || credits === null || Array.isArray(credits) || Object.keys(credits).length === 0) {
+    fail(option, 'must name at least one metric', 'Give credits per unit bought, e.g. { exports: 100 }.');
+  }
+  for (const [metric, count] of Object.entries(credits as Record<string, unknown>)) {
+    if (!METRIC_NAME.test(metric)) fail(`${option}.${metric}`, 'is not a metric name', 'Use letters, digits, _ . : and - (at most 100), as in usage.metrics.');
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) fail(`${option}.${metric}`, `must be a whole number >= 1 (got ${JSON.stringify(count)})`, 'Credits are whole units of the metric.');
+  }
+  return { ...(credits as Record<string, number>) };
 }
 
 function perMode(option: string, value: unknown): { test?: string | string[]; live?: string | string[] } {

@@ -12,11 +12,14 @@ export interface ClientReferenceContext {
   source: 'checkout' | 'subscription_metadata' | 'orphan_claim' | 'relink';
   /** Null when no checkout is involved (subscription metadata, a backfilled orphan). */
   checkoutSessionId: string | null;
-  subscriptionId: string;
+  /** Null for a one-time purchase (Checkout in `payment` mode): see `paymentRef`. */
+  subscriptionId: string | null;
+  /** A one-time purchase's PaymentIntent id (its Checkout Session's when no payment was taken); absent for subscriptions. */
+  paymentRef?: string;
   customerId: string | null;
   livemode: boolean;
   /**
-   * The account the subscription is linked to now (null: none yet). A webhook never moves an
+   * The account the subscription (or purchase) is linked to now (null: none yet). A webhook never moves an
    * existing link: a reference naming another account is recorded as a link conflict.
    */
   currentAccountRef: string | null;

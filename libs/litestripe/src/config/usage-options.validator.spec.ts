@@ -149,8 +149,8 @@ describe('plans.<plan>.meteredPrices (resolveEntitlementOptions)', () => {
       basic: { prices: { test: 'price_basic' } },
     });
     expect(catalog.summaries()).toEqual([
-      { id: 'pro', name: 'pro', prices: ['price_pro'], meteredPrices: ['price_calls', 'price_storage'], lookupKeys: [], features: [], limits: { api_calls: 1000 } },
-      { id: 'basic', name: 'basic', prices: ['price_basic'], meteredPrices: [], lookupKeys: [], features: [], limits: {} },
+      { id: 'pro', name: 'pro', prices: ['price_pro'], meteredPrices: ['price_calls', 'price_storage'], lifetimePrices: [], lookupKeys: [], features: [], limits: { api_calls: 1000 } },
+      { id: 'basic', name: 'basic', prices: ['price_basic'], meteredPrices: [], lifetimePrices: [], lookupKeys: [], features: [], limits: {} },
     ]);
     expect(catalog.meteredPricesOf(catalog.get('pro')!)).toEqual(['price_calls', 'price_storage']);
     expect(catalog.planOf({ priceId: 'price_storage', lookupKey: null })?.id).toBe('pro');

@@ -141,7 +141,88 @@ export class OrphanClaimedEvent {
   ) {}
 }
 
-export type LitestripeEventPayload = SubscriptionChangedEvent | SubscriptionLinkConflictEvent | CheckoutCompletedEvent | PaymentEvent | PaymentOrphanedEvent | OrphanClaimedEvent;
+/** What a one-time purchase grants, as its events report it. */
+export interface PurchaseGrant {
+  /** Plans held for good. */
+  lifetimePlans: string[];
+  /** Credits by metric. */
+  credits: Record<string, number>;
+}
+
+/** Payload of `litestripe.purchase.completed` and `litestripe.purchase.failed`. */
+export class PurchaseEvent {
+  constructor(
+    /** The event name it was emitted under, so a wildcard listener knows what it received. */
+    readonly name: typeof LitestripeEvents.PurchaseCompleted | typeof LitestripeEvents.PurchaseFailed,
+    /** Stable across redeliveries of this domain event: deduplicate on it. */
+    readonly id: string,
+    /** The PaymentIntent id (the Checkout Session's when no payment was taken). */
+    readonly paymentRef: string,
+    readonly checkoutSessionId: string | null,
+    /** Null when the checkout carried no usable account reference: nothing was granted. */
+    readonly accountRef: string | null,
+    /** What the purchase grants (for `failed`: what it would have granted). */
+    readonly grant: PurchaseGrant,
+    readonly amount: number | null,
+    readonly currency: string | null,
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+/** Why a purchase's grant was taken back. */
+export type PurchaseRevocationReason = 'refund' | 'partial_refund' | 'dispute_lost';
+
+/**
+ * Payload of `litestripe.purchase.revoked`: a refund or a lost dispute took back what is in `revoked`
+ * (this event's part: credits in proportion to a partial refund; everything for a full refund or a
+ * lost dispute). Credits already spent stay spent: the balance never goes below zero.
+ */
+export class PurchaseRevokedEvent {
+  /** The event name it was emitted under, so a wildcard listener knows what it received. */
+  readonly name = LitestripeEvents.PurchaseRevoked;
+
+  constructor(
+    /** Stable across redeliveries of this domain event: deduplicate on it. */
+    readonly id: string,
+    readonly paymentRef: string,
+    readonly accountRef: string | null,
+    readonly reason: PurchaseRevocationReason,
+    readonly revoked: PurchaseGrant,
+    /** What has been refunded so far, in the currency's minor unit. */
+    readonly amountRefunded: number,
+    readonly currency: string | null,
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+/** Payload of `litestripe.features.updated`: Stripe's features of a customer, as now stored. */
+export class StripeFeaturesUpdatedEvent {
+  /** The event name it was emitted under, so a wildcard listener knows what it received. */
+  readonly name = LitestripeEvents.StripeFeaturesUpdated;
+
+  constructor(
+    /** Stable across redeliveries of this domain event: deduplicate on it. */
+    readonly id: string,
+    readonly customerId: string,
+    /** The accounts subscribed with this customer. */
+    readonly accountRefs: string[],
+    /** Lookup keys of the customer's active entitlements. */
+    readonly features: string[],
+    readonly previousFeatures: string[],
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
+export type LitestripeEventPayload =
+  | SubscriptionChangedEvent
+  | SubscriptionLinkConflictEvent
+  | CheckoutCompletedEvent
+  | PaymentEvent
+  | PaymentOrphanedEvent
+  | OrphanClaimedEvent
+  | PurchaseEvent
+  | PurchaseRevokedEvent
+  | StripeFeaturesUpdatedEvent;
 
 /** The id of the domain event `name` caused by a Stripe event: the same however often it is dispatched. */
 export function domainEventId(stripeEvent: StripeEventRef, name: string): string {

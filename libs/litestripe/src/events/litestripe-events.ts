@@ -37,6 +37,14 @@ export const LitestripeEvents = {
   PaymentOrphaned: 'litestripe.payment.orphaned',
   /** Support linked an `OrphanedPayment` to an account (`BillingService.claimOrphanedPayment`). */
   OrphanClaimed: 'litestripe.payment.orphan_claimed',
+  /** A one-time purchase (a lifetime plan, a credit pack) was paid: what it grants is the account's now. */
+  PurchaseCompleted: 'litestripe.purchase.completed',
+  /** A delayed payment method of a one-time purchase failed: nothing is granted. */
+  PurchaseFailed: 'litestripe.purchase.failed',
+  /** A refund or a lost dispute took back (part of) what a purchase granted. */
+  PurchaseRevoked: 'litestripe.purchase.revoked',
+  /** The features of a customer's Stripe Entitlements changed (`featuresFrom` `'stripe'` or `'both'`). */
+  StripeFeaturesUpdated: 'litestripe.features.updated',
 } as const;
 
 export type LitestripeEventName = (typeof LitestripeEvents)[keyof typeof LitestripeEvents];

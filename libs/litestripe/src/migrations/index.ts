@@ -6,6 +6,7 @@ import { LitestripePauseCollection1764400000000 } from './1764400000000-litestri
 import { LitestripeSubscriptionChanges1764500000000 } from './1764500000000-litestripe-subscription-changes.js';
 import { LitestripeInbox1764600000000 } from './1764600000000-litestripe-inbox.js';
 import { LitestripeUsage1764700000000 } from './1764700000000-litestripe-usage.js';
+import { LitestripePurchases1764800000000 } from './1764800000000-litestripe-purchases.js';
 
 export {
   LitestripeInit1764000000000,
@@ -16,6 +17,7 @@ export {
   LitestripeSubscriptionChanges1764500000000,
   LitestripeInbox1764600000000,
   LitestripeUsage1764700000000,
+  LitestripePurchases1764800000000,
 };
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
@@ -28,4 +30,5 @@ export const LITESTRIPE_MIGRATIONS = [
   LitestripeSubscriptionChanges1764500000000,
   LitestripeInbox1764600000000,
   LitestripeUsage1764700000000,
+  LitestripePurchases1764800000000,
 ];

@@ -40,7 +40,8 @@ export class AccountReferenceResolver {
   }
 
   /** Read without a lock, before the event's transaction: the hook is told, the transaction decides. */
-  private async currentLink(subscriptionId: string): Promise<string | null> {
+  private async currentLink(subscriptionId: string | null): Promise<string | null> {
+    if (subscriptionId === null) return null;
     const rows: { account_ref: string | null }[] = await this.dataSource.query('SELECT "account_ref" FROM litestripe_subscription WHERE "id" = $1', [subscriptionId]);
     return rows[0]?.account_ref ?? null;
   }

@@ -2,7 +2,11 @@ import { Provider } from '@nestjs/common';
 import { STALE_ROW_REFRESH } from '../access/stale-row-refresh.js';
 import { AccountReferenceResolver } from './account-reference.resolver.js';
 import { CommittedChangesAnnouncer } from './committed-changes.announcer.js';
+import { CustomerFeaturesWriter } from './customer-features.writer.js';
 import { OrphanedPaymentWriter } from './orphaned-payment.writer.js';
+import { PurchaseWriter } from './purchase.writer.js';
+import { PurchaseSessionApplier } from './purchase-session.applier.js';
+import { CustomerFeaturesRefresher } from './customer-features.refresher.js';
 import { StaleRowRefresher } from './stale-row.refresher.js';
 import { StripeStateApplier } from './stripe-state.applier.js';
 import { SubscriptionObjectApplier } from './subscription-object.applier.js';
@@ -13,6 +17,10 @@ export const stateProviders: Provider[] = [
   CommittedChangesAnnouncer,
   SubscriptionRowWriter,
   OrphanedPaymentWriter,
+  PurchaseWriter,
+  PurchaseSessionApplier,
+  CustomerFeaturesRefresher,
+  CustomerFeaturesWriter,
   AccountReferenceResolver,
   SubscriptionObjectApplier,
   StripeStateApplier,

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type Stripe from 'stripe';
 import { unixSeconds } from '../common/clock.js';
+import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
+import { CustomerFeaturesRefresher } from '../state/customer-features.refresher.js';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
 import { StripeStateApplier } from '../state/stripe-state.applier.js';
 import { WebhookEventProcessor } from '../webhook/webhook-event.processor.js';
@@ -44,9 +46,14 @@ export class SubscriptionSyncService {
     private readonly applier: StripeStateApplier,
     private readonly processor: WebhookEventProcessor,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly entitlementOptions: ResolvedEntitlementOptions,
+    private readonly features: CustomerFeaturesRefresher,
   ) {}
 
-  /** Every subscription in Stripe (status `all`), page by page, newest first. */
+  /**
+   * Every subscription in Stripe (status `all`), page by page, newest first; then, with
+   * `featuresFrom` `'stripe'` or `'both'`, the features (active entitlements) of every customer seen.
+   */
   async backfill(options: BackfillOptions = {}): Promise<SyncSummary> {
     const concurrency = checkConcurrency(options.concurrency ?? DEFAULT_CONCURRENCY);
     const run = new SyncRun(options);
@@ -57,7 +64,9 @@ export class SubscriptionSyncService {
     }
     const list: ListPage = (startingAfter) =>
       this.stripe.subscriptions.list({ status: 'all', limit: PAGE_SIZE, expand: ['data.customer'], starting_after: startingAfter });
-    await this.syncPages(run, list, options.startingAfter, concurrency);
+    const customers = new Set<string>();
+    await this.syncPages(run, list, options.startingAfter, concurrency, customers);
+    await this.syncFeatures(run, customers, concurrency);
     return this.finish('Backfill', run);
   }
 
@@ -132,18 +141,20 @@ export class SubscriptionSyncService {
     await this.applyBatch(run, [subscription], 1);
   }
 
-  /** Every subscription of one customer (status `all`). */
+  /** Every subscription of one customer (status `all`), then its Stripe features as `backfill` does. */
   async syncCustomer(customerId: string, options: SyncRunOptions = {}): Promise<SyncSummary> {
     const run = new SyncRun(options);
     const list: ListPage = (startingAfter) =>
       this.stripe.subscriptions.list({ customer: customerId, status: 'all', limit: PAGE_SIZE, expand: ['data.customer'], starting_after: startingAfter });
-    await this.syncPages(run, list, undefined, DEFAULT_CONCURRENCY);
+    const customers = new Set<string>();
+    await this.syncPages(run, list, undefined, DEFAULT_CONCURRENCY, customers);
+    await this.syncFeatures(run, customers, DEFAULT_CONCURRENCY);
     if (run.summary.complete && run.handled === 0) this.logger.warn(`Stripe lists no subscription of customer ${customerId}`);
     return this.finish(`Sync of customer ${customerId}`, run);
   }
 
-  /** Pages through a subscription list, fetching the next page while the current one is written. */
-  private async syncPages(run: SyncRun, listPage: ListPage, startingAfter: string | undefined, concurrency: number): Promise<void> {
+  /** Pages through a subscription list, fetching the next page while the current one is written; notes the customers seen. */
+  private async syncPages(run: SyncRun, listPage: ListPage, startingAfter: string | undefined, concurrency: number, customers: Set<string>): Promise<void> {
     let pending = settle(listPage(startingAfter));
     for (;;) {
       const page = await this.awaitPage(run, pending);
@@ -152,6 +163,10 @@ export class SubscriptionSyncService {
       const next = page.has_more && last ? settle(listPage(last.id)) : null;
       if (!next) run.expect(run.handled + page.data.length);
       const finished = await this.applyBatch(run, page.data, concurrency);
+      for (const subscription of page.data) {
+        const customer = typeof subscription.customer === 'string' ? subscription.customer : subscription.customer?.id;
+        if (customer) customers.add(customer);
+      }
       if (!finished || (next && run.aborted)) {
         run.stop('aborted');
         return;
@@ -208,6 +223,33 @@ export class SubscriptionSyncService {
     run.count(outcome, orphaned);
   }
 
+  /**
+   * With `featuresFrom` `'stripe'` or `'both'`: each customer's active entitlements, listed from
+   * Stripe and stored as of Stripe's answer (an older summary event delivered later changes
+   * nothing; a newer one wins), once per customer, up to `concurrency` at once. Counted in
+   * `featuresSynced`; a customer that fails is logged and counted in `failed`.
+   */
+  private async syncFeatures(run: SyncRun, customers: Set<string>, concurrency: number): Promise<void> {
+    if (!this.entitlementOptions.catalog.readsStripeFeatures) return;
+    run.summary.featuresSynced ??= 0;
+    const queue = [...customers];
+    let next = 0;
+    const worker = async () => {
+      while (next < queue.length && !run.aborted) {
+        const customer = queue[next++];
+        try {
+          if ((await untilAborted(this.features.refresh(customer), run.signal)) === ABORTED) return;
+          run.summary.featuresSynced!++;
+        } catch (error) {
+          this.logger.error(`Could not sync the features of customer ${customer}; the others go on, re-run to retry it: ${describeError(error)}`);
+          run.summary.failed++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    if (next < queue.length || run.aborted) run.stop('aborted');
+  }
+
   private async replayOne(run: SyncRun, event: Stripe.Event): Promise<void> {
     run.summary.lastId = event.id;
     let outcome: 'replayed' | 'duplicates' | 'failed';
@@ -234,7 +276,8 @@ export class SubscriptionSyncService {
   private finish(what: string, run: SyncRun, stopReason?: 'aborted'): SyncSummary {
     if (stopReason) run.stop(stopReason);
     const { summary } = run;
-    const counts = `created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, orphaned ${summary.orphaned}, failed ${summary.failed}, replayed ${summary.replayed}, duplicates ${summary.duplicates}`;
+    const features = summary.featuresSynced === undefined ? '' : `, features of ${summary.featuresSynced} customer${summary.featuresSynced === 1 ? '' : 's'}`;
+    const counts = `created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, orphaned ${summary.orphaned}, failed ${summary.failed}, replayed ${summary.replayed}, duplicates ${summary.duplicates}${features}`;
     if (summary.complete) this.logger.log(`${what} finished: ${counts}`);
     // An abort was asked for; a list that could not be read was logged as an error already.
     else if (summary.stopReason === 'aborted') this.logger.log(`${what} interrupted after ${run.handled} items: ${counts}`);

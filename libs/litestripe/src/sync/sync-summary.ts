@@ -8,12 +8,17 @@ export interface SyncSummary {
   unchanged: number;
   /** Orphan records created for subscriptions with no account reference (a subset of the above). */
   orphaned: number;
-  /** Items that could not be synced or replayed; each is logged with its id. */
+  /** Items (subscriptions, events, customers' features) that could not be synced or replayed; each is logged with its id. */
   failed: number;
   /** Undelivered events taken through the webhook pipeline now. */
   replayed: number;
   /** Undelivered events the event log had already processed. */
   duplicates: number;
+  /**
+   * Customers whose Stripe features (active entitlements) a backfill or customer sync read and
+   * stored; set only with `featuresFrom` `'stripe'` or `'both'`.
+   */
+  featuresSynced?: number;
   /** False when the run stopped early: aborted by its signal, or a list page could not be read. */
   complete: boolean;
   /** Why an incomplete run stopped. */

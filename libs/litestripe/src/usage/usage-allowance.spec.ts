@@ -14,6 +14,7 @@ const { catalog } = resolveEntitlementOptions(
       unlimited: { prices: { test: 'price_unl' }, limits: { api_calls: Infinity } },
       // Lists no api_calls: grants none of it.
       storage: { prices: { test: 'price_storage' }, limits: { gigabytes: 5 } },
+      founder: { lifetimePrices: { test: 'price_founder' }, limits: { api_calls: 500 } },
     },
   },
   BASE,
@@ -162,6 +163,7 @@ describe('usageCheck', () => {
     expect(usageCheck(allowance, used, 0.8)).toEqual({
       metric: 'api_calls',
       used,
+      credits: 0,
       limit: 100,
       remaining,
       periodStart: allowance.period.start,
@@ -176,5 +178,30 @@ describe('usageCheck', () => {
 
   it('rounds a fractional limit down to whole units', () => {
     expect(usageCheck({ ...allowance, limit: 2.5 }, 2, 0.8)).toMatchObject({ limit: 2, remaining: 0, overLimit: true });
+  });
+});
+
+describe('allowanceOf with lifetime plans', () => {
+  it('grants a lifetime plan its limit, counted in calendar months for a billing metric, when it is the most generous', () => {
+    expect(allowanceOf('api_calls', [decided('basic')], BILLING, {}, catalog, NOW, undefined, ['founder'])).toMatchObject({
+      limit: 500,
+      source: 'plan',
+      plan: 'founder',
+      seats: null,
+      subscriptionId: null,
+      period: { start: new Date('2031-12-01T00:00:00Z'), end: new Date('2032-01-01T00:00:00Z') },
+    });
+    expect(allowanceOf('api_calls', [decided('pro')], BILLING, {}, catalog, NOW, undefined, ['founder'])).toMatchObject({ limit: 1000, plan: 'pro' });
+    expect(allowanceOf('api_calls', [], BILLING, { api_calls: 3 }, catalog, NOW, undefined, ['founder'])).toMatchObject({ limit: 500, source: 'plan' });
+    expect(allowanceOf('api_calls', [], BILLING, {}, catalog, NOW, 7, ['founder'])).toMatchObject({ limit: 7, source: 'route', plan: 'founder' });
+  });
+});
+
+describe('usageCheck with credits', () => {
+  const allowance = () => allowanceOf('api_calls', [decided('basic')], BILLING, {}, catalog, NOW);
+  it('adds credits to what remains, and is neither near nor over the limit while credits are left', () => {
+    expect(usageCheck(allowance(), 100, 0.8, 40)).toMatchObject({ used: 100, limit: 100, credits: 40, remaining: 40, nearLimit: false, overLimit: false });
+    expect(usageCheck(allowance(), 100, 0.8, 0)).toMatchObject({ remaining: 0, nearLimit: true, overLimit: true });
+    expect(usageCheck(allowance(), 10, 0.8)).toMatchObject({ credits: 0, remaining: 90 });
   });
 });

@@ -15,7 +15,7 @@ export interface UsageAllowance {
    */
   source: 'plan' | 'free' | 'route' | 'none';
   period: UsagePeriod;
-  /** The granting subscription's plan and quantity, when a subscription grants it. */
+  /** The granting plan (a subscription's or a lifetime one's) and the subscription's quantity. */
   plan: string | null;
   seats: number | null;
   subscriptionId: string | null;
@@ -25,8 +25,9 @@ export interface UsageAllowance {
 
 /**
  * The most generous limit among the subject's entitling subscriptions (per seat when the metric says
- * so), counted in the period of the subscription that grants it; without one, the free limits.
- * A route's own `limit` replaces the plans' (still per seat).
+ * so) and lifetime plans, counted in the period of the subscription that grants it (a lifetime
+ * plan's: the calendar month for a `billing` metric); without either, the free limits. A route's own
+ * `limit` replaces the plans' (still per seat).
  */
 export function allowanceOf(
   metric: string,
@@ -36,14 +37,20 @@ export function allowanceOf(
   catalog: PlanCatalog,
   now: Date,
   routeLimit?: number,
+  lifetimePlans: readonly string[] = [],
 ): UsageAllowance {
+  // Each entitling subscription and lifetime plan offers a limit; the most generous one grants.
+  const offers = [
+    ...decided
+      .filter(({ access }) => access.entitled)
+      .map(({ subscription, plan }) => ({ plan, subscription, seats: subscription.quantity ?? 1 })),
+    ...lifetimePlans.map((plan) => ({ plan, subscription: null, seats: null })),
+  ];
   let best: UsageAllowance | null = null;
-  for (const { subscription, plan, access } of decided) {
-    if (!access.entitled) continue;
+  for (const { plan, subscription, seats } of offers) {
     const base = routeLimit ?? (plan === null ? 0 : (catalog.get(plan)?.limits[metric] ?? 0));
-    const seats = subscription.quantity ?? 1;
     // No seats, no per-seat use: 0 (Infinity × 0 would be NaN, which no store can compare against).
-    const limit = settings.perSeat ? (seats === 0 ? 0 : base * seats) : base;
+    const limit = settings.perSeat && seats !== null ? (seats === 0 ? 0 : base * seats) : base;
     if (best !== null && limit <= best.limit) continue;
     best = {
       metric,
@@ -52,8 +59,8 @@ export function allowanceOf(
       period: usagePeriod(settings.period, now, subscription),
       plan,
       seats,
-      subscriptionId: subscription.id,
-      customerId: subscription.customerId,
+      subscriptionId: subscription?.id ?? null,
+      customerId: subscription?.customerId ?? null,
     };
   }
   if (best) return best;

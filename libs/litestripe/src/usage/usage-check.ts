@@ -8,13 +8,16 @@ export interface UsageCheck {
   metric: string;
   used: number;
   limit: number;
+  /** What may still be used: the period's allowance left, plus the credits. */
   remaining: number;
+  /** Unspent credits of the metric (bought in credit packs), spent once the period's allowance is used up. */
+  credits: number;
   periodStart: Date;
   /** When the count starts again from zero. */
   periodEnd: Date;
-  /** `used` reached `usage.nearLimitRatio` of the limit (also true at and over it). */
+  /** `used` reached `usage.nearLimitRatio` of the limit (also true at and over it), and no credit is left. */
   nearLimit: boolean;
-  /** Nothing remains: `used` reached the limit (or passed it, through `record()`). */
+  /** Nothing remains: `used` reached the limit (or passed it, through `record()`) and no credit is left. */
   overLimit: boolean;
   /** Where the limit comes from (see `UsageAllowance.source`). */
   source: UsageAllowance['source'];
@@ -23,17 +26,18 @@ export interface UsageCheck {
   seats: number | null;
 }
 
-export function usageCheck(allowance: UsageAllowance, used: number, nearLimitRatio: number): UsageCheck {
+export function usageCheck(allowance: UsageAllowance, used: number, nearLimitRatio: number, credits = 0): UsageCheck {
   const limit = Math.floor(allowance.limit); // whole units; Infinity stays Infinity
   return {
     metric: allowance.metric,
     used,
     limit,
-    remaining: Math.max(0, limit - used),
+    remaining: Math.max(0, limit - used) + credits,
+    credits,
     periodStart: allowance.period.start,
     periodEnd: allowance.period.end,
-    nearLimit: used >= limit * nearLimitRatio,
-    overLimit: used >= limit,
+    nearLimit: credits === 0 && used >= limit * nearLimitRatio,
+    overLimit: credits === 0 && used >= limit,
     source: allowance.source,
     plan: allowance.plan,
     seats: allowance.seats,

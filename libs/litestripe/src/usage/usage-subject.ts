@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { isWellFormedAccountReference } from '../common/account-reference.js';
+import { accountSubjectKey, isWellFormedAccountReference } from '../common/account-reference.js';
 
 /**
  * Whose use is counted: an account reference (as the guard's `accountResolver` returns it), or
@@ -22,5 +22,5 @@ export function resolveSubject(subject: UsageSubject): ResolvedSubject {
   if (!isWellFormedAccountReference(accountRef)) {
     throw new BadRequestException(`Account reference ${JSON.stringify(accountRef)} cannot be stored by Stripe as client_reference_id: use 1 to 200 letters, digits, "_" or "-" (e.g. your user id, not an email).`);
   }
-  return { kind: 'account', accountRef, key: `account:${accountRef}` };
+  return { kind: 'account', accountRef, key: accountSubjectKey(accountRef) };
 }

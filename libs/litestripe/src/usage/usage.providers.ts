@@ -10,6 +10,7 @@ import { meterStripeClientProviders } from './meter/meter-stripe-client.js';
 import { UsageLimitEnforcer } from './usage-limit.enforcer.js';
 import { ROUTE_USAGE_LIMITS } from '../access/usage-limit-requirement.js';
 import { UsageStores } from './usage-stores.js';
+import { CreditBalances } from './credit-balances.js';
 import { UsageRetention } from './usage-retention.js';
 import { UsageService } from './usage.service.js';
 
@@ -21,6 +22,7 @@ export const usageProviders: Provider[] = [
     inject: [LITESTRIPE_RAW_OPTIONS, LITESTRIPE_ENTITLEMENT_OPTIONS],
   },
   UsageStores,
+  CreditBalances,
   MeterEventRepository,
   ...meterStripeClientProviders,
   MeterEventReporter,

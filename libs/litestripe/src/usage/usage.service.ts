@@ -11,6 +11,7 @@ import type { UsageCounterKey } from './usage-store.js';
 import { resolveSubject, UsageSubject } from './usage-subject.js';
 import { MeterEventRepository } from './meter/meter-event.repository.js';
 import { MeterEventReporter } from './meter/meter-event.reporter.js';
+import { CreditBalances } from './credit-balances.js';
 
 /** Options of `record()`. */
 export interface RecordUsageOptions {
@@ -37,6 +38,8 @@ export interface ConsumeUsageOptions {
 /** What `consume()` decided. `release()` gives the units back (once), e.g. when the work they paid for failed. */
 export interface UsageConsumption {
   granted: boolean;
+  /** Where the units came from: the period's allowance, or credits (once the allowance is used up); null when refused. */
+  paidWith: 'allowance' | 'credits' | null;
   cost: number;
   check: UsageCheck;
   allowance: UsageAllowance;
@@ -49,7 +52,9 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
  * Usage limits per period: what a subject (an account) has used of each metric, against its plan's
  * `limits`. Counting is atomic in the metric's store (PostgreSQL, or Redis), so instances never grant
  * together more than the limit. The limits follow the read path: an account's entitling
- * subscriptions, from the entitlement cache.
+ * subscriptions and lifetime plans, from the entitlement cache. Credits bought in credit packs are
+ * spent once the period's allowance is used up (the allowance expires at the period's end, credits
+ * never), and for a subject that has no allowance at all.
  *
  * @example
  * await usage.record(user.id, 'exports');                // count a use that happened
@@ -66,6 +71,7 @@ export class UsageService {
     private readonly stores: UsageStores,
     private readonly meterEvents: MeterEventRepository,
     private readonly reporter: MeterEventReporter,
+    private readonly credits: CreditBalances,
   ) {}
 
   /** The subject's use of `metric` in the current period, against its limit. */
@@ -81,9 +87,10 @@ export class UsageService {
   async usage(subject: UsageSubject): Promise<UsageCheck[]> {
     const standing = await this.standingOf(subject);
     const { catalog } = this.entitlementOptions;
-    const entitledPlans = standing.decided.filter((s) => s.access.entitled && s.plan !== null).map((s) => catalog.get(s.plan!)!);
+    const entitledPlans = [...standing.decided.filter((s) => s.access.entitled && s.plan !== null).map((s) => s.plan!), ...standing.lifetimePlans].map((plan) => catalog.get(plan)!);
     const metrics = new Set([
       ...this.options.metrics.keys(),
+      ...catalog.creditMetrics,
       ...(entitledPlans.length > 0 ? entitledPlans.flatMap((plan) => Object.keys(plan.limits)) : Object.keys(this.options.freeLimits)),
     ]);
     // A plan's `limits` may hold names that are no metric (`'storage (GB)'`, for getEntitlement()): nothing counts them.
@@ -117,12 +124,14 @@ export class UsageService {
     }
     const { used, duplicate } = await this.stores.of(metric).add(counterKey(standing, allowance), quantity, idempotencyKey ?? null);
     if (metered && !duplicate) void this.reporter.reportNow();
-    return { ...usageCheck(allowance, used, this.options.nearLimitRatio), duplicate, metered };
+    return { ...usageCheck(allowance, used, this.options.nearLimitRatio, await this.creditsOf(standing, metric)), duplicate, metered };
   }
 
   /**
    * Takes `cost` units if they fit within the limit, atomically across instances: what
-   * `@UsageLimit()` does before a handler runs. Nothing is taken when they do not fit.
+   * `@UsageLimit()` does before a handler runs. Past the limit, `cost` credits are spent instead when
+   * the subject has them (a request is paid from one or the other, never split). Nothing is taken
+   * when neither suffices.
    */
   async consume(subject: UsageSubject, metric: string, { cost = 1, limit }: ConsumeUsageOptions = {}): Promise<UsageConsumption> {
     checkedMetric(metric);
@@ -133,41 +142,60 @@ export class UsageService {
     const key = counterKey(standing, allowance);
     const store = this.stores.of(metric);
     const { granted, used } = allowance.source === 'none' ? { granted: false, used: await store.used(key) } : await store.consume(key, cost, allowance.limit);
+    const sellsCredits = this.entitlementOptions.catalog.creditMetrics.has(metric);
+    if (granted || !sellsCredits) {
+      const credits = granted && sellsCredits ? await this.credits.balance(standing.key, metric) : 0;
+      return this.consumption(granted ? 'allowance' : null, cost, usageCheck(allowance, used, this.options.nearLimitRatio, credits), allowance, () => store.release(key, cost));
+    }
+    const spent = await this.credits.spend(standing.key, metric, cost);
+    const check = usageCheck(allowance, used, this.options.nearLimitRatio, spent.balance);
+    return this.consumption(spent.granted ? 'credits' : null, cost, check, allowance, () => this.credits.refund(standing.key, metric, cost));
+  }
+
+  private consumption(paidWith: UsageConsumption['paidWith'], cost: number, check: UsageCheck, allowance: UsageAllowance, giveBack: () => Promise<void>): UsageConsumption {
     let released = false;
     return {
-      granted,
+      granted: paidWith !== null,
+      paidWith,
       cost,
-      check: usageCheck(allowance, used, this.options.nearLimitRatio),
+      check,
       allowance,
       release: async () => {
-        if (!granted || released) return;
+        if (paidWith === null || released) return;
         released = true;
-        await store.release(key, cost);
+        await giveBack();
       },
     };
   }
 
-  /** The subject's subscriptions, decided once at one instant, for every metric asked of them. */
+  /** The subject's subscriptions and lifetime plans, decided once at one instant, for every metric asked of them. */
   private async standingOf(subject: UsageSubject): Promise<Standing> {
     const { accountRef, key } = resolveSubject(subject);
-    const decided = await this.subscriptions.listSubscriptions(accountRef);
-    return { key, decided, now: this.entitlementOptions.clock.now() };
+    const { subscriptions, entitlement } = await this.subscriptions.getStanding(accountRef);
+    return { key, decided: subscriptions, lifetimePlans: entitlement.lifetimePlans, now: this.entitlementOptions.clock.now() };
   }
 
   private allowanceIn(standing: Standing, metric: string, routeLimit?: number): UsageAllowance {
-    return allowanceOf(metric, standing.decided, metricSettings(this.options, metric), this.options.freeLimits, this.entitlementOptions.catalog, standing.now, routeLimit);
+    const { freeLimits } = this.options;
+    return allowanceOf(metric, standing.decided, metricSettings(this.options, metric), freeLimits, this.entitlementOptions.catalog, standing.now, routeLimit, standing.lifetimePlans);
   }
 
   private async checkIn(standing: Standing, metric: string): Promise<UsageCheck> {
     const allowance = this.allowanceIn(standing, metric);
-    return usageCheck(allowance, await this.stores.of(metric).used(counterKey(standing, allowance)), this.options.nearLimitRatio);
+    const [used, credits] = await Promise.all([this.stores.of(metric).used(counterKey(standing, allowance)), this.creditsOf(standing, metric)]);
+    return usageCheck(allowance, used, this.options.nearLimitRatio, credits);
+  }
+
+  private creditsOf(standing: Standing, metric: string): Promise<number> {
+    return this.entitlementOptions.catalog.creditMetrics.has(metric) ? this.credits.balance(standing.key, metric) : Promise.resolve(0);
   }
 }
 
-/** A subject as usage reads it: its stored key, and its subscriptions decided at `now`. */
+/** A subject as usage reads it: its stored key, and its subscriptions and lifetime plans decided at `now`. */
 interface Standing {
   key: string;
   decided: readonly AccountSubscription[];
+  lifetimePlans: readonly string[];
   now: Date;
 }
 

@@ -5,6 +5,8 @@ import { PendingDomainEvent, StripeEventRef } from '../events/litestripe-event.p
 import { LockedRow } from '../state/subscription-row.writer.js';
 import { CheckoutEventHandler } from './handlers/checkout-event.handler.js';
 import { InvoiceEventHandler } from './handlers/invoice-event.handler.js';
+import { PurchaseEventHandler } from './handlers/purchase-event.handler.js';
+import { EntitlementSummaryHandler } from './handlers/entitlement-summary.handler.js';
 import { SubscriptionEventHandler } from './handlers/subscription-event.handler.js';
 import { ApplyContext, WebhookEventHandler } from './handlers/webhook-event-handler.js';
 
@@ -19,8 +21,14 @@ export interface AppliedEvent {
 export class WebhookHandlers {
   private readonly byType = new Map<string, WebhookEventHandler>();
 
-  constructor(subscriptions: SubscriptionEventHandler, checkouts: CheckoutEventHandler, invoices: InvoiceEventHandler) {
-    for (const handler of [subscriptions, checkouts, invoices] as WebhookEventHandler[]) {
+  constructor(
+    subscriptions: SubscriptionEventHandler,
+    checkouts: CheckoutEventHandler,
+    invoices: InvoiceEventHandler,
+    purchases: PurchaseEventHandler,
+    features: EntitlementSummaryHandler,
+  ) {
+    for (const handler of [subscriptions, checkouts, invoices, purchases, features] as WebhookEventHandler[]) {
       for (const type of handler.eventTypes) this.byType.set(type, handler);
     }
   }

@@ -2,6 +2,8 @@ import { Provider } from '@nestjs/common';
 import { EventLogRepository } from './event-log.repository.js';
 import { CheckoutEventHandler } from './handlers/checkout-event.handler.js';
 import { InvoiceEventHandler } from './handlers/invoice-event.handler.js';
+import { PurchaseEventHandler } from './handlers/purchase-event.handler.js';
+import { EntitlementSummaryHandler } from './handlers/entitlement-summary.handler.js';
 import { SubscriptionEventHandler } from './handlers/subscription-event.handler.js';
 import { SubscriptionRefetcher } from './subscription-refetcher.js';
 import { WebhookEventProcessor } from './webhook-event.processor.js';
@@ -21,6 +23,8 @@ export const webhookProviders: Provider[] = [
   SubscriptionEventHandler,
   CheckoutEventHandler,
   InvoiceEventHandler,
+  PurchaseEventHandler,
+  EntitlementSummaryHandler,
   WebhookHandlers,
   WebhookEventProcessor,
   InboxRepository,

@@ -7,7 +7,10 @@ import {
   OrphanClaimedEvent,
   PaymentEvent,
   PaymentOrphanedEvent,
+  PurchaseEvent,
+  PurchaseRevokedEvent,
   StripeEventRef,
+  StripeFeaturesUpdatedEvent,
   SubscriptionChangedEvent,
   SubscriptionChangedEventName,
   SubscriptionLinkConflictEvent,
@@ -44,6 +47,13 @@ export class DomainEventCodec {
         return new PaymentOrphanedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.customerId, json.reason, stripeEvent);
       case LitestripeEvents.OrphanClaimed:
         return new OrphanClaimedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.accountRef, stripeEvent);
+      case LitestripeEvents.PurchaseCompleted:
+      case LitestripeEvents.PurchaseFailed:
+        return new PurchaseEvent(name, json.id, json.paymentRef, json.checkoutSessionId, json.accountRef, json.grant, json.amount, json.currency, stripeEvent);
+      case LitestripeEvents.PurchaseRevoked:
+        return new PurchaseRevokedEvent(json.id, json.paymentRef, json.accountRef, json.reason, json.revoked, json.amountRefunded, json.currency, stripeEvent);
+      case LitestripeEvents.StripeFeaturesUpdated:
+        return new StripeFeaturesUpdatedEvent(json.id, json.customerId, json.accountRefs, json.features, json.previousFeatures, stripeEvent);
       case LitestripeEvents.SubscriptionLinkConflict:
         return new SubscriptionLinkConflictEvent(json.id, this.subscription(json.subscription), json.accountRef, json.claimedAccountRef, json.source, json.checkoutSessionId, stripeEvent);
       default:

@@ -37,6 +37,11 @@ export function parameterInvalid(param: string, message: string, code?: string):
   return new FakeStripeApiError(400, { type: 'invalid_request_error', message, param });
 }
 
+/** An `invalid_request_error` with Stripe's error `code` (and its `doc_url`). */
+export function invalidRequestWithCode(code: string, message: string, param?: string): FakeStripeApiError {
+  return withCode(400, 'invalid_request_error', code, message, param);
+}
+
 export function invalidRequest(message: string, param?: string): FakeStripeApiError {
   return new FakeStripeApiError(400, { type: 'invalid_request_error', message, ...(param ? { param } : {}) });
 }

@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
 import { activeMeterFor } from './billing/meter-usage.js';
+import { attachFeature } from './billing/product-features.js';
 import type { FakeStripeContext } from './fake-stripe.context.js';
+import { buildFeature } from './objects/entitlement.object.js';
 import { buildMeter, type MeterFormula } from './objects/meter.object.js';
 import { buildPrice } from './objects/price.object.js';
 import { buildProduct } from './objects/product.object.js';
@@ -18,6 +20,15 @@ export interface SeedPriceOptions {
   metadata?: Record<string, string>;
   /** A meter id (see `seedMeter`): makes the price `usage_type: 'metered'`, billed from that meter's usage. */
   meter?: string;
+  /** Lookup keys of entitlement features attached to the price's product (missing ones are seeded). */
+  features?: string[];
+}
+
+export interface SeedFeatureOptions {
+  /** Unique among features. */
+  lookupKey: string;
+  /** Default: the lookup key. */
+  name?: string;
 }
 
 export interface SeedMeterOptions {
@@ -53,7 +64,25 @@ export function seedPrice(ctx: FakeStripeContext, options: SeedPriceOptions): St
     created,
   });
   product.default_price = price.id;
+  for (const lookupKey of options.features ?? []) {
+    attachFeature(ctx, product.id, findFeature(ctx, lookupKey) ?? seedFeature(ctx, { lookupKey }));
+  }
   return ctx.store.prices.add(price);
+}
+
+/** An entitlement feature, written straight into the store (features have no events). */
+export function seedFeature(ctx: FakeStripeContext, options: SeedFeatureOptions): Stripe.Entitlements.Feature {
+  if (featureWithLookupKey(ctx, options.lookupKey)) throw new Error(`FakeStripe: a feature with the lookup key ${options.lookupKey} already exists`);
+  return ctx.store.features.add(buildFeature({ lookupKey: options.lookupKey, name: options.name ?? options.lookupKey }));
+}
+
+/** A feature by id, else by lookup key. */
+export function findFeature(ctx: FakeStripeContext, idOrLookupKey: string): Stripe.Entitlements.Feature | undefined {
+  return ctx.store.features.get(idOrLookupKey) ?? featureWithLookupKey(ctx, idOrLookupKey);
+}
+
+export function featureWithLookupKey(ctx: FakeStripeContext, lookupKey: string): Stripe.Entitlements.Feature | undefined {
+  return ctx.store.features.find((feature) => feature.lookup_key === lookupKey);
 }
 
 /** An active billing meter, written straight into the store without events. */

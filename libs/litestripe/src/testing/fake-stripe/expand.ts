@@ -1,5 +1,6 @@
 import { invalidRequest } from './api-error.js';
 import type { FakeStripeContext } from './fake-stripe.context.js';
+import { chargeRefunds } from './objects/charge.object.js';
 import { buildDeletedCustomer } from './objects/customer.object.js';
 import { checkoutLineItems } from './objects/checkout-session.object.js';
 
@@ -32,6 +33,8 @@ function expandPath(node: unknown, segments: string[], fullPath: string, ctx: Fa
   const [key, ...rest] = segments;
   if (rest.length > 0) {
     if (!(key in object)) throw cannotExpand(fullPath);
+    // Ids along the path are expanded too: `payment_intent.latest_charge`.
+    if (typeof object[key] === 'string') object[key] = expandedId(object[key] as string, fullPath, ctx);
     expandPath(object[key], rest, fullPath, ctx);
     return;
   }
@@ -42,10 +45,13 @@ function expandPath(node: unknown, segments: string[], fullPath: string, ctx: Fa
     object[key] = virtual;
     return;
   }
-  if (typeof value !== 'string') return;
-  const resolved = resolveId(value, ctx);
+  if (typeof value === 'string') object[key] = expandedId(value, fullPath, ctx);
+}
+
+function expandedId(id: string, fullPath: string, ctx: FakeStripeContext): unknown {
+  const resolved = resolveId(id, ctx);
   if (resolved === undefined) throw cannotExpand(fullPath);
-  object[key] = structuredClone(resolved);
+  return structuredClone(resolved);
 }
 
 function resolveId(id: string, ctx: FakeStripeContext): unknown {
@@ -56,6 +62,11 @@ function resolveId(id: string, ctx: FakeStripeContext): unknown {
   if (id.startsWith('prod_')) return store.products.get(id);
   if (id.startsWith('in_')) return store.invoices.get(id);
   if (id.startsWith('cs_')) return store.checkoutSessions.get(id);
+  if (id.startsWith('pi_')) return store.paymentIntents.get(id);
+  if (id.startsWith('ch_')) return store.charges.get(id);
+  if (id.startsWith('re_')) return store.refunds.get(id);
+  if (id.startsWith('dp_')) return store.disputes.get(id);
+  if (id.startsWith('feat_')) return store.features.get(id);
   return undefined;
 }
 
@@ -64,6 +75,9 @@ function virtualProperty(object: Json, key: string, ctx: FakeStripeContext): unk
   if (object.object === 'checkout.session' && key === 'line_items') {
     const setup = ctx.store.checkoutSetups.get(object.id as string);
     return setup ? checkoutLineItems(object.id as string, setup.lines, setup.lineIds) : undefined;
+  }
+  if (object.object === 'charge' && key === 'refunds') {
+    return chargeRefunds(object.id as string, ctx.store.refunds.values().filter((refund) => refund.charge === object.id));
   }
   return undefined;
 }

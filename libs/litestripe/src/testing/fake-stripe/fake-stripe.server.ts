@@ -2,12 +2,26 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { ApiPipeline } from './api-pipeline.js';
 import { completeCheckoutSession, type CompletedCheckout, type CompleteCheckoutOptions } from './billing/checkout-completion.js';
+import { settleDelayedPayment, type SettleDelayedPaymentOptions } from './billing/delayed-payment.js';
+import { closeDispute, type DisputeOutcome, openDispute, type OpenDisputeOptions } from './billing/disputes.js';
+import { activeEntitlements } from './billing/entitlements.js';
 import { findMeter, meterUsage, type UsagePeriod } from './billing/meter-usage.js';
+import { chargeOf } from './billing/payments.js';
+import { attachFeature } from './billing/product-features.js';
+import { refundCharge } from './billing/refunds.js';
 import { runDueBilling } from './billing/renewal.js';
 import { seedSubscriptions, type SeededSubscription, type SeedSubscriptionsOptions } from './billing/seeding.js';
 import { applySubscriptionPatch, type SubscriptionPatch } from './billing/subscription-patch.js';
-import { seedMeter, type SeedMeterOptions, seedPrice, type SeedPriceOptions } from './catalog-seeding.js';
-import { EventRecorder } from './event-recorder.js';
+import {
+  findFeature,
+  seedFeature,
+  type SeedFeatureOptions,
+  seedMeter,
+  type SeedMeterOptions,
+  seedPrice,
+  type SeedPriceOptions,
+} from './catalog-seeding.js';
+import { AUTOMATIC, EventRecorder } from './event-recorder.js';
 import { FakeClock } from './fake-clock.js';
 import type { FakeStripeContext } from './fake-stripe.context.js';
 import type {
@@ -44,6 +58,13 @@ export interface MeterEventFilter {
   customer?: string;
 }
 
+/** A refund made outside the app (Stripe's dashboard): see {@link FakeStripe.refund}. */
+export interface ScriptedRefundOptions {
+  /** Minor units; default: all that is not refunded yet. */
+  amount?: number;
+  reason?: Stripe.Refund.Reason;
+}
+
 export interface StripeClientConfig {
   host: string;
   port: number;
@@ -77,6 +98,11 @@ export class FakeStripe {
   readonly invoices: ResourceView<Stripe.Invoice>;
   readonly checkoutSessions: ResourceView<Stripe.Checkout.Session>;
   readonly billingPortalSessions: ResourceView<Stripe.BillingPortal.Session>;
+  readonly paymentIntents: ResourceView<Stripe.PaymentIntent>;
+  readonly charges: ResourceView<Stripe.Charge>;
+  readonly refunds: ResourceView<Stripe.Refund>;
+  readonly disputes: ResourceView<Stripe.Dispute>;
+  readonly features: ResourceView<Stripe.Entitlements.Feature>;
   readonly events: ResourceView<Stripe.Event>;
   /** A secret key this fake accepts (the first of `apiKeys`, else a test key): give it to the app under test. */
   readonly secretKey: string;
@@ -133,6 +159,11 @@ export class FakeStripe {
     this.invoices = viewOf(this.store.invoices);
     this.checkoutSessions = viewOf(this.store.checkoutSessions);
     this.billingPortalSessions = viewOf(this.store.billingPortalSessions);
+    this.paymentIntents = viewOf(this.store.paymentIntents);
+    this.charges = viewOf(this.store.charges);
+    this.refunds = viewOf(this.store.refunds);
+    this.disputes = viewOf(this.store.disputes);
+    this.features = viewOf(this.store.features);
     this.events = viewOf(this.store.events);
   }
 
@@ -248,7 +279,7 @@ export class FakeStripe {
     return { result: this.clock.now(), events };
   }
 
-  /** A product and price, straight into the store. */
+  /** A product and price, straight into the store (with the entitlement features named by `features`). */
   seedPrice(options: SeedPriceOptions = {}): Stripe.Price {
     return structuredClone(seedPrice(this.ctx, options));
   }
@@ -276,6 +307,30 @@ export class FakeStripe {
     return meterUsage(this.ctx, found, customer, period);
   }
 
+  /** An entitlement feature, straight into the store (Stripe has no feature events); attach it with `attachFeature` or `seedPrice({ features })`. */
+  seedFeature(options: SeedFeatureOptions): Stripe.Entitlements.Feature {
+    return structuredClone(seedFeature(this.ctx, options));
+  }
+
+  /**
+   * Attaches a feature (id or lookup key) to a product, as `POST /v1/products/:id/features` does:
+   * customers subscribed to the product get `entitlements.active_entitlement_summary.updated`.
+   */
+  attachFeature(productId: string, feature: string): ScriptedChange<Stripe.ProductFeature> {
+    if (!this.store.products.has(productId)) throw new Error(`FakeStripe: no product ${productId}`);
+    const found = findFeature(this.ctx, feature);
+    if (!found) throw new Error(`FakeStripe: no feature with id or lookup key ${feature}`);
+    const { result, events } = this.recorder.capture(() => attachFeature(this.ctx, productId, found));
+    return { result: structuredClone(result), events };
+  }
+
+  /** The lookup keys of a customer's active entitlements, in the order their features were created. */
+  activeEntitlements(customerId: string): string[] {
+    return activeEntitlements(this.ctx, customerId)
+      .values()
+      .map((entitlement) => entitlement.lookup_key);
+  }
+
   /** `count` customers with one subscription each, straight into the store (no invoices; events only if asked). */
   seedSubscriptions(count: number, options: SeedSubscriptionsOptions = {}): SeededSubscription[] {
     const price = options.price ? this.findPrice(options.price) : this.defaultSeedPrice();
@@ -286,6 +341,39 @@ export class FakeStripe {
   completeCheckoutSession(id: string, options: CompleteCheckoutOptions = {}): CompletedCheckout {
     const completed = completeCheckoutSession(this.ctx, id, options);
     return structuredClone(completed);
+  }
+
+  /**
+   * Settles the payment of a session completed with `{ delayedPayment: true }`: the money arrives
+   * (`charge.succeeded`, `payment_intent.succeeded`, `checkout.session.async_payment_succeeded`) or,
+   * with `succeed: false`, the payment fails (`payment_intent.payment_failed`, `checkout.session.async_payment_failed`).
+   */
+  settleDelayedPayment(sessionId: string, options: SettleDelayedPaymentOptions = {}): ScriptedChange<Stripe.Checkout.Session> {
+    const { result, events } = this.recorder.capture(() => settleDelayedPayment(this.ctx, sessionId, options));
+    return { result: structuredClone(result), events };
+  }
+
+  /** A refund made outside the app (e.g. from Stripe's dashboard), exactly as `POST /v1/refunds` makes it. */
+  refund(paymentIntentOrChargeId: string, options: ScriptedRefundOptions = {}): ScriptedChange<Stripe.Refund> {
+    const target = paymentIntentOrChargeId.startsWith('pi_') ? { paymentIntent: paymentIntentOrChargeId } : { charge: paymentIntentOrChargeId };
+    const { result, events } = this.recorder.capture(() => refundCharge(this.ctx, { ...target, ...options }, AUTOMATIC));
+    return { result: structuredClone(result), events };
+  }
+
+  /** The cardholder disputes a payment (Stripe has no API for this): a dispute `needs_response`, `charge.dispute.created`. */
+  openDispute(paymentIntentOrChargeId: string, options: OpenDisputeOptions = {}): ScriptedChange<Stripe.Dispute> {
+    const charge = chargeOf(this.ctx, paymentIntentOrChargeId);
+    if (!charge) throw new Error(`FakeStripe: no charge for ${paymentIntentOrChargeId} (a charge id, or a payment intent id with a charge)`);
+    const { result, events } = this.recorder.capture(() => openDispute(this.ctx, charge, options));
+    return { result: structuredClone(result), events };
+  }
+
+  /** The issuer decides a dispute: `charge.dispute.closed`. A won dispute makes the charge refundable again. */
+  closeDispute(disputeId: string, outcome: DisputeOutcome): ScriptedChange<Stripe.Dispute> {
+    const dispute = this.store.disputes.get(disputeId);
+    if (!dispute) throw new Error(`FakeStripe: no dispute ${disputeId}`);
+    const { result, events } = this.recorder.capture(() => closeDispute(this.ctx, dispute, outcome));
+    return { result: structuredClone(result), events };
   }
 
   /** Changes a subscription as Stripe itself would (dunning, pausing, period moves) and records the matching events. */
@@ -341,7 +429,7 @@ export class FakeStripe {
     return this.dispatcher.attempts;
   }
 
-  /** Forgets all state, requests, idempotency keys, faults and clock offset; keeps products, prices and meters if asked. */
+  /** Forgets all state, requests, idempotency keys, faults and clock offset; keeps the catalog (products, prices, meters, features) if asked. */
   reset(options: { keepCatalog?: boolean } = {}): void {
     this.store.reset(options);
     this.requestLog.length = 0;

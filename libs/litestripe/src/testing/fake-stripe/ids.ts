@@ -14,6 +14,11 @@ export function stripeId(prefix: string): string {
   return `${prefix}_${randomToken(24)}`;
 }
 
+/** Ids of newer resources (features, active entitlements) carry the mode: `feat_test_...`. */
+export function testModeId(prefix: string): string {
+  return `${prefix}_test_${randomToken(32)}`;
+}
+
 export function checkoutSessionId(): string {
   return `cs_test_${randomToken(58)}`;
 }

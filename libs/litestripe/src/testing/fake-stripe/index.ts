@@ -1,4 +1,11 @@
-export { FakeStripe, type FakeStripeEnv, type MeterEventFilter, type ScriptedChange, type StripeClientConfig } from './fake-stripe.server.js';
+export {
+  FakeStripe,
+  type FakeStripeEnv,
+  type MeterEventFilter,
+  type ScriptedChange,
+  type ScriptedRefundOptions,
+  type StripeClientConfig,
+} from './fake-stripe.server.js';
 export type {
   FailureOptions,
   FakeStripeOptions,
@@ -11,9 +18,11 @@ export type {
   WebhookEndpoint,
 } from './fake-stripe.options.js';
 export type { CompletedCheckout, CompleteCheckoutOptions } from './billing/checkout-completion.js';
+export type { SettleDelayedPaymentOptions } from './billing/delayed-payment.js';
+export type { DisputeOutcome, OpenDisputeOptions } from './billing/disputes.js';
 export type { SeededSubscription, SeedSubscriptionsOptions } from './billing/seeding.js';
 export type { SubscriptionPatch } from './billing/subscription-patch.js';
-export type { SeedMeterOptions, SeedPriceOptions } from './catalog-seeding.js';
+export type { SeedFeatureOptions, SeedMeterOptions, SeedPriceOptions } from './catalog-seeding.js';
 export type { UsagePeriod } from './billing/meter-usage.js';
 export type { MeterFormula } from './objects/meter.object.js';
 export type { ClockSource } from './fake-clock.js';

@@ -14,6 +14,7 @@ import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.w
 import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from '../../state/stripe-payload.js';
 import { AccountReferenceResolver } from '../../state/account-reference.resolver.js';
 import { WebhookEventHandler } from './webhook-event-handler.js';
+import { PreparedPurchase, PurchaseEventHandler, PurchaseFacts } from './purchase-event.handler.js';
 
 /** The `client_reference_id` as read: a well-formed one as given, anything else only as the problem it is. */
 type ReadReference = { given: string } | { problem: 'missing_reference' | 'invalid_reference' };
@@ -40,12 +41,16 @@ interface PreparedCheckout extends Omit<CheckoutFacts, 'reference' | 'rejectedRe
   orphan: { reason: OrphanReason; rejectedReference: string | null; email: string | null } | null;
 }
 
+/** A payment-mode checkout's facts, kept apart (subscription checkouts' facts stay as they were, for the inbox's stored work). */
+type PaymentCheckout<T> = { purchase: T };
+
 /**
  * `checkout.session.completed` in subscription mode: the only event that carries the host's
- * `client_reference_id`, so it links the subscription to an account, or records an orphan.
+ * `client_reference_id`, so it links the subscription to an account, or records an orphan. A
+ * session in `payment` mode is a one-time purchase: `PurchaseEventHandler` handles it.
  */
 @Injectable()
-export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts, PreparedCheckout> {
+export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts | PaymentCheckout<PurchaseFacts>, PreparedCheckout | PaymentCheckout<PreparedPurchase>> {
   readonly eventTypes = ['checkout.session.completed'] as const;
 
   constructor(
@@ -53,10 +58,15 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts, 
     private readonly references: AccountReferenceResolver,
     private readonly writer: SubscriptionRowWriter,
     private readonly orphans: OrphanedPaymentWriter,
+    private readonly purchases: PurchaseEventHandler,
   ) {}
 
-  read(event: Stripe.Event): CheckoutFacts | null {
+  read(event: Stripe.Event): CheckoutFacts | PaymentCheckout<PurchaseFacts> | null {
     const session = event.data.object as unknown as StripePayload;
+    if (session.mode === 'payment') {
+      const purchase = this.purchases.read(event);
+      return purchase && { purchase };
+    }
     const sessionId = stringOf(session.id);
     const subscriptionId = idOf(session.subscription);
     if (session.mode !== 'subscription' || !sessionId || !subscriptionId) return null;
@@ -85,7 +95,8 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts, 
     };
   }
 
-  async prepare(facts: CheckoutFacts): Promise<PreparedCheckout> {
+  async prepare(facts: CheckoutFacts | PaymentCheckout<PurchaseFacts>): Promise<PreparedCheckout | PaymentCheckout<PreparedPurchase>> {
+    if ('purchase' in facts) return { purchase: await this.purchases.prepare(facts.purchase) };
     const { reference, rejectedReference, email, ...checkout } = facts;
     const { sessionId, subscriptionId, customerId, livemode } = checkout;
     const resolved =
@@ -95,11 +106,13 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts, 
     return { ...checkout, accountRef: resolved.accountRef, orphan: resolved.problem ? { reason: resolved.problem, rejectedReference, email } : null };
   }
 
-  subscriptionIdOf(checkout: CheckoutFacts): string {
-    return checkout.subscriptionId;
+  subscriptionIdOf(checkout: CheckoutFacts | PaymentCheckout<PurchaseFacts>): string {
+    return 'purchase' in checkout ? this.purchases.subscriptionIdOf(checkout.purchase) : checkout.subscriptionId;
   }
 
-  async apply(manager: EntityManager, checkout: PreparedCheckout, stripeEvent: StripeEventRef, locked: LockedRow): Promise<PendingDomainEvent[]> {
+  async apply(manager: EntityManager, prepared: PreparedCheckout | PaymentCheckout<PreparedPurchase>, stripeEvent: StripeEventRef, locked: LockedRow): Promise<PendingDomainEvent[]> {
+    if ('purchase' in prepared) return this.purchases.apply(manager, prepared.purchase, stripeEvent);
+    const checkout = prepared;
     const change = await this.writer.apply(manager, checkout.subscriptionId, (row) => checkoutChanges(row, checkout), locked);
     if (!change) return [];
     const events = subscriptionTransitions(change.previous, change.current, stripeEvent);

@@ -3,18 +3,26 @@ import { invalidRequest, resourceMissing } from '../api-error.js';
 import { AUTOMATIC } from '../event-recorder.js';
 import type { FakeStripeContext } from '../fake-stripe.context.js';
 import { buildCustomer } from '../objects/customer.object.js';
+import { startPayment } from './payments.js';
 import { createSubscription } from './subscription-create.js';
 
 export interface CompleteCheckoutOptions {
   /** The email the customer types in; defaults to `customer_email` or a generated address. */
   email?: string;
   name?: string;
+  /**
+   * Payment mode only: the customer pays with a delayed method (a bank debit). The session completes
+   * `unpaid` with its PaymentIntent `processing`, until `fake.settleDelayedPayment`.
+   */
+  delayedPayment?: boolean;
 }
 
 export interface CompletedCheckout {
   session: Stripe.Checkout.Session;
   customer: Stripe.Customer;
   subscription: Stripe.Subscription | null;
+  /** The PaymentIntent of a payment-mode session (null when nothing was due). */
+  paymentIntent: Stripe.PaymentIntent | null;
   /** Everything Stripe emitted for this payment, in order; ready for `fake.deliver`. */
   events: Stripe.Event[];
 }
@@ -25,6 +33,7 @@ export function completeCheckoutSession(ctx: FakeStripeContext, sessionId: strin
   const setup = ctx.store.checkoutSetups.get(sessionId);
   if (!session || !setup) throw resourceMissing('checkout.session', sessionId);
   if (session.status !== 'open') throw invalidRequest(`This Checkout Session is ${session.status} and can no longer be completed.`);
+  if (options.delayedPayment && session.mode !== 'payment') throw new Error(`FakeStripe: delayedPayment is for payment-mode sessions; ${sessionId} is in ${session.mode} mode`);
   const { result, events } = ctx.events.capture(() => {
     const customer = resolveCustomer(ctx, session, options);
     const subscription =
@@ -41,11 +50,22 @@ export function completeCheckoutSession(ctx: FakeStripeContext, sessionId: strin
             AUTOMATIC,
           )
         : null;
+    const paymentIntent =
+      session.mode === 'payment' && session.amount_total
+        ? startPayment(ctx, {
+            amount: session.amount_total,
+            currency: session.currency as string,
+            customer,
+            metadata: setup.paymentIntentMetadata,
+            delayed: options.delayedPayment ?? false,
+          })
+        : null;
     Object.assign(session, {
       status: 'complete',
-      payment_status: session.mode === 'setup' || session.amount_total === 0 ? 'no_payment_required' : 'paid',
+      payment_status: paymentStatus(session, paymentIntent),
       customer: customer.id,
       subscription: subscription?.id ?? null,
+      payment_intent: paymentIntent?.id ?? null,
       url: null,
       customer_details: {
         address: null,
@@ -59,9 +79,14 @@ export function completeCheckoutSession(ctx: FakeStripeContext, sessionId: strin
       },
     });
     ctx.events.record('checkout.session.completed', session, AUTOMATIC);
-    return { customer, subscription };
+    return { customer, subscription, paymentIntent };
   });
   return { session, ...result, events };
+}
+
+function paymentStatus(session: Stripe.Checkout.Session, paymentIntent: Stripe.PaymentIntent | null): Stripe.Checkout.Session.PaymentStatus {
+  if (session.mode === 'setup' || session.amount_total === 0) return 'no_payment_required';
+  return paymentIntent?.status === 'processing' ? 'unpaid' : 'paid';
 }
 
 function resolveCustomer(ctx: FakeStripeContext, session: Stripe.Checkout.Session, options: CompleteCheckoutOptions): Stripe.Customer {

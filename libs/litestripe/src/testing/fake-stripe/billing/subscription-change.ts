@@ -1,13 +1,24 @@
 import type Stripe from 'stripe';
 import type { FakeStripeContext } from '../fake-stripe.context.js';
+import { trackEntitlements } from './entitlements.js';
 import { previousAttributes } from './previous-attributes.js';
 
 /**
  * Applies `mutate` to a stored subscription and records what Stripe would emit:
  * `customer.subscription.deleted` when it ends, otherwise `.updated` with `previous_attributes`,
- * plus `.paused` / `.resumed` when the status enters or leaves `paused`.
+ * plus `.paused` / `.resumed` when the status enters or leaves `paused`, then the customer's
+ * entitlement summary if the change moved it.
  */
 export function changeSubscription(
+  ctx: FakeStripeContext,
+  subscription: Stripe.Subscription,
+  request: Stripe.Event.Request,
+  mutate: (subscription: Stripe.Subscription) => void,
+): Stripe.Subscription {
+  return trackEntitlements(ctx, [subscription.customer as string], () => recordChange(ctx, subscription, request, mutate));
+}
+
+function recordChange(
   ctx: FakeStripeContext,
   subscription: Stripe.Subscription,
   request: Stripe.Event.Request,

@@ -4,6 +4,7 @@ import { stripeId } from '../ids.js';
 import { buildSubscriptionItem } from '../objects/subscription-item.object.js';
 import { buildSubscription } from '../objects/subscription.object.js';
 import { periodEndAfter } from './billing-period.js';
+import { trackEntitlements } from './entitlements.js';
 import { draftSubscriptionInvoice, settleInvoice } from './invoicing.js';
 import { setCancelAtPeriodEnd } from './subscription-change.js';
 import { notifyTrialWillEnd } from './trial-notice.js';
@@ -30,7 +31,7 @@ export interface NewSubscription {
   paymentFails?: boolean;
 }
 
-/** What Stripe does on `POST /v1/subscriptions` or a paid checkout: subscription, first invoice, events. */
+/** What Stripe does on `POST /v1/subscriptions` or a paid checkout: subscription, first invoice, events (entitlements last). */
 export function createSubscription(ctx: FakeStripeContext, input: NewSubscription, request: Stripe.Event.Request): Stripe.Subscription {
   const now = ctx.clock.now();
   const trialing = input.trialEnd != null && input.trialEnd > now;
@@ -63,9 +64,11 @@ export function createSubscription(ctx: FakeStripeContext, input: NewSubscriptio
     trial: trialing,
     lineItemPeriod: { start: now, end: periodEnd },
   });
-  ctx.store.subscriptions.add(subscription);
-  ctx.events.record('customer.subscription.created', subscription, request);
-  settleInvoice(ctx, invoice, !trialing && input.paymentFails ? 'payment_failed' : 'paid', request);
-  notifyTrialWillEnd(ctx, subscription);
-  return subscription;
+  return trackEntitlements(ctx, [input.customer.id], () => {
+    ctx.store.subscriptions.add(subscription);
+    ctx.events.record('customer.subscription.created', subscription, request);
+    settleInvoice(ctx, invoice, !trialing && input.paymentFails ? 'payment_failed' : 'paid', request);
+    notifyTrialWillEnd(ctx, subscription);
+    return subscription;
+  });
 }

@@ -42,6 +42,8 @@ function create({ params }: ApiRequest, ctx: FakeStripeContext): Stripe.Checkout
   if (customer && customerEmail) throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', 'customer_email');
   if (customer) mustGet(ctx.store.customers, customer, 'customer');
   const subscriptionData = optionalObject(params, 'subscription_data') ?? {};
+  const paymentIntentData = optionalObject(params, 'payment_intent_data');
+  if (paymentIntentData != null && mode !== 'payment') throw invalidRequest(`You can not pass \`payment_intent_data\` in \`${mode}\` mode.`, 'payment_intent_data');
   const now = ctx.clock.now();
   const trialEnd = readTrialEnd(subscriptionData, now);
   const session = buildCheckoutSession({
@@ -67,6 +69,7 @@ function create({ params }: ApiRequest, ctx: FakeStripeContext): Stripe.Checkout
     subscriptionMetadata: applyMetadata({}, subscriptionData, 'metadata', 'subscription_data'),
     subscriptionDescription: optionalString(subscriptionData, 'description', 'subscription_data') || null,
     trialEnd,
+    paymentIntentMetadata: applyMetadata({}, paymentIntentData ?? {}, 'metadata', 'payment_intent_data'),
   });
   return session;
 }
@@ -137,6 +140,9 @@ function validateLines(lines: CheckoutLine[], mode: Stripe.Checkout.Session.Mode
   if (lines.length === 0 && mode !== 'setup') throw parameterMissing('line_items');
   if (mode === 'subscription' && !lines.some((line) => line.price.type === 'recurring')) {
     throw invalidRequest('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
+  }
+  if (mode === 'payment' && lines.some((line) => line.price.type === 'recurring')) {
+    throw invalidRequest('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', 'line_items');
   }
   rejectMixedIntervals(lines.filter((line) => line.price.type === 'recurring').map((line) => line.price), 'line_items');
 }
