@@ -6,11 +6,12 @@ import { DataSource, IsNull } from 'typeorm';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../config/resolved-options.js';
 import { OneTimePurchase } from '../entities/one-time-purchase.entity.js';
-import { DomainEventPublisher } from '../events/domain-event.publisher.js';
 import { StripeEventRef } from '../events/litestripe-event.payloads.js';
 import { AccountReferenceResolver } from '../state/account-reference.resolver.js';
 import { purchaseEvents, PurchaseWriter } from '../state/purchase.writer.js';
-import { purchaseLines, PurchaseSessionApplier } from '../state/purchase-session.applier.js';
+import { apiEventRef } from '../state/api-event-ref.js';
+import { checkoutPatch, listPurchaseLines, PurchaseCheckout } from '../state/purchase-checkout.js';
+import { answerTime } from '../state/subscription-object.applier.js';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
 import { inRefreshLane } from '../stripe/stripe-request-lane.js';
 import { BillingActionLimiter } from './billing-action.limiter.js';
@@ -51,9 +52,7 @@ export class PurchaseActions {
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
     private readonly customers: CustomerRegistry,
     private readonly limits: BillingActionLimiter,
-    private readonly applier: PurchaseSessionApplier,
     private readonly writer: PurchaseWriter,
-    private readonly publisher: DomainEventPublisher,
     private readonly references: AccountReferenceResolver,
     @InjectStripeClient() private readonly stripe: Stripe,
   ) {}
@@ -93,7 +92,7 @@ export class PurchaseActions {
    */
   async syncSession(session: Stripe.Response<Stripe.Checkout.Session>): Promise<OneTimePurchase | null> {
     if (session.status !== 'complete') return null;
-    const items = await inRefreshLane(() => this.stripe.checkout.sessions.listLineItems(session.id, { limit: 100 }).autoPagingToArray({ limit: 10_000 }));
+    const lines = await inRefreshLane(() => listPurchaseLines(this.stripe, session.id));
     const customerId = typeof session.customer === 'string' ? session.customer : (session.customer?.id ?? null);
     const paymentRef = (typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id) ?? session.id;
     const reference = await this.references.resolve(session.client_reference_id, {
@@ -106,21 +105,24 @@ export class PurchaseActions {
       currentAccountRef: null,
     });
     const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
-    return this.applier.apply(
-      {
-        paymentRef,
-        sessionId: session.id,
-        customerId,
-        accountRef: reference.accountRef,
-        paymentStatus: paid ? 'paid' : 'pending',
-        amount: session.amount_total,
-        currency: session.currency,
-        livemode: session.livemode,
-        sessionCreated: session.created,
-        lines: purchaseLines(items),
-      },
-      session.lastResponse,
-    );
+    const checkout: PurchaseCheckout = {
+      paymentRef,
+      sessionId: session.id,
+      customerId,
+      accountRef: reference.accountRef,
+      paymentStatus: paid ? 'paid' : 'pending',
+      amount: session.amount_total,
+      currency: session.currency,
+      livemode: session.livemode,
+      sessionCreated: session.created,
+      lines,
+    };
+    // Written as its webhook will be (which then finds nothing left to change), named by the API request.
+    const ref = apiEventRef(session.lastResponse?.requestId, session.id, 'checkout.session.retrieve', answerTime(session.lastResponse?.headers, this.options.clock), session.livemode);
+    const applied = await this.writer.applyAlone(ref, paymentRef, session.livemode, (row) => checkoutPatch(row, checkout, this.options.catalog));
+    const purchase = applied?.current ?? (await this.dataSource.getRepository(OneTimePurchase).findOneBy({ paymentRef }));
+    // A session that sells nothing the catalogue sells once has no purchase (a row may hold only a refund).
+    return purchase?.checkoutSessionId ? purchase : null;
   }
 
   /** Purchases of the module's mode; `unlinked` only those whose checkout named no usable account (support's list). */
@@ -153,22 +155,19 @@ export class PurchaseActions {
     });
     if (!verdict.accountRef) throw new UnprocessableEntityException(`validateClientReference rejected account ${account}; purchase ${paymentRef} stays unlinked.`);
     const ref = new StripeEventRef(`claim_${paymentRef}_${account}`, 'api.purchase.claim', Math.floor(this.options.clock.now().getTime() / 1000), found.livemode, null);
-    const { result, events } = await this.dataSource.transaction(async (manager) => {
-      let conflict: string | null = null;
-      const change = await this.writer.apply(manager, paymentRef, found.livemode, (row) => {
-        if (row.accountRef !== null && row.accountRef !== account) conflict = row.accountRef;
+    const change = await this.writer.applyAlone(
+      ref,
+      paymentRef,
+      found.livemode,
+      (row) => {
+        if (row.accountRef !== null && row.accountRef !== account) throw new ConflictException(`Purchase ${paymentRef} is already linked to account ${row.accountRef}.`);
         return row.accountRef === null ? { accountRef: account } : null;
-      });
-      if (conflict) throw new ConflictException(`Purchase ${paymentRef} is already linked to account ${conflict}.`);
+      },
       // For the account, the purchase is new: its events say so as a first payment would (completed, then what refunds already took back).
-      const asNew = change && { ...change, previous: Object.assign(new OneTimePurchase(), change.previous, { paymentStatus: null }) };
-      const pending = asNew ? purchaseEvents(asNew, ref) : [];
-      await this.publisher.record(manager, pending, ref.id);
-      const purchase = change?.current ?? (await manager.getRepository(OneTimePurchase).findOneByOrFail({ paymentRef }));
-      return { result: { purchase, alreadyClaimed: change === null }, events: pending };
-    });
-    await this.publisher.publish(events, ref.id);
-    return result;
+      (applied, claimRef) => purchaseEvents({ ...applied, previous: Object.assign(new OneTimePurchase(), applied.previous, { paymentStatus: null }) }, claimRef),
+    );
+    const purchase = change?.current ?? (await this.dataSource.getRepository(OneTimePurchase).findOneByOrFail({ paymentRef }));
+    return { purchase, alreadyClaimed: change === null };
   }
 
   private priceFor(request: PurchaseSessionRequest): string {

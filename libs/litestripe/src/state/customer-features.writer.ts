@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -8,6 +7,7 @@ import { DomainEventPublisher } from '../events/domain-event.publisher.js';
 import { domainEventId, PendingDomainEvent, StripeEventRef, StripeFeaturesUpdatedEvent } from '../events/litestripe-event.payloads.js';
 import { LitestripeEvents } from '../events/litestripe-events.js';
 import { CommittedChangesAnnouncer } from './committed-changes.announcer.js';
+import { apiEventRef } from './api-event-ref.js';
 import { objectOf, StripePayload, stringOf } from './stripe-payload.js';
 
 /** What Stripe said of a customer's active entitlements, and when. */
@@ -88,9 +88,7 @@ export class CustomerFeaturesWriter {
    * event's `stripeEvent` is the API request (`req_...`, type `api.sync`).
    */
   async writeListing(facts: CustomerFeatureFacts, requestId: string | null): Promise<boolean> {
-    // Without a request id, a random part keeps two listings of one second apart in the outbox.
-    const id = requestId || `sync_${facts.customerId}_${facts.eventCreated}_${randomBytes(4).toString('hex')}`;
-    const stripeEvent = new StripeEventRef(id, 'api.sync', facts.eventCreated, facts.livemode, null);
+    const stripeEvent = apiEventRef(requestId, facts.customerId, 'sync', facts.eventCreated, facts.livemode);
     const events = await this.dataSource.transaction(async (manager) => {
       const pending = await this.write(manager, facts, stripeEvent);
       await this.publisher.record(manager, pending, stripeEvent.id);

@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import type { PlanCatalog } from '../config/plan-catalog.js';
 import type { OneTimePurchase, PurchasePaymentStatus } from '../entities/one-time-purchase.entity.js';
 import type { PurchasePatch } from './purchase.writer.js';
@@ -6,6 +7,12 @@ import type { PurchasePatch } from './purchase.writer.js';
 export interface PurchaseLine {
   priceId: string;
   quantity: number;
+}
+
+/** Every line item of a Checkout Session, read through the API (what a purchase grants is never taken from its payload or metadata). */
+export async function listPurchaseLines(stripe: Stripe, sessionId: string): Promise<PurchaseLine[]> {
+  const items = await stripe.checkout.sessions.listLineItems(sessionId, { limit: 100 }).autoPagingToArray({ limit: 10_000 });
+  return items.flatMap((item) => (item.price?.id ? [{ priceId: item.price.id, quantity: item.quantity ?? 1 }] : []));
 }
 
 /** A payment-mode Checkout Session as the webhook and the success page both read it. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { accountSubjectKey } from '../common/account-reference.js';
 import { queryRows } from '../common/query-rows.js';
 import { sameValue } from '../common/same-value.js';
@@ -15,6 +16,7 @@ import {
   StripeEventRef,
 } from '../events/litestripe-event.payloads.js';
 import { LitestripeEvents } from '../events/litestripe-events.js';
+import { DomainEventPublisher } from '../events/domain-event.publisher.js';
 import { CommittedChangesAnnouncer } from './committed-changes.announcer.js';
 import { creditChanges, EffectiveGrant, effectiveGrant } from './purchase-grants.js';
 
@@ -48,9 +50,32 @@ const DECREASE = `UPDATE litestripe_credit_balance SET balance = GREATEST(balanc
 @Injectable()
 export class PurchaseWriter {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
     private readonly announcer: CommittedChangesAnnouncer,
+    private readonly publisher: DomainEventPublisher,
   ) {}
+
+  /**
+   * `apply` in a transaction of its own, for a change the API made (the success page, a claim): records
+   * the domain events `eventsOf` derives (by default `purchaseEvents`), publishes them after commit.
+   */
+  async applyAlone(
+    ref: StripeEventRef,
+    paymentRef: string,
+    livemode: boolean,
+    change: (row: OneTimePurchase) => PurchasePatch | null,
+    eventsOf: (change: PurchaseChange, ref: StripeEventRef) => PendingDomainEvent[] = purchaseEvents,
+  ): Promise<PurchaseChange | null> {
+    const { applied, events } = await this.dataSource.transaction(async (manager) => {
+      const applied = await this.apply(manager, paymentRef, livemode, change);
+      const events = applied ? eventsOf(applied, ref) : [];
+      await this.publisher.record(manager, events, ref.id);
+      return { applied, events };
+    });
+    await this.publisher.publish(events, ref.id);
+    return applied;
+  }
 
   /** `change` returns the facts to change (null: nothing). Null when nothing changed. */
   async apply(manager: EntityManager, paymentRef: string, livemode: boolean, change: (row: OneTimePurchase) => PurchasePatch | null): Promise<PurchaseChange | null> {

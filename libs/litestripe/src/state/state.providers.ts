@@ -5,7 +5,6 @@ import { CommittedChangesAnnouncer } from './committed-changes.announcer.js';
 import { CustomerFeaturesWriter } from './customer-features.writer.js';
 import { OrphanedPaymentWriter } from './orphaned-payment.writer.js';
 import { PurchaseWriter } from './purchase.writer.js';
-import { PurchaseSessionApplier } from './purchase-session.applier.js';
 import { CustomerFeaturesRefresher } from './customer-features.refresher.js';
 import { StaleRowRefresher } from './stale-row.refresher.js';
 import { StripeStateApplier } from './stripe-state.applier.js';
@@ -18,7 +17,6 @@ export const stateProviders: Provider[] = [
   SubscriptionRowWriter,
   OrphanedPaymentWriter,
   PurchaseWriter,
-  PurchaseSessionApplier,
   CustomerFeaturesRefresher,
   CustomerFeaturesWriter,
   AccountReferenceResolver,

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Stripe from 'stripe';
 import { DataSource, EntityManager } from 'typeorm';
@@ -16,6 +15,7 @@ import { SubscriptionChanges, SubscriptionRowWriter } from './subscription-row.w
 import { readSubscription } from './subscription-snapshot.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import { answeredAtMs } from '../common/clock.js';
+import { apiEventRef } from './api-event-ref.js';
 
 /** What to write besides the subscription itself. */
 export interface AnswerOptions {
@@ -79,8 +79,7 @@ export class SubscriptionObjectApplier {
     const snapshot = readSubscription(answer as unknown as StripePayload);
     const response = (answer as Partial<Stripe.Response<Stripe.Subscription>>).lastResponse;
     const answeredAt = Math.max(answerTime(response?.headers, this.options.clock), how.observed?.eventCreated ?? 0);
-    // Without a request id (an item of a list), a random part keeps two writes of one second apart in the outbox.
-    const ref = new StripeEventRef(response?.requestId || `sync_${snapshot.id}_${answeredAt}_${randomBytes(4).toString('hex')}`, `api.${how.operation}`, answeredAt, snapshot.livemode, null);
+    const ref = apiEventRef(response?.requestId, snapshot.id, how.operation, answeredAt, snapshot.livemode);
     // An explicit link needs no reference from the payload: the host's hook has already been asked.
     const fromCheckout = how.checkout?.accountRef ?? null;
     const named = how.accountRef ? null : (fromCheckout ?? (await this.references.fromSubscriptionMetadata(snapshot)));

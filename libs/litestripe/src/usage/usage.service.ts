@@ -176,8 +176,8 @@ export class UsageService {
   }
 
   private allowanceIn(standing: Standing, metric: string, routeLimit?: number): UsageAllowance {
-    const { freeLimits } = this.options;
-    return allowanceOf(metric, standing.decided, metricSettings(this.options, metric), freeLimits, this.entitlementOptions.catalog, standing.now, routeLimit, standing.lifetimePlans);
+    const settings = metricSettings(this.options, metric);
+    return allowanceOf(metric, standing.decided, settings, this.options.freeLimits, this.entitlementOptions.catalog, standing.now, routeLimit, standing.lifetimePlans);
   }
 
   private async checkIn(standing: Standing, metric: string): Promise<UsageCheck> {

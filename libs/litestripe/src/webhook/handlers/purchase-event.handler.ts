@@ -6,12 +6,11 @@ import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../.
 import type { PurchasePaymentStatus } from '../../entities/one-time-purchase.entity.js';
 import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads.js';
 import { AccountReferenceResolver } from '../../state/account-reference.resolver.js';
-import { checkoutPatch, PurchaseCheckout } from '../../state/purchase-checkout.js';
+import { checkoutPatch, listPurchaseLines, PurchaseCheckout } from '../../state/purchase-checkout.js';
 import { purchaseEvents, PurchaseWriter } from '../../state/purchase.writer.js';
 import { idOf, numberOf, StripePayload, stringOf, timestampOf } from '../../state/stripe-payload.js';
 import { InjectStripeClient } from '../../stripe/stripe-client.decorator.js';
 import { WebhookEventHandler } from './webhook-event-handler.js';
-import { purchaseLines } from '../../state/purchase-session.applier.js';
 
 /** A paid, pending or failed Checkout in `payment` mode, read from its payload. */
 export interface PurchaseCheckoutFacts {
@@ -108,11 +107,11 @@ export class PurchaseEventHandler implements WebhookEventHandler<PurchaseFacts, 
     }
     const { reference, ...checkout } = facts;
     const context = { source: 'checkout', checkoutSessionId: facts.sessionId, subscriptionId: null, paymentRef: facts.paymentRef, customerId: facts.customerId, livemode: facts.livemode, currentAccountRef: null } as const;
-    const [resolved, items] = await Promise.all([
+    const [resolved, lines] = await Promise.all([
       reference === null ? { accountRef: null } : this.references.resolve(reference, context),
-      this.stripe.checkout.sessions.listLineItems(facts.sessionId, { limit: 100 }).autoPagingToArray({ limit: 10_000 }),
+      listPurchaseLines(this.stripe, facts.sessionId),
     ]);
-    return { ...checkout, accountRef: resolved.accountRef, lines: purchaseLines(items) };
+    return { ...checkout, accountRef: resolved.accountRef, lines };
   }
 
   async apply(manager: EntityManager, prepared: PreparedPurchase, stripeEvent: StripeEventRef): Promise<PendingDomainEvent[]> {
