@@ -98,7 +98,7 @@ describe('FakeStripe checkout and billing portal', () => {
     const completed = fake.completeCheckoutSession(session.id, { email: 'ignored@example.com' });
     expect(completed.customer.id).toBe(customer.id);
     expect(completed.events.map((event) => event.type)).not.toContain('customer.created');
-    expect(completed.subscription).toMatchObject({ status: 'trialing', trial_end: fake.now() + 7 * 86_400 });
+    expect(completed.subscription).toMatchObject({ status: 'trialing', trial_end: session.created + 7 * 86_400 });
     // Nothing is charged today, which Stripe reports as no_payment_required rather than paid.
     expect(completed.session).toMatchObject({ status: 'complete', amount_total: 0, payment_status: 'no_payment_required' });
   });
