@@ -14,8 +14,13 @@ describe('refetch: Stripe as the source of truth', () => {
   beforeAll(async () => {
     const clock = new TestClock();
     fake = await FakeStripe.start({ now: clock.fakeStripeNow });
+    // Three differently configured hosts share one database. Under deferred processing
+    // (test:deferred) each one's sweep would apply the others' inbox with its own refetch mode,
+    // so only the instance that received an event applies it: the sweep does not come round.
+    const inbox = { sweepIntervalMs: 600_000 };
     for (const mode of ['never', 'on-conflict', 'always'] as Mode[]) {
-      apps.set(mode, await createTestApp({ clock, options: { refetch: mode, refetchTimeoutMs: 2000, stripe: { ...fake.clientConfig(), maxNetworkRetries: 0 } }, keepData: apps.size > 0 }));
+      const options = { refetch: mode, refetchTimeoutMs: 2000, inbox, stripe: { ...fake.clientConfig(), maxNetworkRetries: 0 } };
+      apps.set(mode, await createTestApp({ clock, options, keepData: apps.size > 0 }));
     }
   });
   afterAll(async () => {

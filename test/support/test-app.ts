@@ -102,6 +102,9 @@ export async function createTestApp(config: TestAppOptions = {}): Promise<TestAp
   const dataSource = app.get(DataSource);
   trackEntitlementCache(app);
   if (!config.keepData) await truncateTables(dataSource);
+  // The applier looks at the inbox on start-up; a test begins once it has looked, so that an
+  // instance still starting does not take an event another instance was sent.
+  if (options.webhookProcessing === 'deferred') await app.get(WebhookInboxService).drain();
   const webhookUrl = `/${webhookPath ?? 'ls/hook'}/${uuid}`;
   const settle = async (response: request.Response, eventId: string | undefined) => {
     if (settleDeliveries && eventId && response.body?.outcome === 'queued') response.body.outcome = await appliedOutcome(app, eventId);
