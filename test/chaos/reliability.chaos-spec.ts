@@ -150,7 +150,7 @@ describe.each(modes)('%s webhook processing', (mode) => {
         `${r.report.statuses[0] ?? 0} requests unanswered (instance down); ${openAtKills} outbox entries undelivered at the kills; ` +
         `${committedUnanswered} ${mode === 'inline' ? 'committed' : 'stored'} but unanswered; ` +
         (mode === 'deferred'
-          ? `${pendingAtKills} events written but not applied at the kills (${burstKill?.pendingOfBurst ?? 0} of them of the ${r.burst.distinct}-event burst, at its kill), ` +
+          ? `${pendingAtKills} events written but not applied at the kills (${burstKill?.pendingOfBurst ?? 0} of them of the ${r.burst.distinct}-event burst after its kill, ${burstKill?.burstWaitingAtKill ?? 0} a moment before), ` +
             `${leasedAtKills} in a batch in progress, ${r.appliedAfterLease} of them applied only after the lease ran out; `
           : '') +
         `${unexplainedDoubles.length} doubles outside the entries open at a kill; ${deliveryNotes(r.mode, r.settled)}`,
@@ -163,7 +163,7 @@ describe.each(modes)('%s webhook processing', (mode) => {
       // Between the inbox write and the apply: events answered `queued` and not applied when their instance died,
       // the burst's among them; and inside a batch: events leased to a dead applier, taken over once the lease ran out.
       expect(pendingAtKills).toBeGreaterThan(0);
-      expect(burstKill?.pendingOfBurst).toBeGreaterThan(0);
+      expect(burstKill?.burstWaitingAtKill).toBeGreaterThan(0);
       expect(r.appliedAfterLease).toBeGreaterThan(0);
       expect(r.leasedNotApplied).toEqual([]);
     }

@@ -38,6 +38,12 @@ export interface KillRecord {
   pendingEvents: number;
   /** Of those, events of the burst (the burst's kill). */
   pendingOfBurst: number;
+  /**
+   * The burst's kill, deferred: events of the burst waiting in the inbox at the poll that set the
+   * kill off, a moment before it. The snapshot after the kill may find fewer: the other instance
+   * goes on applying meanwhile.
+   */
+  burstWaitingAtKill: number;
   /** Of those, leased to an applier (a batch in progress), with their lease's end. */
   leased: Map<string, Date>;
   downMs: number;
@@ -80,7 +86,7 @@ export async function runKill(mode: WebhookMode): Promise<KillResult> {
   const kills: KillRecord[] = [];
   const openAtKill = new Set<string>();
   /** Kills the host, reads what the kill left, restarts it after a pause. */
-  const killAndRestart = async (victim: number, point: KillRecord['point'], requestsInFlight: number, burstIds: readonly string[] = []) => {
+  const killAndRestart = async (victim: number, point: KillRecord['point'], requestsInFlight: number, burst: { ids: readonly string[]; waiting: number } = { ids: [], waiting: 0 }) => {
     const host = cluster.hosts[victim];
     await host.kill9();
     const killedAt = Date.now();
@@ -94,7 +100,8 @@ export async function runKill(mode: WebhookMode): Promise<KillResult> {
       requestsInFlight,
       openOutboxEntries: open.length,
       pendingEvents: inbox.pending,
-      pendingOfBurst: burstIds.filter((id) => inbox.pendingIds.has(id)).length,
+      pendingOfBurst: burst.ids.filter((id) => inbox.pendingIds.has(id)).length,
+      burstWaitingAtKill: burst.waiting,
       leased: inbox.leased,
       downMs: Date.now() - killedAt,
     });
@@ -126,8 +133,8 @@ export async function runKill(mode: WebhookMode): Promise<KillResult> {
     let bursting = true;
     const burstSent = burstSender.send(burstStream.deliveries).finally(() => (bursting = false));
     while (bursting && burstSender.answered < burstStream.deliveries.length / 4) await sleep(5);
-    if (mode === 'deferred') await waitForPending(cluster.databaseUrl, burstIds, BURST_PENDING, () => !bursting);
-    const burstKill = killAndRestart(victim, 'burst', burstSender.inFlight[0], burstIds);
+    const waiting = mode === 'deferred' ? await waitForPending(cluster.databaseUrl, burstIds, BURST_PENDING, () => !bursting) : 0;
+    const burstKill = killAndRestart(victim, 'burst', burstSender.inFlight[0], { ids: burstIds, waiting });
     const burstReport = await burstSent;
     await burstKill;
     burstSender.close();
