@@ -125,8 +125,19 @@ describe('deferred webhook processing (the inbox)', () => {
     await keys.hold(s.subscriptionId);
     try {
       for (const event of events) expect((await t.deliver(event)).body.outcome).toBe('queued');
-      // All four due at one instant, so that one batch takes them together.
-      await t.dataSource.query(`UPDATE litestripe_event SET "available_at" = now() + interval '200 milliseconds' WHERE "id" = ANY($1::text[])`, [ids]);
+      // The applier retries held events every 50 ms, and a batch under way would release its events
+      // over what is written here: first park all four out of its reach until none is in a batch
+      // (a batch leases them for seconds, not an hour), then make them due at one instant, so that
+      // one batch takes them together.
+      const setDue = (interval: string) => t.dataSource.query(`UPDATE litestripe_event SET "available_at" = now() + $2::interval WHERE "id" = ANY($1::text[])`, [ids, interval]);
+      const parked = async () => {
+        await setDue('1 hour');
+        await inbox.drain();
+        const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM litestripe_event WHERE "id" = ANY($1::text[]) AND "available_at" > now() + interval '30 minutes'`, [ids]);
+        return n as number;
+      };
+      expect(await eventually(parked, (n) => n === ids.length)).toBe(ids.length);
+      await setDue('200 milliseconds');
     } finally {
       await keys.release(s.subscriptionId);
     }
