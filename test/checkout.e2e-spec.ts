@@ -109,7 +109,7 @@ describe('checkout and billing portal against the fake Stripe', () => {
 
     it('reports an open session as not complete and writes nothing', async () => {
       const session = await t.billing.createCheckoutSession({ accountRef: 'acct_slow', plan: 'basic', successUrl: SUCCESS, cancelUrl: CANCEL });
-      expect(await t.billing.syncCheckoutSession(session.id)).toEqual({ status: 'open', subscription: null, purchase: null, accountRef: 'acct_slow' });
+      expect(await t.billing.syncCheckoutSession(session.id)).toEqual({ status: 'open', subscription: null, purchase: null, accountRef: 'acct_slow', guest: null });
       expect(await t.dataSource.query('SELECT id FROM litestripe_subscription')).toEqual([]);
     });
 

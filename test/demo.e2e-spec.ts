@@ -1,8 +1,9 @@
 import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { createHash, randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { OrphanedPayment, StripeSubscription } from '@litestripe/nestjs';
+import { Guest, GuestAccessToken, OrphanedPayment, StripeSubscription } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
 import { SUMMARIES_METER } from '../apps/demo/src/demo-plans';
 import { serializedPGliteDriver } from '../apps/demo/src/pglite.driver';
@@ -46,6 +47,8 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
   let app: INestApplication;
   let result: SandboxResult;
   let keys: SandboxKeys;
+  /** Every guest token a success page answered, to check that no log line shows one. */
+  const issuedTokens: string[] = [];
 
   beforeAll(async () => {
     // Empty rather than deleted, so that a developer's .env cannot fill them in.
@@ -56,6 +59,7 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     app = await NestFactory.create(AppModule, { rawBody: true, logger });
     await app.listen(0, '127.0.0.1');
     result = await runSandboxLifecycle(app, keys);
+    issuedTokens.push(result.guestToken);
   }, 60_000);
 
   afterAll(async () => {
@@ -114,6 +118,20 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       lifetimeReports: 200,
       lifetimeSupport: 403,
       lifetimeStatus: 200,
+      guestCheckout: 303,
+      guestPay: 303,
+      guestSuccess: 200,
+      guestSuccessReload: 200,
+      guestReports: 200,
+      guestNoToken: 401,
+      guestBadToken: 401,
+      guestInvoices: 200,
+      guestPortal: 303,
+      guestLink: 201,
+      linkedReports: 200,
+      linkedToken: 401,
+      linkedInvoices: 200,
+      linkedPreview: 200,
     });
   });
 
@@ -187,6 +205,17 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       'purchase revoked',
       // pro for life
       'purchase completed',
+      // a guest buys pro: synced on its success page, then the webhooks
+      'subscription created',
+      'access granted',
+      'stripe features',
+      'payment succeeded',
+      'checkout completed',
+      // the guest signs up and is linked to its account
+      'subscription updated',
+      'access revoked',
+      'access granted',
+      'guest linked',
     ]);
     expect(billing[1]).toBe(`access granted         account ${result.accountRef} may use premium`);
     expect(billing[3]).toContain('19.00 USD');
@@ -201,6 +230,13 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     expect(billing[25]).toMatch(new RegExp(`^purchase completed +pi_\\w+, 10\\.00 USD → account ${result.visitorRef}: 200 api_calls credits$`));
     expect(billing[26]).toMatch(new RegExp(`^purchase revoked +pi_\\w+ of account ${result.visitorRef} \\(partial refund\\): 100 api_calls credits taken back$`));
     expect(billing[27]).toMatch(new RegExp(`^purchase completed +pi_\\w+, 299\\.00 USD → account ${result.lifetimeRef}: pro for life$`));
+    // A guest's lines name its guest id, never its email or token.
+    expect(billing[28]).toBe(`subscription created   ${result.guestSubscriptionId} (guest ${result.guestId}), active`);
+    expect(billing[29]).toBe(`access granted         guest ${result.guestId} may use premium`);
+    expect(billing[32]).toMatch(new RegExp(`^checkout completed +cs_\\w+ → guest ${result.guestId}$`));
+    expect(billing[34]).toBe(`access revoked         guest ${result.guestId} (moved to account ${result.guestAccountRef})`);
+    expect(billing[35]).toBe(`access granted         account ${result.guestAccountRef} may use premium`);
+    expect(billing[36]).toBe(`guest linked           guest ${result.guestId} → account ${result.guestAccountRef} (${result.guestSubscriptionId}, by token)`);
   });
 
   describe('the usage-limited API', () => {
@@ -439,10 +475,151 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     });
   });
 
+  describe('guests: a visitor who buys without an account, let in by an access token', () => {
+    const fake = () => app.get<FakeStripe>(SANDBOX_STRIPE);
+    const server = () => app.getHttpServer();
+    const asGuest = (path: string, token: string) => request(server()).get(path).set('x-guest-token', token);
+    const madeUpToken = () => `lsg_${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
+    /** Through the demo's routes and the fake's hosted page, as a visitor would: the success page's path. */
+    const guestPays = async (plan: string, email: string) => {
+      const checkout = await request(server()).get(`/guest/checkout?plan=${plan}`).expect(303);
+      const paid = await fetch(`${checkout.headers.location}/pay`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email }).toString(),
+      });
+      expect(paid.status).toBe(303);
+      const success = new URL(paid.headers.get('location')!);
+      expect(success.pathname).toBe('/guest/success');
+      return `${success.pathname}${success.search}`;
+    };
+    /** A guest who paid for `plan`: its id and the token its success page showed. */
+    const guestBuys = async (plan: string, email: string) => {
+      const success = await request(server()).get(await guestPays(plan, email)).expect(200);
+      issuedTokens.push(success.body.token);
+      return { guestId: success.body.guest as string, token: success.body.token as string };
+    };
+    /** Signs and posts to the demo's webhook what the fake Stripe emitted since `from`, in order. */
+    const deliverSince = async (from: number) => {
+      const endpoint = { url: `${await app.getUrl()}/ls/hook/${keys.webhookUuid}`.replace('[::1]', '127.0.0.1'), secret: keys.webhookSecret };
+      for (const event of fake().events.all().slice(from)) expect((await fake().deliver(event, endpoint)).ok).toBe(true);
+    };
+
+    it('shows the access token once on the success page, stores only its hash, and shows none on a reload', async () => {
+      const successPath = await guestPays('basic', 'once@example.com');
+      const first = await request(server()).get(successPath).expect(200);
+      issuedTokens.push(first.body.token);
+      expect(first.body).toEqual({
+        checkout: 'complete',
+        guest: expect.stringMatching(/^[\w-]{22}$/),
+        token: expect.stringMatching(/^lsg_[\w-]{22}\.[\w-]{43}$/),
+        tokenExpiresAt: null,
+        note: 'Keep this token: it is shown once. Send it as the x-guest-token header to use premium routes, open /guest/portal and /guest/invoices.',
+      });
+      const reload = await request(server()).get(successPath).expect(200);
+      expect(reload.body).toEqual({ checkout: 'complete', guest: first.body.guest, note: expect.stringContaining('shown on the first visit') });
+
+      const dataSource = app.get(DataSource);
+      const guest = await dataSource.getRepository(Guest).findOneByOrFail({ id: first.body.guest });
+      expect(guest).toMatchObject({ email: 'once@example.com', linkedAccountRef: null });
+      const [stored] = await dataSource.getRepository(GuestAccessToken).findBy({ guestId: guest.id });
+      const [selector, verifier] = (first.body.token as string).slice(4).split('.');
+      expect(stored.selector).toBe(selector);
+      expect(Buffer.from(stored.verifierHash).toString('hex')).toBe(createHash('sha256').update(verifier).digest('hex'));
+      expect(await dataSource.getRepository(StripeSubscription).findOneByOrFail({ id: guest.subscriptionId })).toMatchObject({ accountRef: `guest:${guest.id}`, lookupKey: 'demo_basic_monthly', status: 'active' });
+    });
+
+    it('admits the guest to the premium routes its plan opens, by the x-guest-token header; 401 without one or with a bad one', async () => {
+      const { token } = await guestBuys('basic', 'reader@example.com');
+      await asGuest('/premium', token).expect(200, { premium: true, plan: 'basic', limits: { api_calls: 100 } });
+      await asGuest('/premium/dashboard', token).expect(200);
+      // Every plan and feature rule applies as for an account: basic is not pro and has no export.
+      const reports = await asGuest('/premium/reports', token).expect(403);
+      expect(reports.body).toMatchObject({ reason: 'plan_required', required: { plans: ['pro'] } });
+      const exportDenied = await asGuest('/premium/export', token).expect(403);
+      expect(exportDenied.body).toMatchObject({ reason: 'feature_required', required: { features: ['export'] } });
+
+      const missing = await request(server()).get('/premium/reports').expect(401);
+      expect(missing.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Sign in, or give the access token you received after paying.', reason: 'guest_token_missing' });
+      const unknown = await asGuest('/premium/reports', madeUpToken()).expect(401);
+      expect(unknown.body).toMatchObject({ statusCode: 401, reason: 'guest_token_unknown' });
+      await asGuest('/premium/reports', 'not-a-token').expect(401);
+      // The usage-limited API counts the guest's calls against its plan.
+      const search = await asGuest('/api/search?q=churn', token).expect(200);
+      expect(search.headers).toMatchObject({ 'x-ratelimit-limit-api_calls': '100', 'x-ratelimit-remaining-api_calls': '99' });
+    });
+
+    it("opens the guest's billing portal and lists its invoices by token, page by page", async () => {
+      const { token } = await guestBuys('pro', 'invoiced@example.com');
+      const portal = await asGuest('/guest/portal', token).expect(303);
+      expect(portal.headers.location).toMatch(new RegExp(`^${fake().url}/billing_portal/bps_\\w+$`));
+      await request(server()).get('/guest/portal').expect(401);
+      await asGuest('/guest/portal', madeUpToken()).expect(401);
+
+      const first = await asGuest('/guest/invoices', token).expect(200);
+      expect(first.body).toEqual({
+        hasMore: false,
+        invoices: [expect.objectContaining({ status: 'paid', amountPaid: 1900, currency: 'usd', number: expect.stringMatching(/-0001$/), hostedInvoiceUrl: expect.stringMatching(/\/invoices\/in_\w+$/), invoicePdf: expect.stringMatching(/\/invoices\/in_\w+\/pdf$/) })],
+      });
+      // A month later Stripe renews: two invoices, read one at a time.
+      const from = fake().events.all().length;
+      fake().advanceClock(31 * 86_400);
+      await deliverSince(from);
+      const newest = await asGuest('/guest/invoices?limit=1', token).expect(200);
+      expect(newest.body).toMatchObject({ hasMore: true, invoices: [{ number: expect.stringMatching(/-0002$/), status: 'paid' }] });
+      const older = await asGuest(`/guest/invoices?limit=1&starting_after=${newest.body.invoices[0].id}`, token).expect(200);
+      expect(older.body).toEqual({ hasMore: false, invoices: [first.body.invoices[0]] });
+      await request(server()).get('/guest/invoices').expect(401);
+      await asGuest('/guest/invoices?starting_after=nope', token).expect(400);
+    });
+
+    it('links the guest to the account it signs up with: the subscription, invoices and access move, the token answers 401 guest_linked', async () => {
+      const { guestId, token } = await guestBuys('pro', 'joiner@example.com');
+      const account = 'guest_who_signed_up';
+      await request(server()).post('/guest/link').set('x-guest-token', token).expect(401);
+      const noToken = await request(server()).post('/guest/link').set('x-user', account).expect(401);
+      expect(noToken.body).toMatchObject({ reason: 'guest_token_missing' });
+
+      const linked = await request(server()).post('/guest/link').set('x-user', account).set('x-guest-token', token).expect(201);
+      expect(linked.body).toEqual({ guest: guestId, accountRef: account, subscription: expect.stringMatching(/^sub_/), alreadyLinked: false });
+      // Presenting the token again for the same account changes nothing; for another, it is refused.
+      await request(server()).post('/guest/link').set('x-user', account).set('x-guest-token', token).expect(201, { ...linked.body, alreadyLinked: true });
+      await request(server()).post('/guest/link').set('x-user', 'someone_else').set('x-guest-token', token).expect(409);
+
+      const refused = await asGuest('/premium/reports', token).expect(401);
+      expect(refused.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'This subscription now belongs to an account: sign in to use it.', reason: 'guest_linked' });
+      await asGuest('/guest/invoices', token).expect(401);
+      await request(server()).get('/premium/reports').set('x-user', account).expect(200);
+      const row = await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ id: linked.body.subscription });
+      expect(row).toMatchObject({ accountRef: account, status: 'active' });
+      expect(await app.get(DataSource).getRepository(Guest).findOneByOrFail({ id: guestId })).toMatchObject({ linkedAccountRef: account, linkedAt: expect.any(Date) });
+      expect(logger.of('Billing')).toEqual(expect.arrayContaining([`guest linked           guest ${guestId} → account ${account} (${row.id}, by token)`]));
+
+      // The guest's Stripe customer is the account's now: its invoices, and the preview of a plan change.
+      const invoices = await request(server()).get('/billing/invoices').set('x-user', account).expect(200);
+      expect(invoices.body).toEqual({ hasMore: false, invoices: [expect.objectContaining({ status: 'paid', amountPaid: 1900, subscriptionId: row.id })] });
+      const preview = await request(server()).get('/billing/preview?plan=basic').set('x-user', account).expect(200);
+      expect(preview.body).toMatchObject({ subscriptionId: row.id, plan: 'basic', currency: 'usd' });
+      expect(preview.body.prorationAmount).toBeLessThan(0);
+      expect((await request(server()).get('/billing/preview?plan=pro').set('x-user', account).expect(200)).body.prorationAmount).toBe(0);
+      expect(await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ id: row.id })).toMatchObject({ lookupKey: 'demo_pro_monthly' });
+    });
+
+    it('answers the account routes for invoices and previews with 400 on bad input and 401 without an account', async () => {
+      await request(server()).get('/billing/invoices').expect(401);
+      await request(server()).get('/billing/invoices?limit=1000').set('x-user', 'nobody_yet').expect(400);
+      await request(server()).get('/billing/invoices').set('x-user', 'nobody_yet').expect(200, { invoices: [], hasMore: false });
+      await request(server()).get('/billing/preview').set('x-user', result.guestAccountRef).expect(400);
+      await request(server()).get('/billing/preview?plan=gold').set('x-user', result.guestAccountRef).expect(400);
+      await request(server()).get('/billing/preview?plan=basic').set('x-user', 'nobody_yet').expect(404);
+    });
+  });
+
   it('logs the story and no error', () => {
     const sandbox = logger.of('Sandbox');
     expect(sandbox).toEqual(expect.arrayContaining([`   GET /billing/success → 200 {"checkout":"complete","entitled":true,"plan":"pro","reason":"active"}`]));
-    expect(sandbox.filter((line) => line.startsWith('── '))).toHaveLength(14);
+    expect(sandbox.filter((line) => line.startsWith('── '))).toHaveLength(18);
     // The pro subscriber's meter after a search and an export (10 calls), and the visitor's 429.
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 11 of 1000 \(pro, 1 seat\), 989 left until \d{4}-\d{2}-\d{2}$/)]));
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage summaries: 1 of unlimited \(pro, 1 seat\), unlimited left until \d{4}-\d{2}-\d{2}$/)]));
@@ -455,11 +632,20 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 10 of 10 \(free\) \+ 189 credits, 189 left until \d{4}-\d{2}-01$/)]));
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   usage api_calls: 10 of 10 \(free\) \+ 89 credits, 89 left until \d{4}-\d{2}-01$/)]));
     expect(sandbox).toEqual(expect.arrayContaining([`   GET /billing/success → 200 {"checkout":"complete","purchase":{"payment":"paid","lifetimePlans":["pro"],"credits":{}},"entitled":true,"plan":"pro","reason":"lifetime"}`]));
+    // The guest's success page: the token is said to be issued, never shown.
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   GET \/guest\/success → 200 \{"checkout":"complete","guest":"[\w-]{22}","token":"<token>","tokenExpiresAt":null,/)]));
+    expect(sandbox).toEqual(expect.arrayContaining([`   token issued to guest ${result.guestId}: shown to the visitor once, stored only as a hash, never logged`]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   GET \/premium\/reports with a guest token → 401 .*"reason":"guest_linked"\}$/)]));
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   moving to basic now: prorations -\d+\.\d\d USD \(pro's unused time credited, basic's time left charged\), next invoice -?\d+\.\d\d USD; nothing changed$/)]));
     expect(logger.lines.filter((line) => line.level === 'error' || line.level === 'fatal')).toEqual([]);
   });
 
-  it('never logs an email, though customers type theirs on the pay page and support lists them', () => {
+  it('never logs an email, though customers type theirs on the pay page and support lists them, nor a guest token', () => {
     expect(logger.lines.filter((line) => /@[\w-]+\.\w+/.test(line.message))).toEqual([]);
+    // Neither the story's token nor the tests', whole or in part (its selector, its verifier).
+    expect(issuedTokens.length).toBeGreaterThan(0);
+    const parts = issuedTokens.flatMap((token) => token.slice(4).split('.'));
+    expect(logger.lines.filter((line) => line.message.includes('lsg_') || parts.some((part) => line.message.includes(part)))).toEqual([]);
   });
 });
 

@@ -48,11 +48,11 @@ describe('retention: one job for the event log, the outbox, orphan emails and us
     expect((await t.deliver(recent)).body.outcome).toBe('processed');
     const oldFailed = await insertFailed(t, now - 90 * DAY);
 
-    expect(await sweep()).toEqual({ events: 2, outbox: 0, orphanEmails: 0, usage: 0 });
+    expect(await sweep()).toEqual({ events: 2, outbox: 0, orphanEmails: 0, guestEmails: 0, usage: 0 });
     expect(await loggedIds(t)).toEqual([recent.id, oldFailed].sort());
     // Still in the log: a redelivery of the recent one changes nothing.
     expect((await t.deliver(recent)).body.outcome).toBe('duplicate');
-    expect(await sweep()).toEqual({ events: 0, outbox: 0, orphanEmails: 0, usage: 0 });
+    expect(await sweep()).toEqual({ events: 0, outbox: 0, orphanEmails: 0, guestEmails: 0, usage: 0 });
   });
 
   it('purges every outcome but failed', async () => {
@@ -93,12 +93,12 @@ describe('retention: one job for the event log, the outbox, orphan emails and us
     const outboxEntries = () => t.dataSource.getRepository(DomainEventOutboxEntry).count();
     const delivered = await outboxEntries();
     expect(delivered).toBeGreaterThan(0);
-    expect(await sweep()).toEqual({ events: 0, outbox: 0, orphanEmails: 0, usage: 0 });
+    expect(await sweep()).toEqual({ events: 0, outbox: 0, orphanEmails: 0, guestEmails: 0, usage: 0 });
 
     t.clock.advance(OUTBOX_DAYS * DAY + 1);
-    expect(await sweep()).toEqual({ events: 0, outbox: delivered, orphanEmails: 0, usage: 0 });
+    expect(await sweep()).toEqual({ events: 0, outbox: delivered, orphanEmails: 0, guestEmails: 0, usage: 0 });
     t.clock.advance((EVENT_LOG_DAYS - OUTBOX_DAYS) * DAY);
-    expect(await sweep()).toEqual({ events: 1, outbox: 0, orphanEmails: 1, usage: 0 });
+    expect(await sweep()).toEqual({ events: 1, outbox: 0, orphanEmails: 1, guestEmails: 0, usage: 0 });
     expect((await orphan()).email).toBeNull();
     expect(await outboxEntries()).toBe(0);
     expect(await loggedIds(t)).toEqual([]);

@@ -113,6 +113,13 @@ describe('cancel, resume, change plan and quantity: Stripe first, the local row 
     await expect(t.billing.changePlan('acct_1', 'gold')).rejects.toThrow(/Unknown plan "gold"/);
   });
 
+  it('keeps the seats when the plan changes (Stripe would set a changed price’s quantity to 1)', async () => {
+    await t.billing.setQuantity('acct_1', 4);
+    const row = await t.billing.changePlan('acct_1', 'pro');
+    expect(row).toMatchObject({ priceId: t.prices.proMonthly.id, quantity: 4 });
+    expect(t.fake.subscriptions.get(subscriptionId)?.items.data[0].quantity).toBe(4);
+  });
+
   it('sets the quantity of a per-seat subscription', async () => {
     const row = await t.billing.setQuantity('acct_1', 7);
     expect(row.quantity).toBe(7);

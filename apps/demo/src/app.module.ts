@@ -13,6 +13,7 @@ import { BillingEventsListener } from './billing-events.listener';
 import { databaseOptions } from './database.config';
 import { DemoAuthGuard } from './demo-auth.guard';
 import { DEMO_STRIPE_FEATURES, demoCreditPacks, demoPlans, demoUsage, OneTimePrices, oneTimePricesFromEnv } from './demo-plans';
+import { GUEST_TOKEN_HEADER, GuestController } from './guest.controller';
 import { PremiumController } from './premium.controller';
 import { PricingController } from './pricing.controller';
 import { SANDBOX_STRIPE, SandboxStripeModule, sandboxOneTimePrices, sandboxSummariesPrice } from './sandbox/sandbox-stripe.module';
@@ -43,6 +44,9 @@ function oneTimePrices(sandbox: FakeStripe | null): OneTimePrices {
           stripeFeatures: DEMO_STRIPE_FEATURES,
           subscribeUrl: '/pricing',
           manageBillingUrl: '/billing/portal',
+          // Visitors who bought without an account (guest.controller.ts): the guard lets a request
+          // without x-user in by the access token in this header. Tokens are valid until revoked.
+          guests: { tokenFrom: { header: GUEST_TOKEN_HEADER } },
           // In sandbox mode the Stripe client talks to the in-process fake Stripe, and the module
           // reads the fake's clock: the sandbox moves Stripe's time forward, and events from the
           // future are refused. The fake has no rate limit: the offline backfill lists each
@@ -51,7 +55,7 @@ function oneTimePrices(sandbox: FakeStripe | null): OneTimePrices {
         }),
     }),
   ],
-  controllers: [PricingController, BillingController, PremiumController, ApiController, AdminController],
+  controllers: [PricingController, BillingController, GuestController, PremiumController, ApiController, AdminController],
   providers: [
     BillingEventsListener,
     // Guards run in this order: authentication first, then the subscription check on every route

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
   CheckoutCompletedEvent,
+  guestIdOf,
+  GuestLinkedEvent,
   LitestripeEvents,
   OrphanClaimedEvent,
   PaymentEvent,
@@ -14,14 +16,17 @@ import {
   SubscriptionChangedEvent,
 } from '@litestripe/nestjs';
 
-/** What a host does with the module's domain events; here, one timeline line each. */
+/**
+ * What a host does with the module's domain events; here, one timeline line each. A guest's
+ * subscription is keyed `guest:<guestId>`: its lines say "guest <id>" (never its email or token).
+ */
 @Injectable()
 export class BillingEventsListener {
   private readonly logger = new Logger('Billing');
 
   @OnEvent(LitestripeEvents.CheckoutCompleted)
   checkoutCompleted(e: CheckoutCompletedEvent) {
-    this.line('checkout completed', `${e.checkoutSessionId} → ${e.accountRef ? `account ${e.accountRef}` : 'no account'}`);
+    this.line('checkout completed', `${e.checkoutSessionId} → ${account(e.accountRef)}`);
   }
 
   @OnEvent(LitestripeEvents.SubscriptionCreated)
@@ -37,12 +42,15 @@ export class BillingEventsListener {
 
   @OnEvent(LitestripeEvents.SubscriptionActivated)
   activated(e: SubscriptionChangedEvent) {
-    this.line('access granted', `account ${e.subscription.accountRef} may use premium`);
+    this.line('access granted', `${account(e.subscription.accountRef)} may use premium`);
   }
 
   @OnEvent(LitestripeEvents.SubscriptionDeactivated)
   deactivated(e: SubscriptionChangedEvent) {
-    this.line('access revoked', `account ${e.subscription.accountRef} (${e.previousStatus} → ${e.subscription.status})`);
+    // A link that moved (an orphan claim, a relink, a guest linked) revokes the previous holder's access.
+    const holder = e.previousAccountRef ?? e.subscription.accountRef;
+    const why = e.previousAccountRef ? `moved to ${account(e.subscription.accountRef)}` : `${e.previousStatus} → ${e.subscription.status}`;
+    this.line('access revoked', `${account(holder)} (${why})`);
   }
 
   @OnEvent(LitestripeEvents.SubscriptionCanceled)
@@ -91,6 +99,11 @@ export class BillingEventsListener {
     this.line('orphan claimed', `#${e.orphanedPaymentId} → account ${e.accountRef} (${e.subscriptionId})`);
   }
 
+  @OnEvent(LitestripeEvents.GuestLinked)
+  guestLinked(e: GuestLinkedEvent) {
+    this.line('guest linked', `guest ${e.guestId} → account ${e.accountRef} (${e.subscriptionId}, by ${e.via})`);
+  }
+
   @OnEvent(LitestripeEvents.PurchaseCompleted)
   purchased(e: PurchaseEvent) {
     this.line('purchase completed', `${e.paymentRef}, ${money(e)} → ${account(e.accountRef)}: ${grant(e.grant)}`);
@@ -117,15 +130,17 @@ export class BillingEventsListener {
 }
 
 function label(s: StripeSubscription): string {
-  return s.accountRef ? `${s.id} (account ${s.accountRef})` : s.id;
+  return s.accountRef ? `${s.id} (${account(s.accountRef)})` : s.id;
 }
 
 function day(date: Date | null): string {
   return date ? date.toISOString().slice(0, 10) : '?';
 }
 
-function account(accountRef: string | null): string {
-  return accountRef ? `account ${accountRef}` : 'no account';
+function account(accountRef: string | null | undefined): string {
+  if (!accountRef) return 'no account';
+  const guestId = guestIdOf(accountRef);
+  return guestId ? `guest ${guestId}` : `account ${accountRef}`;
 }
 
 function grant(g: PurchaseGrant): string {

@@ -8,10 +8,10 @@ interface DemoRequest {
 }
 
 /**
- * Checkout (subscriptions and one-time purchases), the success page and the billing portal.
- * `@SkipSubscriptionCheck()` keeps them reachable under the global SubscriptionGuard: an account
- * whose payment failed must still be able to reach the portal to fix its card, and a new one must
- * reach checkout.
+ * Checkout (subscriptions and one-time purchases), the success page, the billing portal, invoices
+ * and the preview of a plan change. `@SkipSubscriptionCheck()` keeps them reachable under the
+ * global SubscriptionGuard: an account whose payment failed must still be able to reach the portal
+ * to fix its card, and a new one must reach checkout.
  */
 @SkipSubscriptionCheck()
 @Controller('billing')
@@ -88,6 +88,26 @@ export class BillingController {
   async portal(@Req() request: DemoRequest) {
     const session = await this.billing.createBillingPortalSession(signedIn(request), `${baseUrl(request)}/billing/status`);
     return { url: session.url, statusCode: 303 };
+  }
+
+  /** The account's invoices from Stripe, newest first; the next page with `?starting_after=<last id>`. */
+  @Get('invoices')
+  invoices(
+    @Req() request: DemoRequest,
+    @Query('starting_after') startingAfter?: string,
+    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+  ) {
+    return this.billing.listInvoices(signedIn(request), { ...(limit === undefined ? {} : { limit }), ...(startingAfter ? { startingAfter } : {}) });
+  }
+
+  /**
+   * What changing to `plan` would bill now (Stripe's invoice preview), before the account confirms:
+   * `prorationAmount` is positive for an upgrade, negative for a downgrade. Changes nothing.
+   */
+  @Get('preview')
+  preview(@Req() request: DemoRequest, @Query('plan') plan?: string) {
+    if (!plan) throw new BadRequestException('plan is missing: /billing/preview?plan=basic');
+    return this.billing.previewPlanChange(signedIn(request), plan);
   }
 
   /**

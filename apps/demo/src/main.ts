@@ -30,7 +30,8 @@ async function bootstrap() {
   logger.log(`Database: ${describeDatabase()}`);
   logger.log(`Stripe webhook endpoint: http://localhost:${port}/ls/hook/${process.env.STRIPE_WEBHOOK_UUID}`);
   logger.log(`Pricing: http://localhost:${port}/pricing; premium routes (send x-user: <account>): /premium, /premium/reports (pro plan), /premium/export (export feature), /premium/support (priority_support, a feature from Stripe)`);
-  logger.log(`Billing (open to every signed-in account, even past_due): /billing/checkout?plan=pro[&seats=3], POST /billing/purchase {"lifetimePlan":"pro"} or {"creditPack":"api_calls_100","quantity":2}, /billing/success, /billing/portal, /billing/status`);
+  logger.log(`Billing (open to every signed-in account, even past_due): /billing/checkout?plan=pro[&seats=3], POST /billing/purchase {"lifetimePlan":"pro"} or {"creditPack":"api_calls_100","quantity":2}, /billing/success, /billing/portal, /billing/status, /billing/invoices[?starting_after=in_...], /billing/preview?plan=basic`);
+  logger.log(`Guests (no account): /guest/checkout?plan=pro, /guest/success (shows the access token once); with the x-guest-token header: the premium routes, /guest/portal, /guest/invoices, and POST /guest/link with x-user to move the subscription to that account`);
   logger.log(`Usage-limited API (10 calls a month without a plan, then the plan's api_calls per seat; 429 past the limit): GET /api/search?q=, POST /api/exports (10 calls), POST /api/summaries (pro, metered); the meter: /billing/status`);
   if (sandbox) {
     logger.log('Sandbox mode: Stripe is an in-process fake; playing a customer\'s story over HTTP, webhooks signed with the local secret');

@@ -31,6 +31,9 @@ export * from './usage/index.js';
 // Billing actions.
 export * from './billing/index.js';
 
+// Guests: subscribers without an account, and their access tokens.
+export * from './guests/index.js';
+
 // Reconcile and backfill (`sync`), from code or as a CLI.
 export * from './sync/index.js';
 
@@ -56,6 +59,7 @@ export {
   PaymentEvent,
   PaymentOrphanedEvent,
   OrphanClaimedEvent,
+  GuestLinkedEvent,
   PurchaseEvent,
   PurchaseRevokedEvent,
   StripeFeaturesUpdatedEvent,

@@ -24,6 +24,8 @@ import { webhookProviders } from './webhook/webhook.providers.js';
 import { RawBodyStartupCheck } from './webhook/raw-body.startup-check.js';
 import { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
 import { usageProviders } from './usage/usage.providers.js';
+import { guestProviders } from './guests/guests.providers.js';
+import { GuestRequests } from './access/guest-requests.js';
 import { UsageService } from './usage/usage.service.js';
 import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
 
@@ -45,6 +47,7 @@ import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
     RawBodyStartupCheck,
     ...accessProviders,
     ...usageProviders,
+    ...guestProviders,
     ...billingProviders,
     ...syncProviders,
     ...retentionProviders,
@@ -64,6 +67,7 @@ import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
     SubscriptionGuard,
     SubscriptionRoutesInspector,
     ROUTE_USAGE_LIMITS,
+    GuestRequests,
     LITESTRIPE_ENTITLEMENT_OPTIONS,
   ],
 })

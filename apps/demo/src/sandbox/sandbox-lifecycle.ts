@@ -6,11 +6,14 @@ import { DataSource } from 'typeorm';
 import { BillingService, getStripeClientToken, StripeSubscription } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
 import { API_CALLS_PACK, SUMMARIES_METER } from '../demo-plans';
+import { GUEST_TOKEN_HEADER } from '../guest.controller';
 import { SandboxKeys } from './sandbox-env';
 import { SANDBOX_STRIPE } from './sandbox-stripe.module';
 
 const DAY = 86_400;
 const EMAIL = /[^\s"@]+@[^\s"@]+/g;
+/** A guest's access token (`lsg_<selector>.<verifier>`): the success page answers one, and no log line may show it. */
+const GUEST_TOKEN = /lsg_[^\s"]+/g;
 
 export interface SandboxResult {
   accountRef: string;
@@ -23,6 +26,13 @@ export interface SandboxResult {
   visitorRef: string;
   /** The account that bought pro for life. */
   lifetimeRef: string;
+  /** The visitor who bought pro as a guest, without an account. */
+  guestId: string;
+  guestSubscriptionId: string;
+  /** The account the guest signed up with and was linked to. */
+  guestAccountRef: string;
+  /** The guest's access token: handed back to the caller only (tests check that no log line shows it). */
+  guestToken: string;
   /** Status codes of the story's requests, by step. */
   statuses: Record<string, number>;
 }
@@ -33,9 +43,12 @@ export interface SandboxResult {
  * guarded routes, the usage-limited API and its meter, a failed renewal (premium locked, billing
  * portal still open), recovery, cancellation from the portal, the end of the period; then a payment
  * that matched no account, claimed by support; a visitor using up the free API calls (429), then
- * buying credits that take over from the free allowance, half of them refunded; and a customer
- * buying pro for life. Stripe's events are delivered, signed, at the points the story says, so the
- * timeline is the same on every run. Stripe's clock moves, and the module reads it (app.module.ts).
+ * buying credits that take over from the free allowance, half of them refunded; a customer buying
+ * pro for life; and a visitor buying pro as a guest, without an account: its access token (shown
+ * once, never logged) opens the premium routes, its invoices and the portal, until it signs up and
+ * the guest is linked to its new account. Stripe's events are delivered, signed, at the points the
+ * story says, so the timeline is the same on every run. Stripe's clock moves, and the module reads
+ * it (app.module.ts).
  */
 export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKeys, logger = new Logger('Sandbox')): Promise<SandboxResult> {
   const fake = app.get<FakeStripe | null>(SANDBOX_STRIPE);
@@ -68,13 +81,14 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
     const text = await response.text();
     const body = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null;
     const location = response.headers.get('location');
-    // Support's routes answer with emails: a log line never shows one.
-    const shown = body ? ` ${JSON.stringify(body).replace(EMAIL, '<email>').slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
+    // Support's routes answer with emails, a guest's success page with its token: a log line never shows either.
+    const shown = body ? ` ${JSON.stringify(body).replace(EMAIL, '<email>').replace(GUEST_TOKEN, '<token>').slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
     const remaining = response.headers.get('x-ratelimit-remaining-api_calls');
     const limit = response.headers.get('x-ratelimit-limit-api_calls');
     // What remains counts the credits bought too, once the period's allowance is used up.
     const meter = remaining === null ? '' : Number(remaining) > Number(limit) ? ` (api_calls left: ${remaining}, with credits)` : ` (api_calls left: ${remaining} of ${limit})`;
-    logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''} → ${response.status}${meter}${shown}`);
+    const guest = (init.headers as Record<string, string> | undefined)?.[GUEST_TOKEN_HEADER] ? ' with a guest token' : '';
+    logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''}${guest} → ${response.status}${meter}${shown}`);
     return { status: response.status, body, location };
   };
   const form = (fields: Record<string, string>): RequestInit => ({
@@ -211,10 +225,45 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   await request('lifetimeSupport', '/premium/support', lifetimeRef);
   await request('lifetimeStatus', '/billing/status', lifetimeRef);
 
+  title('a visitor buys pro as a guest, without an account: the success page shows its access token once');
+  const guestCheckout = await request('guestCheckout', '/guest/checkout?plan=pro', null);
+  const guestPaid = await request('guestPay', `${guestCheckout.location}/pay`, null, form({ email: 'guest@example.com' }));
+  const guestSuccess = await request('guestSuccess', guestPaid.location!, null);
+  const { guest: guestId, token } = guestSuccess.body as { guest: string; token: string };
+  logger.log(`   token issued to guest ${guestId}: shown to the visitor once, stored only as a hash, never logged`);
+  await request('guestSuccessReload', guestPaid.location!, null);
+  const withToken = (value: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { [GUEST_TOKEN_HEADER]: value } });
+
+  title("the guest's token opens pro's routes (the global guard reads the x-guest-token header); a made-up token is refused");
+  await request('guestReports', '/premium/reports', null, withToken(token));
+  await request('guestNoToken', '/premium/reports', null);
+  await request('guestBadToken', '/premium/reports', null, withToken(`lsg_${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`));
+
+  title("Stripe's webhooks arrive; the guest opens its invoices and the billing portal by its token");
+  await deliverWebhooks();
+  const guestSubscriptionId = (await app.get(DataSource).getRepository(StripeSubscription).findOneByOrFail({ accountRef: `guest:${guestId}` })).id;
+  await row(guestSubscriptionId);
+  await request('guestInvoices', '/guest/invoices', null, withToken(token));
+  await request('guestPortal', '/guest/portal', null, withToken(token));
+
+  title('the guest signs up and presents its token: its subscription moves to the new account, the token stops working');
+  const guestAccountRef = `user_${randomBytes(3).toString('hex')}`;
+  await request('guestLink', '/guest/link', guestAccountRef, withToken(token, { method: 'POST' }));
+  await deliverWebhooks();
+  await row(guestSubscriptionId);
+  await request('linkedReports', '/premium/reports', guestAccountRef);
+  await request('linkedToken', '/premium/reports', null, withToken(token));
+  await request('linkedInvoices', '/billing/invoices', guestAccountRef);
+  const preview = await request('linkedPreview', '/billing/preview?plan=basic', guestAccountRef);
+  const { prorationAmount, total, currency } = preview.body as { prorationAmount: number; total: number; currency: string };
+  const amount = (minor: number) => `${(minor / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  logger.log(`   moving to basic now: prorations ${amount(prorationAmount)} (pro's unused time credited, basic's time left charged), next invoice ${amount(total)}; nothing changed`);
+
   logger.log(`Sandbox done. Still serving: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/premium (200), or ${baseUrl}/pricing`);
   logger.log(`The API: curl -i -H 'x-user: ${claimedAccountRef}' '${baseUrl}/api/search?q=churn', and its meter: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/billing/status`);
   logger.log(`Pro for life: curl -H 'x-user: ${lifetimeRef}' ${baseUrl}/premium/reports (200); buy it: curl -i -X POST -H 'x-user: alice' -H 'content-type: application/json' -d '{"lifetimePlan":"pro"}' ${baseUrl}/billing/purchase`);
-  return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, visitorRef, lifetimeRef, statuses };
+  logger.log(`A guest: curl -i '${baseUrl}/guest/checkout?plan=pro' (303 to Checkout); its success page shows the token once, then: curl -H '${GUEST_TOKEN_HEADER}: <token>' ${baseUrl}/premium/reports`);
+  return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, visitorRef, lifetimeRef, guestId, guestSubscriptionId, guestAccountRef, guestToken: token, statuses };
 }
 
 /** Polls `read` until `done` says yes, for at most 5 seconds: for what the app does in the background. */

@@ -6,6 +6,9 @@ import { SubscriptionRoutesInspector } from './subscription-routes.inspector.js'
 import { SubscriptionRowsReader } from './subscription-rows.reader.js';
 import { SubscriptionGuard } from './subscription.guard.js';
 import { SubscriptionService } from './subscription.service.js';
+import { GuestTokenAttempts } from './guest-token-attempts.js';
+import { GuestTokenReader } from './guest-token.reader.js';
+import { GuestRequests } from './guest-requests.js';
 
-/** The read path: entitlement rules behind SubscriptionService, the cache, the guard. */
-export const accessProviders: Provider[] = [SubscriptionRowsReader, EntitlementCache, SubscriptionChangesListener, PlanPricingReader, SubscriptionService, SubscriptionRoutesInspector, SubscriptionGuard];
+/** The read path: entitlement rules behind SubscriptionService, the cache, guests' tokens, the guard. */
+export const accessProviders: Provider[] = [SubscriptionRowsReader, EntitlementCache, SubscriptionChangesListener, PlanPricingReader, GuestTokenAttempts, GuestTokenReader, GuestRequests, SubscriptionService, SubscriptionRoutesInspector, SubscriptionGuard];

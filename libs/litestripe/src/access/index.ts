@@ -1,6 +1,7 @@
 // The read path's public API; re-exported by the package's index.
 export { SubscriptionService } from './subscription.service.js';
-export type { EntitlementRequirement, AccountStanding } from './subscription.service.js';
+export type { EntitlementRequirement, AccountStanding, EntitlementSubject } from './subscription.service.js';
+export type { GuestTokenSubject } from './guest-token.reader.js';
 export { SubscriptionGuard } from './subscription.guard.js';
 export { RequiresSubscription, RequiresPlan, RequiresFeature, SkipSubscriptionCheck, CurrentEntitlement } from './subscription.decorators.js';
 export { SubscriptionRequiredException } from '../errors/subscription-required.exception.js';

@@ -8,6 +8,9 @@ import { SubscriptionGuardContextError } from '../errors/subscription-guard-cont
 import { SubscriptionRequiredException } from '../errors/subscription-required.exception.js';
 import { SubscriptionRoutesInspector } from './subscription-routes.inspector.js';
 import { EntitlementRequirement, missingFrom, SubscriptionService } from './subscription.service.js';
+import { GuestRequests } from './guest-requests.js';
+import { GuestTokenRejectedException } from '../errors/guest-token-rejected.exception.js';
+import { GuestTokenAttemptsException } from '../errors/guest-token-attempts.exception.js';
 import { ROUTE_USAGE_LIMITS, RouteUsageLimits, USAGE_LIMITS, UsageLimitRequirement } from './usage-limit-requirement.js';
 
 /** A guarded route as the guard reads it once: its requirements, its usage limits, and whether its handler takes `@CurrentEntitlement()`. */
@@ -22,7 +25,9 @@ interface GuardedRoute {
  * `@RequiresPlan()` / `@RequiresFeature()` (on the controller or resolver and the handler: all must
  * hold) are met. The decorators apply it themselves; register it globally (`{ provide: APP_GUARD,
  * useClass: SubscriptionGuard }`) to require a subscription everywhere but `@SkipSubscriptionCheck()`
- * handlers and this module's webhook. No account: 401. Not entitled: 403, or 402 with `deniedStatus`
+ * handlers and this module's webhook. A request without an account may be a guest's, by the access
+ * token it carries where `guests.tokenFrom` says (an unusable token: 401; too many from one client:
+ * 429). No account and no guest: 401. Not entitled: 403, or 402 with `deniedStatus`
  * (GraphQL answers them as errors). RPC and WebSocket handlers carry no request to find the account
  * in: they are denied with a `SubscriptionGuardContextError` unless `@SkipSubscriptionCheck()`.
  */
@@ -37,6 +42,7 @@ export class SubscriptionGuard implements CanActivate {
     private readonly inspector: SubscriptionRoutesInspector,
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
     @Inject(ROUTE_USAGE_LIMITS) private readonly usageLimits: RouteUsageLimits,
+    private readonly guests: GuestRequests,
   ) {}
 
   /** Answers without waiting when the entitlement cache holds the account (no promise on the hot path). */
@@ -53,8 +59,9 @@ export class SubscriptionGuard implements CanActivate {
     const decided = decidedForCall(args);
     if (decided) return this.admit(context, args, request, route, decided);
     const resolved = this.options.accountResolver(request);
-    if (isPromise(resolved)) return resolved.then((value) => this.entitlementOf(value)).then((entitlement) => this.admit(context, args, request, route, entitlement));
-    const accountRef = accountRefOf(resolved);
+    if (isPromise(resolved)) return resolved.then((value) => this.entitlementOf(context, request, value)).then((entitlement) => this.admit(context, args, request, route, entitlement));
+    const accountRef = presentReference(resolved);
+    if (accountRef === null) return this.guestEntitlement(context, request).then((entitlement) => this.admit(context, args, request, route, entitlement));
     const cached = this.subscriptions.peekEntitlement(accountRef);
     if (cached) return this.admit(context, args, request, route, cached);
     return this.subscriptions.getEntitlement(accountRef).then((entitlement) => this.admit(context, args, request, route, entitlement));
@@ -103,18 +110,37 @@ export class SubscriptionGuard implements CanActivate {
     return true;
   }
 
-  private entitlementOf(resolved: unknown): Promise<Entitlement> {
-    return this.subscriptions.getEntitlement(accountRefOf(resolved));
+  private entitlementOf(context: ExecutionContext, request: GuardedRequest, resolved: unknown): Promise<Entitlement> {
+    const accountRef = presentReference(resolved);
+    return accountRef === null ? this.guestEntitlement(context, request) : this.subscriptions.getEntitlement(accountRef);
+  }
+
+  /** No account: the guest of the request's token (`guests.tokenFrom`), or a 401. */
+  private async guestEntitlement(context: ExecutionContext, request: GuardedRequest): Promise<Entitlement> {
+    const token = this.guests.tokenOf(request);
+    if (token === undefined) {
+      if (this.guests.enabled) throw new GuestTokenRejectedException('guest_token_missing');
+      throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'Sign in to use this.', reason: 'unauthenticated' });
+    }
+    try {
+      const guest = await this.guests.guestOf(request, token);
+      return this.subscriptions.peekEntitlement(guest.accountRef) ?? (await this.subscriptions.getEntitlement(guest.accountRef));
+    } catch (error) {
+      if (error instanceof GuestTokenAttemptsException && context.getType() === 'http') context.getArgByIndex<HeaderTarget>(1)?.header?.('Retry-After', error.retryAfterSeconds);
+      throw error;
+    }
   }
 }
 
-/** The resolver's answer as an account reference; none is a 401. */
-function accountRefOf(resolved: unknown): string {
+/** The part of an Express response or a Fastify reply a header is set on. */
+interface HeaderTarget {
+  header?(name: string, value: string | number): unknown;
+}
+
+/** The resolver's answer as an account reference; null when it names none (an anonymous request). */
+function presentReference(resolved: unknown): string | null {
   const accountRef = typeof resolved === 'number' || typeof resolved === 'bigint' ? String(resolved) : resolved;
-  if (typeof accountRef !== 'string' || accountRef === '') {
-    throw new UnauthorizedException({ statusCode: 401, error: 'Unauthorized', message: 'Sign in to use this.', reason: 'unauthenticated' });
-  }
-  return accountRef;
+  return typeof accountRef === 'string' && accountRef !== '' ? accountRef : null;
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

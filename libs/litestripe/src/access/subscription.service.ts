@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { GuestTokenReader, GuestTokenSubject } from './guest-token.reader.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import type { CreditPackSummary, PlanSummary } from '../config/plan-catalog.js';
 import type { AccountSubscription, Entitlement } from './account-entitlement.js';
@@ -12,6 +13,14 @@ export interface AccountStanding {
   entitlement: Entitlement;
   subscriptions: AccountSubscription[];
 }
+
+/**
+ * Whose entitlement is asked: an account reference, or a guest by its access token (`{ guestToken }`;
+ * an unusable token throws `GuestTokenRejectedException`, a 401). Give `clientKey` (e.g. the
+ * request's IP) when the token comes from a request, so that guessing counts against
+ * `guests.tokenAttempts`. A guest's entitlement, rows and usage are keyed by `guest:<guestId>`, its `accountRef`.
+ */
+export type EntitlementSubject = string | GuestTokenSubject;
 
 /** What `isEntitled` checks besides an entitling subscription: any of the plans, and all of the features. */
 export interface EntitlementRequirement {
@@ -38,14 +47,15 @@ export class SubscriptionService {
     private readonly cache: EntitlementCache,
     @Inject(STALE_ROW_REFRESH) private readonly refresher: StaleRowRefresh,
     private readonly pricing: PlanPricingReader,
+    private readonly guests: GuestTokenReader,
   ) {
     this.memo = new DecisionMemo(options.policy, options.catalog, options.cache !== null);
   }
 
   /** Whether the account is entitled now, through which subscription and plan, with what features and limits, and why. */
-  async getEntitlement(accountRef: string): Promise<Entitlement> {
-    const now = this.options.clock.now();
-    return (await this.decision(accountRef, now)).entitlement;
+  async getEntitlement(subject: EntitlementSubject): Promise<Entitlement> {
+    const accountRef = await this.referenceOf(subject);
+    return (await this.decision(accountRef, this.options.clock.now())).entitlement;
   }
 
   /**
@@ -63,23 +73,23 @@ export class SubscriptionService {
   }
 
   /** Throws for a plan or feature that no configured plan has: a typo should not read as "not entitled". */
-  async isEntitled(accountRef: string, requirement: EntitlementRequirement = {}): Promise<boolean> {
+  async isEntitled(subject: EntitlementSubject, requirement: EntitlementRequirement = {}): Promise<boolean> {
     const { catalog } = this.options;
     const unknownPlan = list(requirement.plan).find((plan) => !catalog.has(plan));
     if (unknownPlan) throw new Error(`isEntitled: no plan "${unknownPlan}" is configured (plans: ${catalog.idList()}).`);
     const unknownFeature = list(requirement.feature).find((feature) => !catalog.features.has(feature));
     if (unknownFeature) throw new Error(`isEntitled: no configured plan has the feature "${unknownFeature}".`);
-    return missingFrom(await this.getEntitlement(accountRef), requirement) === null;
+    return missingFrom(await this.getEntitlement(subject), requirement) === null;
   }
 
   /** Every subscription of the account in the module's mode, most relevant first, each with its plan and decision. */
-  async listSubscriptions(accountRef: string): Promise<AccountSubscription[]> {
-    return (await this.decision(accountRef, this.options.clock.now())).decided;
+  async listSubscriptions(subject: EntitlementSubject): Promise<AccountSubscription[]> {
+    return (await this.decision(await this.referenceOf(subject), this.options.clock.now())).decided;
   }
 
   /** The entitlement and the subscriptions it was decided from, at one instant (what usage limits read). */
-  async getStanding(accountRef: string): Promise<AccountStanding> {
-    const { entitlement, decided } = await this.decision(accountRef, this.options.clock.now());
+  async getStanding(subject: EntitlementSubject): Promise<AccountStanding> {
+    const { entitlement, decided } = await this.decision(await this.referenceOf(subject), this.options.clock.now());
     return { entitlement, subscriptions: decided };
   }
 
@@ -99,6 +109,12 @@ export class SubscriptionService {
   }
 
   /** The account's rows decided at `now`; stale rows are re-read from Stripe first when the refresher may. */
+  private async referenceOf(subject: EntitlementSubject): Promise<string> {
+    if (typeof subject === 'string') return subject;
+    if (subject && typeof subject === 'object' && 'guestToken' in subject) return (await this.guests.resolve(subject.guestToken, subject.clientKey ?? null)).accountRef;
+    throw new BadRequestException('Ask for an account reference or { guestToken }.');
+  }
+
   private async decision(accountRef: string, now: Date): Promise<Decision> {
     const records = await this.cache.rowsOf(accountRef);
     const decision = this.memo.decide(accountRef, records, now);

@@ -7,6 +7,9 @@ import { CustomerRegistry } from './customer.registry.js';
 import { OrphanClaims } from './orphan-claims.js';
 import { SubscriptionActions } from './subscription-actions.js';
 import { PurchaseActions } from './purchase-actions.js';
+import { BillingSubjects } from './billing-subject.js';
+import { GuestLinks } from './guest-links.js';
+import { InvoiceActions } from './invoice-actions.js';
 
 /** The actions that change billing, behind `BillingService`. */
-export const billingProviders: Provider[] = [CustomerRegistry, BillingActionLimiter, SubscriptionActions, PurchaseActions, CheckoutActions, AccountLinks, OrphanClaims, BillingService];
+export const billingProviders: Provider[] = [CustomerRegistry, BillingActionLimiter, SubscriptionActions, PurchaseActions, CheckoutActions, AccountLinks, OrphanClaims, GuestLinks, BillingSubjects, InvoiceActions, BillingService];

@@ -17,6 +17,22 @@ export type Proration = Stripe.SubscriptionUpdateParams.ProrationBehavior;
 
 const ENDED = new Set(['canceled', 'incomplete_expired']);
 
+/** What a plan change moves, as `SubscriptionActions.planChange` reads it. */
+export interface PlanChange {
+  row: StripeSubscription;
+  /** The subscription as Stripe has it now. */
+  current: Stripe.Subscription;
+  /** The licensed item whose price changes. */
+  item: Stripe.SubscriptionItem;
+  /** The plan's price the item moves to (the item's own when it is on it already). */
+  price: Stripe.Price;
+  /** The update's `items`: the licensed item's new price, and the metered items the new plan bills instead of the old plan's. */
+  items: PlanChangeItem[];
+}
+
+/** An entry of `items`, valid both for a subscription update and for an invoice preview's `subscription_details`. */
+export type PlanChangeItem = Pick<Stripe.SubscriptionUpdateParams.Item, 'id' | 'price' | 'quantity' | 'deleted'>;
+
 /**
  * Cancel, resume, change plan, set quantity: each one Stripe call (plus a read where the item id is
  * needed) through the rate-limited client with an idempotency key, and the local row updated from
@@ -76,11 +92,31 @@ export class SubscriptionActions {
 
   /** Moves the subscription to another plan's price (the one with the same billing interval, unless `price` is given). */
   async changePlan(target: SubscriptionTarget, plan: string, options: { proration?: Proration; price?: string } = {}): Promise<StripeSubscription> {
+    const change = await this.planChange(target, plan, { price: options.price }, (row) => this.countAction(row));
+    const { row } = change;
+    if (change.item.price.id === change.price.id) return row;
+    const params: Stripe.SubscriptionUpdateParams = { items: change.items, proration_behavior: options.proration ?? 'create_prorations' };
+    const answer = await this.stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('change-plan', row.id, params, row) });
+    return this.applier.apply(answer, { operation: 'subscription.update', observed: row });
+  }
+
+  /**
+   * What moving a subscription to `plan` changes, read from Stripe: the row, the subscription, its
+   * licensed item, the plan's price for it (of the same billing interval unless `price` names one)
+   * and the `items` of the update. Refuses an unknown plan or price (400) and an ended subscription
+   * (409). `beforeStripe` runs once the row is known, before the first call to Stripe.
+   */
+  async planChange(
+    target: SubscriptionTarget,
+    plan: string,
+    options: { price?: string; quantity?: number } = {},
+    beforeStripe: (row: StripeSubscription) => Promise<void> = async () => {},
+  ): Promise<PlanChange> {
     const definition = this.options.catalog.get(plan);
     if (!definition) throw new BadRequestException(`Unknown plan "${plan}"; configured plans: ${this.options.catalog.idList()}.`);
     const row = await this.find(target);
     this.refuseEnded(row, 'change its plan');
-    await this.countAction(row);
+    await beforeStripe(row);
     const current = await this.stripe.subscriptions.retrieve(row.id);
     const item = licensedItem(current);
     const prices = await this.pricing.pricesOf(definition);
@@ -88,17 +124,14 @@ export class SubscriptionActions {
       ? prices.find((p) => p.id === options.price || p.lookup_key === options.price)
       : (prices.find((p) => sameInterval(p, item.price)) ?? prices[0]);
     if (!price) throw new BadRequestException(`Price ${options.price} is not one of plan "${plan}"'s prices (${prices.map((p) => p.id).join(', ')}).`);
-    if (item.price.id === price.id) return row;
-    const params: Stripe.SubscriptionUpdateParams = {
-      items: [{ id: item.id, price: price.id }, ...this.meteredItemChanges(current, definition)],
-      proration_behavior: options.proration ?? 'create_prorations',
-    };
-    const answer = await this.stripe.subscriptions.update(row.id, params, { idempotencyKey: actionKey('change-plan', row.id, params, row) });
-    return this.applier.apply(answer, { operation: 'subscription.update', observed: row });
+    // Stripe sets a changed item's quantity to 1 unless it is sent: the seats go along.
+    const quantity = options.quantity ?? item.quantity;
+    const licensed = { id: item.id, price: price.id, ...(quantity === undefined ? {} : { quantity }) };
+    return { row, current, item, price, items: [licensed, ...this.meteredItemChanges(current, definition)] };
   }
 
   /** The new plan's metered prices replace the old plan's: metered items it does not bill are removed, its own added. */
-  private meteredItemChanges(current: Stripe.Subscription, plan: PlanDefinition): Stripe.SubscriptionUpdateParams.Item[] {
+  private meteredItemChanges(current: Stripe.Subscription, plan: PlanDefinition): PlanChangeItem[] {
     const wanted = this.options.catalog.meteredPricesOf(plan);
     const metered = current.items.data.filter(isMetered);
     return [

@@ -5,11 +5,12 @@ import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import type { OutboxOptions } from './outbox-options.interface.js';
 import type { InboxOptions } from './inbox-options.interface.js';
 import type { UsageOptions } from './usage-options.interface.js';
+import type { GuestOptions } from './guest-options.interface.js';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
-  /** Where the reference came from: a checkout's `client_reference_id`, subscription metadata, or an orphan claim by support. */
-  source: 'checkout' | 'subscription_metadata' | 'orphan_claim' | 'relink';
+  /** Where the reference came from: a checkout's `client_reference_id`, subscription metadata, an orphan claim by support, a relink, or a guest linked to an account. */
+  source: 'checkout' | 'subscription_metadata' | 'orphan_claim' | 'relink' | 'guest_link';
   /** Null when no checkout is involved (subscription metadata, a backfilled orphan). */
   checkoutSessionId: string | null;
   /** Null for a one-time purchase (Checkout in `payment` mode): see `paymentRef`. */
@@ -207,6 +208,9 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
    * @default {}
    */
   usage?: UsageOptions;
+
+  /** Guests: subscribers without an account, let in by an access token (see `GuestOptions`). @default {} */
+  guests?: GuestOptions;
 }
 
 /** Options that shape the module itself; given to `forRoot` and `forRootAsync` alike. */

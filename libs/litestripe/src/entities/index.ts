@@ -9,12 +9,14 @@ import { MeterEventReport } from './meter-event-report.entity.js';
 import { OneTimePurchase } from './one-time-purchase.entity.js';
 import { CreditBalance } from './credit-balance.entity.js';
 import { CustomerFeatures } from './customer-features.entity.js';
+import { Guest } from './guest.entity.js';
+import { GuestAccessToken } from './guest-access-token.entity.js';
 
-export { DomainEventOutboxEntry, OrphanedPayment, StripeEventLog, StripeSubscription, StripeCustomer, UsageCounter, UsageRecord, MeterEventReport, OneTimePurchase, CreditBalance, CustomerFeatures };
+export { DomainEventOutboxEntry, OrphanedPayment, StripeEventLog, StripeSubscription, StripeCustomer, UsageCounter, UsageRecord, MeterEventReport, OneTimePurchase, CreditBalance, CustomerFeatures, Guest, GuestAccessToken };
 export type { PurchasePaymentStatus } from './one-time-purchase.entity.js';
 export type { OrphanReason } from './orphaned-payment.entity.js';
 export type { EventOutcome } from './stripe-event-log.entity.js';
 export type { SubscriptionStatus, PauseBehavior, SubscriptionMetadata } from './stripe-subscription.entity.js';
 
 /** The module's entities, for hosts that list entities by hand instead of `autoLoadEntities`. */
-export const LITESTRIPE_ENTITIES = [StripeSubscription, OrphanedPayment, StripeEventLog, DomainEventOutboxEntry, StripeCustomer, UsageCounter, UsageRecord, MeterEventReport, OneTimePurchase, CreditBalance, CustomerFeatures];
+export const LITESTRIPE_ENTITIES = [StripeSubscription, OrphanedPayment, StripeEventLog, DomainEventOutboxEntry, StripeCustomer, UsageCounter, UsageRecord, MeterEventReport, OneTimePurchase, CreditBalance, CustomerFeatures, Guest, GuestAccessToken];

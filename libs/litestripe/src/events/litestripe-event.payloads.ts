@@ -141,6 +141,24 @@ export class OrphanClaimedEvent {
   ) {}
 }
 
+/** A guest's subscription was linked to an account; `SubscriptionDeactivated` (for `guest:<guestId>`) and `SubscriptionActivated` (for the account) come with it. */
+export class GuestLinkedEvent {
+  /** The event name it was emitted under, so a wildcard listener knows what it received. */
+  readonly name = LitestripeEvents.GuestLinked;
+
+  constructor(
+    /** Stable across redeliveries of this domain event: deduplicate on it. */
+    readonly id: string,
+    readonly guestId: string,
+    readonly checkoutSessionId: string,
+    readonly subscriptionId: string,
+    readonly accountRef: string,
+    /** How the link was asked for: the guest's token presented while signed in, or a verified email. */
+    readonly via: 'token' | 'email',
+    readonly stripeEvent: StripeEventRef,
+  ) {}
+}
+
 /** What a one-time purchase grants, as its events report it. */
 export interface PurchaseGrant {
   /** Plans held for good. */
@@ -220,6 +238,7 @@ export type LitestripeEventPayload =
   | PaymentEvent
   | PaymentOrphanedEvent
   | OrphanClaimedEvent
+  | GuestLinkedEvent
   | PurchaseEvent
   | PurchaseRevokedEvent
   | StripeFeaturesUpdatedEvent;

@@ -37,6 +37,8 @@ export const LitestripeEvents = {
   PaymentOrphaned: 'litestripe.payment.orphaned',
   /** Support linked an `OrphanedPayment` to an account (`BillingService.claimOrphanedPayment`). */
   OrphanClaimed: 'litestripe.payment.orphan_claimed',
+  /** A guest's subscription was linked to an account (by the guest's token while signed in, or by a verified email): the guest's `OrphanClaimed`. */
+  GuestLinked: 'litestripe.guest.linked',
   /** A one-time purchase (a lifetime plan, a credit pack) was paid: what it grants is the account's now. */
   PurchaseCompleted: 'litestripe.purchase.completed',
   /** A delayed payment method of a one-time purchase failed: nothing is granted. */

@@ -7,6 +7,7 @@ import { LitestripeSubscriptionChanges1764500000000 } from './1764500000000-lite
 import { LitestripeInbox1764600000000 } from './1764600000000-litestripe-inbox.js';
 import { LitestripeUsage1764700000000 } from './1764700000000-litestripe-usage.js';
 import { LitestripePurchases1764800000000 } from './1764800000000-litestripe-purchases.js';
+import { LitestripeGuests1764900000000 } from './1764900000000-litestripe-guests.js';
 
 export {
   LitestripeInit1764000000000,
@@ -18,6 +19,7 @@ export {
   LitestripeInbox1764600000000,
   LitestripeUsage1764700000000,
   LitestripePurchases1764800000000,
+  LitestripeGuests1764900000000,
 };
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
@@ -31,4 +33,5 @@ export const LITESTRIPE_MIGRATIONS = [
   LitestripeInbox1764600000000,
   LitestripeUsage1764700000000,
   LitestripePurchases1764800000000,
+  LitestripeGuests1764900000000,
 ];

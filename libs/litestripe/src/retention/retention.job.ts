@@ -19,6 +19,8 @@ export interface RetentionSweep {
   outbox: number;
   /** Emails of orphans resolved more than `orphanEmailRetentionDays` ago. */
   orphanEmails: number;
+  /** Emails of guests linked to an account, or whose subscription ended, more than `orphanEmailRetentionDays` ago. */
+  guestEmails: number;
   /** Usage idempotency keys, and metered use reported to Stripe, older than 35 days. */
   usage: number;
 }
@@ -26,7 +28,7 @@ export interface RetentionSweep {
 /**
  * The module's one retention job: at start-up, then hourly on each instance, it purges the event
  * log, the delivered outbox entries, old usage keys and reported meter events, and erases expired
- * orphan emails. Every step is an
+ * orphan and guest emails. Every step is an
  * idempotent DELETE or UPDATE, so instances may overlap; a failed sweep is retried by the next.
  * Dates are the module clock's.
  */
@@ -65,11 +67,12 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       events: await this.eventLog.purgeBefore(this.dataSource, daysBefore(clock, eventLogRetentionDays)),
       outbox: await this.outbox.purgeDelivered(outbox.retentionDays),
       orphanEmails: await this.orphanEmails.eraseExpiredEmails(),
+      guestEmails: await this.orphanEmails.eraseExpiredGuestEmails(),
       usage: await this.usage.purgeBefore(daysBefore(clock, USAGE_KEY_RETENTION_DAYS)),
     };
-    if (removed.events + removed.outbox + removed.orphanEmails + removed.usage > 0) {
+    if (removed.events + removed.outbox + removed.orphanEmails + removed.guestEmails + removed.usage > 0) {
       this.logger.log(
-        `Retention: deleted ${removed.events} event log entries, ${removed.outbox} delivered outbox entries and ${removed.usage} usage keys or reported meter events, erased ${removed.orphanEmails} orphan email(s)`,
+        `Retention: deleted ${removed.events} event log entries, ${removed.outbox} delivered outbox entries and ${removed.usage} usage keys or reported meter events, erased ${removed.orphanEmails} orphan and ${removed.guestEmails} guest email(s)`,
       );
     }
     return removed;

@@ -6,6 +6,7 @@ import { OrphanReason } from '../entities/orphaned-payment.entity.js';
 import { ClientReferenceContext } from '../config/litestripe-options.interface.js';
 import { isWellFormedAccountReference } from '../common/account-reference.js';
 import { SubscriptionSnapshot } from './subscription-snapshot.js';
+import { guestIdInMetadata, guestReference } from '../common/guest-reference.js';
 
 export type ResolvedReference = { accountRef: string; problem?: undefined } | { accountRef: null; problem: OrphanReason };
 
@@ -31,10 +32,17 @@ export class AccountReferenceResolver {
     return { accountRef: candidate };
   }
 
-  /** The account named in a subscription's metadata (`accountReferenceMetadataKey`), if usable; null otherwise. */
+  /**
+   * The account named in a subscription's metadata (`accountReferenceMetadataKey`), if usable; else
+   * the guest of a guest checkout the module created (`guest:<id>`, which the host's hook is not
+   * asked about: it knows no guests); null otherwise.
+   */
   async fromSubscriptionMetadata(snapshot: SubscriptionSnapshot): Promise<string | null> {
     const candidate = snapshot.metadata[this.options.accountReferenceMetadataKey];
-    if (!candidate) return null;
+    if (!candidate) {
+      const guestId = guestIdInMetadata(snapshot.metadata);
+      return guestId ? guestReference(guestId) : null;
+    }
     const context = { source: 'subscription_metadata', checkoutSessionId: null, subscriptionId: snapshot.id, customerId: snapshot.customerId, livemode: snapshot.livemode } as const;
     return (await this.resolve(candidate, context)).accountRef;
   }

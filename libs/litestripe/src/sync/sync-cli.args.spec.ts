@@ -14,6 +14,8 @@ describe('parseSyncArgs', () => {
     [['events', 'failed', '--limit', '5'], { mode: 'events-failed', limit: 5 }],
     [['sync', 'events', 'retry'], { mode: 'events-retry', ids: null }],
     [['sync', 'events', 'retry', 'evt_1A', 'evt_2B', 'evt_1A'], { mode: 'events-retry', ids: ['evt_1A', 'evt_2B'] }],
+    [['sync', 'guests', 'link', 'verified.csv'], { mode: 'guests-link', file: 'verified.csv' }],
+    [['guests', 'link', '-'], { mode: 'guests-link', file: '-' }],
   ])('reads %j', (argv, command) => {
     expect(parseSyncArgs(argv)).toEqual({ command, every: 100, verbose: false, help: false });
   });
@@ -25,8 +27,8 @@ describe('parseSyncArgs', () => {
   });
 
   it.each([
-    [[], 'Name a command: backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.'],
-    [['sync', 'refresh'], 'Unknown command refresh: use backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.'],
+    [[], 'Name a command: backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed, events retry or guests link <file>.'],
+    [['sync', 'refresh'], 'Unknown command refresh: use backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed, events retry or guests link <file>.'],
     [['sync', 'events'], 'events needs failed or retry.'],
     [['sync', 'events', 'replay'], 'events needs failed or retry, got replay.'],
     [['sync', 'events', 'failed', 'evt_1'], 'events failed takes no ids (got evt_1).'],
@@ -49,6 +51,11 @@ describe('parseSyncArgs', () => {
     [['sync', 'backfill', '--starting-after', 'cus_1'], '--starting-after needs a subscription id (sub_...), got cus_1.'],
     [['sync', 'backfill', '--every', '0'], '--every must be a whole number from 1 up (got 0).'],
     [['sync', 'backfill', '--force'], 'Unknown option --force.'],
+    [['sync', 'guests'], 'guests needs link.'],
+    [['sync', 'guests', 'unlink', 'a.csv'], 'guests needs link, got unlink.'],
+    [['sync', 'guests', 'link'], 'guests link takes one file of email,accountRef lines (- for standard input).'],
+    [['sync', 'guests', 'link', 'a.csv', 'b.csv'], 'guests link takes one file of email,accountRef lines (- for standard input).'],
+    [['sync', 'guests', 'link', 'a.csv', '--limit', '3'], '--limit applies to events failed only.'],
   ])('refuses %j, saying what to type instead', (argv, message) => {
     expect(() => parseSyncArgs(argv)).toThrow(new SyncUsageError(message));
   });

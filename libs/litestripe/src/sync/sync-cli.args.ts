@@ -8,7 +8,8 @@ export type SyncCommand =
   | { mode: 'subscription'; id: string }
   | { mode: 'customer'; id: string }
   | { mode: 'events-failed'; limit: number }
-  | { mode: 'events-retry'; ids: string[] | null };
+  | { mode: 'events-retry'; ids: string[] | null }
+  | { mode: 'guests-link'; file: string };
 
 export interface SyncCliArgs {
   command: SyncCommand | null;
@@ -28,6 +29,7 @@ Commands:
   upgrade                   rows an upgrade left incomplete, re-read from Stripe (see the README's upgrade notes)
   events failed             webhook events kept as failed (oldest first), with their error
   events retry [evt_...]    queue failed events again (the ids given, or all) for the inbox's appliers
+  guests link <file|->      link guests to accounts by emails your app verified: a CSV of email,accountRef lines
 
 Options:
   --days <1-30>             replay: how many days back to look (default 30, Stripe's limit)
@@ -38,7 +40,7 @@ Options:
   --verbose                 log everything the module logs (default: warnings and errors)
   -h, --help                this text
 
-Exit code: 0 when every item synced, 1 when an item or a list page failed (events retry: an id that was not a retryable failed event), 130 when interrupted (Ctrl-C), 2 on a usage error.
+Exit code: 0 when every item synced, 1 when an item or a list page failed (events retry: an id that was not a retryable failed event; guests link: a link refused), 130 when interrupted (Ctrl-C), 2 on a usage error.
 `;
 
 const ID_PATTERNS = { subscription: /^sub_[A-Za-z0-9]+$/, customer: /^cus_[A-Za-z0-9]+$/, event: /^evt_[A-Za-z0-9]+$/ } as const;
@@ -67,14 +69,18 @@ export function parseSyncArgs(argv: readonly string[]): SyncCliArgs {
   const every = integer(flags, 'every', 100, 1, Number.MAX_SAFE_INTEGER);
   if (help) return { command: null, every, verbose, help };
   const [word, id, ...extra] = words;
-  if (word === undefined) throw new SyncUsageError('Name a command: backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.');
-  const mode = word === 'events' && (id === 'failed' || id === 'retry') ? (`events-${id}` as const) : word;
+  if (word === undefined) throw new SyncUsageError('Name a command: backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed, events retry or guests link <file>.');
+  const mode = (word === 'events' && (id === 'failed' || id === 'retry')) || (word === 'guests' && id === 'link') ? (`${word}-${id}` as const) : word;
   for (const [flag, flagMode] of Object.entries(FLAGS_OF_MODE)) {
     if (flags.has(flag) && mode !== flagMode) throw new SyncUsageError(`--${flag} applies to ${flagMode.replace('-', ' ')} only.`);
   }
   let command: SyncCommand;
   if (word === 'events') {
     command = eventsCommand(id, extra, flags);
+  } else if (word === 'guests') {
+    if (id !== 'link') throw new SyncUsageError(`guests needs link${id === undefined ? '' : `, got ${id}`}.`);
+    if (extra.length !== 1) throw new SyncUsageError('guests link takes one file of email,accountRef lines (- for standard input).');
+    command = { mode: 'guests-link', file: extra[0] };
   } else if (mode === 'upgrade') {
     if (id !== undefined) throw new SyncUsageError(`upgrade takes no id (got ${id}).`);
     command = { mode };
@@ -92,7 +98,7 @@ export function parseSyncArgs(argv: readonly string[]): SyncCliArgs {
     if (extra.length > 0) throw new SyncUsageError(`${mode} takes one id (got ${[id, ...extra].join(' ')}).`);
     command = { mode, id };
   } else {
-    throw new SyncUsageError(`Unknown command ${mode}: use backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed or events retry.`);
+    throw new SyncUsageError(`Unknown command ${mode}: use backfill, replay, upgrade, subscription <sub_...>, customer <cus_...>, events failed, events retry or guests link <file>.`);
   }
   return { command, every, verbose, help };
 }

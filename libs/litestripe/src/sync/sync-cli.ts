@@ -8,6 +8,7 @@ import type { SyncProgress } from './sync-options.interface.js';
 import { SyncProgressRenderer, type OutputStream } from './sync-progress.renderer.js';
 import { resolveSyncService } from './sync-service.resolver.js';
 import { isInboxCommand, runInboxCommand } from './inbox-cli.js';
+import { isGuestsCommand, runGuestsCommand } from './guests-cli.js';
 import type { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { SyncSummary } from './sync-summary.js';
 import { renderSyncSummary } from './sync-summary.table.js';
@@ -91,6 +92,7 @@ export async function runLitestripeSync(appModule: Type<unknown> | DynamicModule
   try {
     command = (await options.beforeRun?.(app, command)) ?? command;
     if (isInboxCommand(command)) return await runInboxCommand(app, command, stdout);
+    if (isGuestsCommand(command)) return await runGuestsCommand(app, command, stdout);
     const service = resolveSyncService(app);
     progress = new SyncProgressRenderer(stdout, title(command), { every: args.every });
     cliLogger?.attach(progress);
@@ -112,7 +114,7 @@ export async function runLitestripeSync(appModule: Type<unknown> | DynamicModule
   }
 }
 
-function run(service: SubscriptionSyncService, command: Exclude<SyncCommand, { mode: 'events-failed' | 'events-retry' }>, options: { signal: AbortSignal; onProgress: (progress: SyncProgress) => void }): Promise<SyncSummary> {
+function run(service: SubscriptionSyncService, command: Exclude<SyncCommand, { mode: 'events-failed' | 'events-retry' | 'guests-link' }>, options: { signal: AbortSignal; onProgress: (progress: SyncProgress) => void }): Promise<SyncSummary> {
   switch (command.mode) {
     case 'backfill':
       return service.backfill({ ...options, startingAfter: command.startingAfter, concurrency: command.concurrency });
@@ -137,6 +139,7 @@ function title(command: SyncCommand): string {
       return 'sync upgrade';
     case 'events-failed':
     case 'events-retry':
+    case 'guests-link':
       return `sync ${command.mode.replace('-', ' ')}`;
     default:
       return `sync ${command.mode} ${command.id}`;

@@ -5,6 +5,7 @@ import { StripeSubscription } from '../../entities/stripe-subscription.entity.js
 import {
   CheckoutCompletedEvent,
   OrphanClaimedEvent,
+  GuestLinkedEvent,
   PaymentEvent,
   PaymentOrphanedEvent,
   PurchaseEvent,
@@ -47,6 +48,8 @@ export class DomainEventCodec {
         return new PaymentOrphanedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.customerId, json.reason, stripeEvent);
       case LitestripeEvents.OrphanClaimed:
         return new OrphanClaimedEvent(json.id, json.orphanedPaymentId, json.checkoutSessionId, json.subscriptionId, json.accountRef, stripeEvent);
+      case LitestripeEvents.GuestLinked:
+        return new GuestLinkedEvent(json.id, json.guestId, json.checkoutSessionId, json.subscriptionId, json.accountRef, json.via, stripeEvent);
       case LitestripeEvents.PurchaseCompleted:
       case LitestripeEvents.PurchaseFailed:
         return new PurchaseEvent(name, json.id, json.paymentRef, json.checkoutSessionId, json.accountRef, json.grant, json.amount, json.currency, stripeEvent);

@@ -6,11 +6,13 @@ import { AUTOMATIC } from './event-recorder.js';
 import type { Answer } from './fault-answers.js';
 import type { FakeStripeContext } from './fake-stripe.context.js';
 import type { FormParams } from './form-body.parser.js';
+import { textPdf } from './invoice-pdf.js';
 import type { CheckoutLine } from './objects/checkout-session.object.js';
 
 /**
- * Minimal stand-ins for Stripe's hosted Checkout and customer portal, so a browser (or the demo
- * sandbox) can click through: paying completes the session exactly like `completeCheckoutSession`.
+ * Minimal stand-ins for Stripe's hosted Checkout, customer portal and invoice pages, so a browser
+ * (or the demo sandbox) can click through: paying completes the session exactly like
+ * `completeCheckoutSession`.
  */
 export function hostedPage(method: string, path: string, form: FormParams, ctx: FakeStripeContext): Answer {
   try {
@@ -20,6 +22,8 @@ export function hostedPage(method: string, path: string, form: FormParams, ctx: 
     const portal = /^\/billing_portal\/([^/]+)(?:\/subscriptions\/([^/]+))?\/?$/.exec(path);
     if (portal && method === 'GET' && !portal[2]) return portalPage(ctx, portal[1]);
     if (portal && method === 'POST' && portal[2]) return togglePortalCancellation(ctx, portal[1], portal[2], form);
+    const invoice = /^\/invoices\/([^/]+)(\/pdf)?\/?$/.exec(path);
+    if (invoice && method === 'GET') return invoice[2] ? invoicePdf(ctx, invoice[1]) : invoicePage(ctx, invoice[1]);
     return html(404, 'Not found', '<p>This page does not exist on the fake Stripe server.</p>');
   } catch (error) {
     const message = error instanceof FakeStripeApiError ? error.error.message : String(error);
@@ -77,6 +81,30 @@ function togglePortalCancellation(ctx: FakeStripeContext, portalId: string, subs
   const cancel = form.cancel_at_period_end === 'true';
   changeSubscription(ctx, sub, AUTOMATIC, (s) => setCancelAtPeriodEnd(s, cancel, ctx.clock.now()));
   return redirect(`/billing_portal/${encodeURIComponent(portalId)}`);
+}
+
+/** The hosted invoice page of a finalized invoice (a draft has none, as on Stripe). */
+function invoicePage(ctx: FakeStripeContext, id: string): Answer {
+  const invoice = ctx.store.invoices.get(id);
+  if (!invoice || invoice.status === 'draft') return html(404, 'Invoice', '<p>No such invoice.</p>');
+  const rows = invoice.lines.data.map((line) => `<li>${escapeHtml(line.description ?? '')}: ${money(line.amount, invoice.currency)}</li>`).join('');
+  return html(
+    200,
+    `Invoice ${escapeHtml(invoice.number ?? invoice.id)}`,
+    `<p>Status: ${escapeHtml(invoice.status ?? '')}</p><ul>${rows}</ul><p>Total: ${money(invoice.total, invoice.currency)}; amount due: ${money(invoice.amount_due, invoice.currency)}</p>` +
+      `<p><a href="/invoices/${encodeURIComponent(invoice.id)}/pdf">Download PDF</a></p>`,
+  );
+}
+
+function invoicePdf(ctx: FakeStripeContext, id: string): Answer {
+  const invoice = ctx.store.invoices.get(id);
+  if (!invoice || invoice.status === 'draft') return html(404, 'Invoice', '<p>No such invoice.</p>');
+  const lines = [
+    `Invoice ${invoice.number ?? invoice.id} (${invoice.status})`,
+    ...invoice.lines.data.map((line) => `${line.description ?? ''}: ${money(line.amount, invoice.currency)}`),
+    `Total: ${money(invoice.total, invoice.currency)}`,
+  ];
+  return { status: 200, body: textPdf(lines), headers: { 'Content-Type': 'application/pdf' } };
 }
 
 function lineTerms(line: CheckoutLine): string {

@@ -14,6 +14,8 @@ import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.w
 import { idOf, numberOf, objectOf, StripePayload, stringOf, stringRecordOf, timestampOf } from '../../state/stripe-payload.js';
 import { AccountReferenceResolver } from '../../state/account-reference.resolver.js';
 import { WebhookEventHandler } from './webhook-event-handler.js';
+import { guestIdInMetadata } from '../../common/guest-reference.js';
+import { GuestRecords } from '../../guests/guest.records.js';
 import { PreparedPurchase, PurchaseEventHandler, PurchaseFacts } from './purchase-event.handler.js';
 
 /** The `client_reference_id` as read: a well-formed one as given, anything else only as the problem it is. */
@@ -34,6 +36,8 @@ export interface CheckoutFacts {
   livemode: boolean;
   sessionCreated: number;
   metadata: Record<string, string>;
+  /** A guest checkout the module created (`createGuestCheckoutSession`): its guest, and the email kept for it. */
+  guest?: { guestId: string; email: string | null };
 }
 
 interface PreparedCheckout extends Omit<CheckoutFacts, 'reference' | 'rejectedReference' | 'email'> {
@@ -46,7 +50,8 @@ type PaymentCheckout<T> = { purchase: T };
 
 /**
  * `checkout.session.completed` in subscription mode: the only event that carries the host's
- * `client_reference_id`, so it links the subscription to an account, or records an orphan. A
+ * `client_reference_id`, so it links the subscription to an account, or records an orphan; a guest
+ * checkout the module created links it to its guest and records the guest. A
  * session in `payment` mode is a one-time purchase: `PurchaseEventHandler` handles it.
  */
 @Injectable()
@@ -59,6 +64,7 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts |
     private readonly writer: SubscriptionRowWriter,
     private readonly orphans: OrphanedPaymentWriter,
     private readonly purchases: PurchaseEventHandler,
+    private readonly guests: GuestRecords,
   ) {}
 
   read(event: Stripe.Event): CheckoutFacts | PaymentCheckout<PurchaseFacts> | null {
@@ -71,6 +77,10 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts |
     const subscriptionId = idOf(session.subscription);
     if (session.mode !== 'subscription' || !sessionId || !subscriptionId) return null;
     const candidate = session.client_reference_id;
+    const metadata = stringRecordOf(session.metadata);
+    // The module creates guest checkouts without a reference; a reference makes it an account's checkout.
+    const guestId = candidate === null || candidate === undefined || candidate === '' ? guestIdInMetadata(metadata) : null;
+    const payerEmail = () => stringOf(objectOf(session.customer_details)?.email) ?? stringOf(session.customer_email);
     const reference: ReadReference =
       candidate === null || candidate === undefined || candidate === ''
         ? { problem: 'missing_reference' }
@@ -79,19 +89,20 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts |
           : { problem: 'invalid_reference' };
     // Only a checkout that may end as an orphan needs the payer's email: one whose reference is
     // unusable, or one the host's hook may reject.
-    const mayBeOrphan = 'problem' in reference || this.options.validateClientReference !== undefined;
+    const mayBeOrphan = !guestId && ('problem' in reference || this.options.validateClientReference !== undefined);
     return {
       sessionId,
       subscriptionId,
       customerId: idOf(session.customer),
       reference,
       rejectedReference: mayBeOrphan ? storedRejectedReference(candidate, this.options.secretKey) : null,
-      email: mayBeOrphan ? (stringOf(objectOf(session.customer_details)?.email) ?? stringOf(session.customer_email)) : null,
+      email: mayBeOrphan ? payerEmail() : null,
       amount: numberOf(session.amount_total, 'amount_total'),
       currency: stringOf(session.currency),
       livemode: session.livemode === true,
       sessionCreated: timestampOf(session.created, 'created') ?? event.created,
-      metadata: filterMetadata(stringRecordOf(session.metadata), this.options.metadataKeys),
+      metadata: filterMetadata(metadata, this.options.metadataKeys),
+      ...(guestId ? { guest: { guestId, email: payerEmail() } } : {}),
     };
   }
 
@@ -99,8 +110,9 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts |
     if ('purchase' in facts) return { purchase: await this.purchases.prepare(facts.purchase) };
     const { reference, rejectedReference, email, ...checkout } = facts;
     const { sessionId, subscriptionId, customerId, livemode } = checkout;
-    const resolved =
-      'given' in reference
+    const resolved = checkout.guest
+      ? { accountRef: await this.guests.currentReference(checkout.guest.guestId), problem: undefined }
+      : 'given' in reference
         ? await this.references.resolve(reference.given, { source: 'checkout', checkoutSessionId: sessionId, subscriptionId, customerId, livemode })
         : { accountRef: null, problem: reference.problem };
     return { ...checkout, accountRef: resolved.accountRef, orphan: resolved.problem ? { reason: resolved.problem, rejectedReference, email } : null };
@@ -122,6 +134,10 @@ export class CheckoutEventHandler implements WebhookEventHandler<CheckoutFacts |
       name: LitestripeEvents.CheckoutCompleted,
       payload: new CheckoutCompletedEvent(domainEventId(stripeEvent, LitestripeEvents.CheckoutCompleted), checkout.sessionId, change.current, checkout.accountRef, stripeEvent),
     });
+    if (checkout.guest) {
+      const { guestId, email } = checkout.guest;
+      await this.guests.record(manager, { guestId, email, livemode: checkout.livemode, checkoutSessionId: checkout.sessionId, subscriptionId: checkout.subscriptionId, customerId: checkout.customerId });
+    }
     if (checkout.orphan) {
       const orphaned = await this.orphans.record(
         manager,

@@ -63,6 +63,7 @@ function usageLine(ctx: FakeStripeContext, subscription: Stripe.Subscription, it
   };
 }
 
-function nameOf(item: Stripe.SubscriptionItem): string {
+/** What a line calls an item: its price's nickname, else its product. */
+export function nameOf(item: Stripe.SubscriptionItem): string {
   return item.price.nickname ?? productIdOf(item.price);
 }

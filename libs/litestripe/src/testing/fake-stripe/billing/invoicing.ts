@@ -13,6 +13,8 @@ export interface DraftInvoiceOptions {
   lineItemPeriod: BillingPeriod | null;
   /** The period just ended, whose usage metered items bill in arrears; absent or null for none. */
   usagePeriod?: BillingPeriod | null;
+  /** The invoice's own `period_start`/`period_end` (a renewal's: the period just ended); its creation time for both if absent. */
+  invoicePeriod?: BillingPeriod;
 }
 
 /** Creates and stores the draft and points the subscription's `latest_invoice` at it. */
@@ -25,6 +27,7 @@ export function draftSubscriptionInvoice(ctx: FakeStripeContext, subscription: S
     billingReason: options.billingReason,
     created: ctx.clock.now(),
     lines: subscriptionLines(ctx, subscription, { licensedPeriod: options.lineItemPeriod, trial: options.trial, usagePeriod: options.usagePeriod ?? null }),
+    period: options.invoicePeriod,
   });
   ctx.store.invoices.add(invoice);
   subscription.latest_invoice = invoice.id;
@@ -43,7 +46,9 @@ export function settleInvoice(ctx: FakeStripeContext, invoice: Stripe.Invoice, o
     record('invoice.voided');
     return;
   }
-  Object.assign(invoice, { status: 'open', number: nextInvoiceNumber(ctx, invoice), effective_at: now });
+  // Finalizing gives the invoice its number and its hosted page and PDF (served by the fake's hosted pages).
+  const page = `${ctx.baseUrl()}/invoices/${invoice.id}`;
+  Object.assign(invoice, { status: 'open', number: nextInvoiceNumber(ctx, invoice), effective_at: now, hosted_invoice_url: page, invoice_pdf: `${page}/pdf` });
   invoice.status_transitions.finalized_at = now;
   record('invoice.finalized');
   if (outcome === 'paid') {

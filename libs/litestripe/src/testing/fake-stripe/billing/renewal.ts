@@ -51,14 +51,15 @@ function advanceOnce(ctx: FakeStripeContext, subscription: Stripe.Subscription):
 function renew(ctx: FakeStripeContext, subscription: Stripe.Subscription, start: number): void {
   const end = periodEndAfter(start, subscription.items.data[0].price);
   const outcome = renewalOutcome(ctx, subscription, start);
-  const usagePeriod = subscription.status === 'trialing' ? null : { start: currentPeriodStart(subscription), end: start };
+  const previous = { start: currentPeriodStart(subscription), end: start };
+  const usagePeriod = subscription.status === 'trialing' ? null : previous;
   let invoice: Stripe.Invoice | undefined;
   changeSubscription(ctx, subscription, AUTOMATIC, (sub) => {
     if (sub.pause_collection?.resumes_at != null && sub.pause_collection.resumes_at <= start) sub.pause_collection = null;
     setPeriod(sub, start, end);
     if (outcome === 'paid') sub.status = 'active';
     if (outcome === 'payment_failed') sub.status = 'past_due';
-    invoice = draftSubscriptionInvoice(ctx, sub, { billingReason: 'subscription_cycle', trial: false, lineItemPeriod: { start, end }, usagePeriod });
+    invoice = draftSubscriptionInvoice(ctx, sub, { billingReason: 'subscription_cycle', trial: false, lineItemPeriod: { start, end }, usagePeriod, invoicePeriod: previous });
   });
   if (invoice) settleInvoice(ctx, invoice, outcome, AUTOMATIC);
 }

@@ -12,6 +12,8 @@ export interface SubscriptionLineInput {
   unitAmount: number;
   period: { start: number; end: number };
   description: string;
+  /** A proration of a mid-period change (`parent.subscription_item_details.proration`). */
+  proration?: boolean;
 }
 
 export interface SubscriptionInvoiceInput {
@@ -20,11 +22,15 @@ export interface SubscriptionInvoiceInput {
   billingReason: Stripe.Invoice.BillingReason;
   created: number;
   lines: SubscriptionLineInput[];
+  /** `in_...` unless given (a preview's is `upcoming_in_...`). */
+  id?: string;
+  /** `period_start`/`period_end`: for a renewal the period just ended; `created` for both unless given. */
+  period?: { start: number; end: number };
 }
 
 /** A draft invoice for a subscription, in the 2025+ shape (`parent.subscription_details`, per-line `parent`). */
 export function buildSubscriptionInvoice(input: SubscriptionInvoiceInput): Stripe.Invoice {
-  const id = stripeId('in');
+  const id = input.id ?? stripeId('in');
   const { subscription, customer } = input;
   const lines = input.lines.map((line) => buildLine(id, subscription, line));
   const total = lines.reduce((sum, line) => sum + line.amount, 0);
@@ -86,8 +92,8 @@ export function buildSubscriptionInvoice(input: SubscriptionInvoiceInput): Strip
       type: 'subscription_details',
     },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
-    period_end: input.created,
-    period_start: input.created,
+    period_end: input.period?.end ?? input.created,
+    period_start: input.period?.start ?? input.created,
     post_payment_credit_notes_amount: 0,
     pre_payment_credit_notes_amount: 0,
     receipt_number: null,
@@ -130,7 +136,7 @@ function buildLine(invoiceId: string, subscription: Stripe.Subscription, line: S
       invoice_item_details: null,
       subscription_item_details: {
         invoice_item: null,
-        proration: false,
+        proration: line.proration ?? false,
         proration_details: { credited_items: null },
         subscription: subscription.id,
         subscription_item: item.id,

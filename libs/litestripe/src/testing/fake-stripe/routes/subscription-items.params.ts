@@ -64,7 +64,8 @@ export function readItemChanges(params: FormParams, subscription: Stripe.Subscri
       return;
     }
     let item = items[position];
-    if (priceId) item = withPrice(item, recurringPrice(ctx, priceId, paramName('price', prefix)));
+    // As Stripe: a new price sets the quantity to 1 unless the change gives one.
+    if (priceId && priceId !== item.price.id) item = withPrice({ ...item, quantity: 1 }, recurringPrice(ctx, priceId, paramName('price', prefix)));
     if (quantity !== undefined) {
       if (isMetered(item.price)) throw meteredQuantity(prefix);
       item = { ...item, quantity };
