@@ -27,8 +27,13 @@ export interface GuardHost {
 
 /** A GET with the account in `x-user`; resolves to the status code. */
 export function get(agent: Agent, port: number, path: string, user: string): Promise<number> {
+  return getWith(agent, port, path, { 'x-user': user });
+}
+
+/** A GET with these headers; resolves to the status code. */
+export function getWith(agent: Agent, port: number, path: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent, headers: { 'x-user': user } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });

@@ -17,7 +17,7 @@ class AllowAllGuard implements CanActivate {
 }
 
 /**
- * The server of bench/guard-overhead and bench/invalidation-latency, on Express over PostgreSQL,
+ * The server of bench/guard-overhead, bench/guest-guard and bench/invalidation-latency, on Express over PostgreSQL,
  * created with `rawBody: true` so that the module's webhook (`POST /ls/hook/<uuid>`) takes signed
  * events. The account comes from the `x-user` header. Routes:
  *
@@ -27,7 +27,8 @@ class AllowAllGuard implements CanActivate {
  *   "account_ref" = $1 AND "livemode" = $2` for the `x-user` account in test mode;
  * - `GET /noop-guarded`: the constant behind {@link AllowAllGuard}, a guard that only returns true:
  *   the floor of Nest's guard machinery, without the library;
- * - `GET /guarded`: the constant behind `@RequiresSubscription()`;
+ * - `GET /guarded`: the constant behind `@RequiresSubscription()` (for an account in `x-user`, or
+ *   a guest by the access token in `x-guest-token`);
  * - `GET /bench-info`: whether the module keeps what it looked up in its entitlement cache ({@link GuardHostInfo}).
  *
  * Env: PORT, DATABASE_URL, CACHE (`off`: `entitlementCache: false`; `default`: the option left out,
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
         plans: { pro: { prices: { test: GUARD_HOST.priceId }, features: ['export'] } },
         accountResolver: (request) => (request.headers as Record<string, string | undefined>)['x-user'],
         ...(cache === 'off' ? { entitlementCache: false as const } : {}),
+        // A request without x-user is a guest's, by the token in this header (bench/guest-guard).
+        guests: { tokenFrom: { header: 'x-guest-token' }, tokenAttempts: false },
         orphanEmailRetentionDays: null,
       }),
     ],
