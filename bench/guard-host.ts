@@ -141,6 +141,20 @@ export async function seedActiveAccounts(url: string, { count, eventCreated }: S
   );
 }
 
+/** One kind of request run at a fixed concurrency: its elapsed time, each request's latency, and the non-200 answers. */
+export interface Phase {
+  elapsedMs: number;
+  latencies: number[];
+  errors: number;
+}
+
+/** The median of `values`, in any order. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** The p-th percentile of ascending `sorted` (nearest rank). */
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];

@@ -3,7 +3,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { GuardHostInfo } from './guard-host-config';
 import { createDatabase, dropDatabase } from '../test/support/postgres-databases';
 import { readFlags } from './bench-flags';
-import { CacheSetting, describeCache, get, hostInfo, percentile, seedActiveAccounts, startGuardHost } from './guard-host';
+import { CacheSetting, describeCache, get, hostInfo, median, percentile, Phase, seedActiveAccounts, startGuardHost } from './guard-host';
 import { machineLine } from './machine-line';
 
 /**
@@ -45,12 +45,6 @@ interface Options {
   accounts: number;
   warmup: number;
   serverUrl: string;
-}
-
-interface Phase {
-  elapsedMs: number;
-  latencies: number[];
-  errors: number;
 }
 
 const ROUTES = ['/unguarded', '/noop-guarded', '/guarded', '/unguarded-query'] as const;
@@ -167,12 +161,6 @@ interface Ratio {
   p99: number;
   /** Per round (same requests per round, so the inverse ratio of elapsed times). */
   rounds: number[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function ratio(a: Summary, b: Summary): Ratio {

@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { createDatabase, dropDatabase, withClient } from '../test/support/postgres-databases';
 import { readFlags } from './bench-flags';
 import { GUARD_HOST } from './guard-host-config';
-import { getWith, percentile, seedActiveAccounts, startGuardHost } from './guard-host';
+import { getWith, median, percentile, Phase, seedActiveAccounts, startGuardHost } from './guard-host';
 import { machineLine } from './machine-line';
 
 /**
@@ -37,12 +37,6 @@ interface Options {
   guests: number;
   warmup: number;
   serverUrl: string;
-}
-
-interface Phase {
-  elapsedMs: number;
-  latencies: number[];
-  errors: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -102,12 +96,6 @@ async function runPhase(agent: Agent, port: number, kind: Kind, count: number, o
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   return { elapsedMs: performance.now() - started, latencies, errors };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function main(): Promise<void> {

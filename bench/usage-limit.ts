@@ -7,7 +7,7 @@ import { freePort } from '../test/support/free-port';
 import { withClient } from '../test/support/postgres-databases';
 import { readFlags } from './bench-flags';
 import type { ProfileSummary } from './cpu-profile';
-import { percentile, seedActiveAccounts } from './guard-host';
+import { median, percentile, seedActiveAccounts } from './guard-host';
 import { machineLine } from './machine-line';
 import { USAGE_BENCH } from './usage-limit-config';
 import {
@@ -243,12 +243,6 @@ interface Ratio {
   p50: number;
   p99: number;
   rounds: number[];
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function ratio(a: Summary, b: Summary): Ratio {

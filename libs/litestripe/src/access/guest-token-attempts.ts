@@ -46,11 +46,8 @@ export class GuestTokenAttempts implements OnApplicationShutdown {
   async failed(client: string | null): Promise<void> {
     const limit = this.options.tokenAttempts;
     if (limit === false || client === null) return;
-    const windowMs = limit.windowSeconds * 1000;
-    const key = `${this.base.rateLimitCacheKey}:guest-token:${client}`;
-    const record = await this.stores.count((storage) => storage.increment(key, windowMs, limit.limit, windowMs, THROTTLER_NAME), windowMs);
-    if (!record.isBlocked) return;
-    const seconds = Math.max(1, Number.isFinite(record.timeToBlockExpire) ? Math.min(record.timeToBlockExpire, limit.windowSeconds) : limit.windowSeconds);
+    const seconds = await this.stores.hit(`${this.base.rateLimitCacheKey}:guest-token:${client}`, limit.limit, limit.windowSeconds, THROTTLER_NAME);
+    if (seconds === null) return;
     if (this.blockedUntil.size >= MAX_BLOCKED_KEPT) this.blockedUntil.delete(this.blockedUntil.keys().next().value!);
     this.blockedUntil.set(client, monotonicMs() + seconds * 1000);
     throw new GuestTokenAttemptsException(seconds);

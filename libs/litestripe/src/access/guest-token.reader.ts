@@ -15,6 +15,11 @@ export interface GuestTokenSubject {
   clientKey?: string;
 }
 
+/** Whether a subject names a guest by its token. */
+export function isGuestTokenSubject(subject: unknown): subject is GuestTokenSubject {
+  return typeof subject === 'object' && subject !== null && 'guestToken' in subject;
+}
+
 /** The guest a valid token stands for. */
 export interface TokenGuest {
   guestId: string;
@@ -59,6 +64,11 @@ export class GuestTokenReader {
     if ('guestId' in found) throw new GuestTokenRejectedException('guest_linked');
     await this.attempts.failed(client);
     throw new GuestTokenRejectedException(found.problem);
+  }
+
+  /** `resolve` for a `{ guestToken, clientKey? }` subject. */
+  guestOf(subject: GuestTokenSubject): Promise<TokenGuest> {
+    return this.resolve(subject.guestToken, subject.clientKey ?? null);
   }
 
   private async lookUp(token: unknown): Promise<TokenGuest | { problem: GuestTokenProblem }> {

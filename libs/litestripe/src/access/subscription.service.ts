@@ -1,5 +1,5 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { GuestTokenReader, GuestTokenSubject } from './guest-token.reader.js';
+import { GuestTokenReader, GuestTokenSubject, isGuestTokenSubject } from './guest-token.reader.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import type { CreditPackSummary, PlanSummary } from '../config/plan-catalog.js';
 import type { AccountSubscription, Entitlement } from './account-entitlement.js';
@@ -111,7 +111,7 @@ export class SubscriptionService {
   /** The account's rows decided at `now`; stale rows are re-read from Stripe first when the refresher may. */
   private async referenceOf(subject: EntitlementSubject): Promise<string> {
     if (typeof subject === 'string') return subject;
-    if (subject && typeof subject === 'object' && 'guestToken' in subject) return (await this.guests.resolve(subject.guestToken, subject.clientKey ?? null)).accountRef;
+    if (isGuestTokenSubject(subject)) return (await this.guests.guestOf(subject)).accountRef;
     throw new BadRequestException('Ask for an account reference or { guestToken }.');
   }
 

@@ -32,14 +32,8 @@ export class BillingActionLimiter implements OnApplicationShutdown {
   async take(payer: string): Promise<void> {
     const limit = this.options.billingActionLimit;
     if (limit === false) return;
-    const key = `${this.options.rateLimitCacheKey}:billing:${payer}`;
-    const windowMs = limit.windowSeconds * 1000;
-    const record = await this.stores.count((storage) => storage.increment(key, windowMs, limit.limit, windowMs, THROTTLER_NAME), windowMs);
-    if (record.isBlocked) {
-      // Store times are whole seconds rounded up; one answering 0 (its last millisecond) or nothing usable still means "wait".
-      const seconds = Number.isFinite(record.timeToBlockExpire) ? Math.min(record.timeToBlockExpire, limit.windowSeconds) : limit.windowSeconds;
-      throw new BillingActionLimitException(Math.max(1, seconds));
-    }
+    const wait = await this.stores.hit(`${this.options.rateLimitCacheKey}:billing:${payer}`, limit.limit, limit.windowSeconds, THROTTLER_NAME);
+    if (wait !== null) throw new BillingActionLimitException(wait);
   }
 
   onApplicationShutdown(): void {

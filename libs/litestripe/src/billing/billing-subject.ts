@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { CustomerRegistry } from './customer.registry.js';
-import { GuestTokenReader, GuestTokenSubject } from '../access/guest-token.reader.js';
+import { GuestTokenReader, GuestTokenSubject, isGuestTokenSubject } from '../access/guest-token.reader.js';
 import { checkedAccountReference } from './subscription-target.js';
 
 /** Whose billing an action reads: an account reference, `{ account }`, or a guest by its access token (`{ guestToken, clientKey? }`). */
@@ -18,7 +18,7 @@ export class BillingSubjects {
   async customerOf(subject: BillingSubject): Promise<string | null> {
     if (typeof subject === 'string') return this.customers.find(checkedAccountReference(subject));
     if (subject && typeof subject === 'object' && 'account' in subject) return this.customers.find(checkedAccountReference(subject.account));
-    if (subject && typeof subject === 'object' && 'guestToken' in subject) return (await this.guests.resolve(subject.guestToken, subject.clientKey ?? null)).customerId;
+    if (isGuestTokenSubject(subject)) return (await this.guests.guestOf(subject)).customerId;
     throw new BadRequestException('Name the subject by account reference, { account } or { guestToken }.');
   }
 }

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { unixSeconds } from '../common/clock.js';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
+import { idOf } from '../state/stripe-payload.js';
 import { BillingSubject, BillingSubjects } from './billing-subject.js';
 import { InvoiceListCache } from './invoice-list.cache.js';
 import { InvoiceSummary, invoiceSummary } from './invoice-summary.js';
@@ -81,7 +82,7 @@ export class InvoiceActions {
     }
     const change = await this.subscriptions.planChange(target, plan, { price: options.price, quantity: options.quantity });
     const invoice = await this.stripe.invoices.createPreview({
-      customer: idOf(change.current.customer),
+      customer: idOf(change.current.customer) ?? undefined,
       subscription: change.row.id,
       subscription_details: {
         items: change.items,
@@ -137,8 +138,4 @@ function readProration(proration: Proration | undefined): Proration {
 function isUnknownCursor(error: unknown): boolean {
   const e = error as { type?: string; code?: string; param?: string } | null;
   return e?.type === 'StripeInvalidRequestError' && e.code === 'resource_missing' && e.param === 'starting_after';
-}
-
-function idOf(value: string | { id: string }): string {
-  return typeof value === 'string' ? value : value.id;
 }

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { idOf } from '../state/stripe-payload.js';
 
 /** One invoice as a billing-history page shows it, read from Stripe (nothing about invoices is stored). */
 export interface InvoiceSummary {
@@ -62,9 +63,4 @@ export function isProrationLine(line: Stripe.InvoiceLineItem): boolean {
 
 export function dateOf(unixSeconds: number): Date {
   return new Date(unixSeconds * 1000);
-}
-
-function idOf(value: string | { id: string } | null | undefined): string | null {
-  if (!value) return null;
-  return typeof value === 'string' ? value : value.id;
 }

@@ -15,6 +15,11 @@ export function daysBefore(clock: LitestripeClock, days: number): Date {
   return new Date(clock.now().getTime() - days * DAY_MS);
 }
 
+/** The instant `days` days after the clock's now: an expiry. */
+export function daysAfter(clock: LitestripeClock, days: number): Date {
+  return new Date(clock.now().getTime() + days * DAY_MS);
+}
+
 /** When a server answered (epoch ms), from its HTTP `Date` header; the clock's now without a readable one. */
 export function answeredAtMs(dateHeader: string | undefined, clock: LitestripeClock): number {
   const parsed = dateHeader ? Date.parse(dateHeader) : NaN;

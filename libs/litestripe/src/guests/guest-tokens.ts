@@ -5,6 +5,7 @@ import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../c
 import { LITESTRIPE_GUEST_OPTIONS, ResolvedGuestOptions } from '../config/guest-options.js';
 import { queryRows } from '../common/query-rows.js';
 import { newGuestToken } from '../common/guest-token.js';
+import { daysAfter } from '../common/clock.js';
 
 /** A token shown once: give it to the guest (a link, an email); it is not stored and cannot be shown again. */
 export interface IssuedGuestToken {
@@ -56,20 +57,19 @@ export class GuestTokens {
   }
 
   /** Revokes every token of the guest; returns how many were not revoked yet. */
-  async revokeAll(guestId: string, manager?: EntityManager): Promise<number> {
-    if (manager) return this.revokeIn(manager, guestId);
-    return this.dataSource.transaction((inner) => this.revokeIn(inner, guestId));
+  revokeAll(guestId: string): Promise<number> {
+    return this.revokeIn(this.dataSource, guestId);
   }
 
   private async insert(manager: EntityManager, guestId: string, ttlDays: number | null): Promise<IssuedGuestToken> {
     const issued = newGuestToken();
-    const expiresAt = ttlDays === null ? null : new Date(this.options.clock.now().getTime() + ttlDays * 86_400_000);
+    const expiresAt = ttlDays === null ? null : daysAfter(this.options.clock, ttlDays);
     await queryRows(manager, 'INSERT INTO litestripe_guest_token ("selector", "guest_id", "verifier_hash", "expires_at") VALUES ($1, $2, $3, $4)', [issued.selector, guestId, issued.verifierHash, expiresAt]);
     return { guestId, token: issued.token, expiresAt };
   }
 
-  private async revokeIn(manager: EntityManager, guestId: string): Promise<number> {
-    const revoked = await queryRows(manager, 'UPDATE litestripe_guest_token SET "revoked_at" = $2 WHERE "guest_id" = $1 AND "revoked_at" IS NULL RETURNING "selector"', [guestId, this.options.clock.now()]);
+  private async revokeIn(runner: EntityManager | DataSource, guestId: string): Promise<number> {
+    const revoked = await queryRows(runner, 'UPDATE litestripe_guest_token SET "revoked_at" = $2 WHERE "guest_id" = $1 AND "revoked_at" IS NULL RETURNING "selector"', [guestId, this.options.clock.now()]);
     return revoked.length;
   }
 }

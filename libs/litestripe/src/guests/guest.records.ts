@@ -48,8 +48,8 @@ export class GuestRecords {
   }
 
   /** A guest of the module's mode. */
-  byId(guestId: string, manager?: EntityManager): Promise<Guest | null> {
-    return (manager ?? this.dataSource).getRepository(Guest).findOneBy({ id: guestId, livemode: this.options.livemode });
+  byId(guestId: string): Promise<Guest | null> {
+    return this.dataSource.getRepository(Guest).findOneBy({ id: guestId, livemode: this.options.livemode });
   }
 
   /**

@@ -29,6 +29,20 @@ export class ThrottlerStoreWithFallback {
     }
   }
 
+  /**
+   * Counts one hit of `key` against `limit` per window of `windowSeconds`, as `@nestjs/throttler`'s
+   * guard counts (past the limit the key is blocked for one window): null while within the limit,
+   * else the whole seconds to wait (at least 1).
+   */
+  async hit(key: string, limit: number, windowSeconds: number, throttlerName: string): Promise<number | null> {
+    const windowMs = windowSeconds * 1000;
+    const record = await this.count((storage) => storage.increment(key, windowMs, limit, windowMs, throttlerName), windowMs);
+    if (!record.isBlocked) return null;
+    // Store times are whole seconds rounded up; one answering 0 (its last millisecond) or nothing usable still means "wait".
+    const seconds = Number.isFinite(record.timeToBlockExpire) ? Math.min(record.timeToBlockExpire, windowSeconds) : windowSeconds;
+    return Math.max(1, seconds);
+  }
+
   /** Clears the in-memory store's timers. */
   close(): void {
     this.fallback?.onApplicationShutdown();

@@ -28,8 +28,3 @@ export function resolveSubject(subject: string | { account: string }): ResolvedS
   }
   return { kind: 'account', accountRef, key: accountSubjectKey(accountRef) };
 }
-
-/** Whether the subject is a guest named by token. */
-export function isGuestTokenSubject(subject: UsageSubject): subject is GuestTokenSubject {
-  return typeof subject === 'object' && subject !== null && 'guestToken' in subject;
-}

@@ -8,8 +8,8 @@ import type { AccountSubscription } from '../access/account-entitlement.js';
 import { UsageCheck, usageCheck } from './usage-check.js';
 import { UsageStores } from './usage-stores.js';
 import type { UsageCounterKey } from './usage-store.js';
-import { isGuestTokenSubject, resolveSubject, UsageSubject } from './usage-subject.js';
-import { GuestTokenReader } from '../access/guest-token.reader.js';
+import { resolveSubject, UsageSubject } from './usage-subject.js';
+import { GuestTokenReader, isGuestTokenSubject } from '../access/guest-token.reader.js';
 import { MeterEventRepository } from './meter/meter-event.repository.js';
 import { MeterEventReporter } from './meter/meter-event.reporter.js';
 import { CreditBalances } from './credit-balances.js';
@@ -172,7 +172,7 @@ export class UsageService {
 
   /** The subject's subscriptions and lifetime plans, decided once at one instant, for every metric asked of them. */
   private async standingOf(subject: UsageSubject): Promise<Standing> {
-    const { accountRef, key } = resolveSubject(isGuestTokenSubject(subject) ? (await this.guests.resolve(subject.guestToken, subject.clientKey ?? null)).accountRef : subject);
+    const { accountRef, key } = resolveSubject(isGuestTokenSubject(subject) ? (await this.guests.guestOf(subject)).accountRef : subject);
     const { subscriptions, entitlement } = await this.subscriptions.getStanding(accountRef);
     return { key, decided: subscriptions, lifetimePlans: entitlement.lifetimePlans, now: this.entitlementOptions.clock.now() };
   }
