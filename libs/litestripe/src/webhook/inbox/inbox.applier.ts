@@ -43,6 +43,8 @@ class EventApplyFailure extends Error {
 
 /** How soon events of a key another applier holds are tried again, in ms. */
 const HELD_KEY_RETRY_MS = 50;
+/** The soonest an idle applier looks again for an event that was due but taken by no one, in ms. */
+const MIN_NEXT_DUE_WAKE_MS = 10;
 /** How often a busy applier counts the inbox's depth (for the webhook's 503 bound), in ms. */
 const DEPTH_COUNT_INTERVAL_MS = 200;
 
@@ -62,7 +64,8 @@ const DEPTH_COUNT_INTERVAL_MS = 200;
  *    without it, so it rolls back no other; it is retried with backoff, then kept as failed
  *    (`WebhookInboxService`);
  * 4. after commit, publish the domain events (the next batch does not wait for the listeners).
- * Woken at once by this instance's webhook and by other appliers (`InboxWakeups`), and every
+ * Woken at once by this instance's webhook and by other appliers (`InboxWakeups`), when the next
+ * retry or released event is due (timed on PostgreSQL's clock), and every
  * `inbox.sweepIntervalMs` as a fallback. In inline mode the sweep still drains what a deferred
  * past, or an operator's retry, left in the inbox.
  */
@@ -73,6 +76,7 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
   private running: Promise<void> | null = null;
   private closed = false;
   private sweep: NodeJS.Timeout | null = null;
+  private nextDue: NodeJS.Timeout | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private outage = false;
   /** Pending events as last counted, plus those this instance stored since, less those it applied. */
@@ -102,6 +106,7 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
   async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
     if (this.sweep) clearInterval(this.sweep);
+    clearTimeout(this.nextDue);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await this.idle();
@@ -142,6 +147,7 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
       this.wanted = false;
       try {
         while (!this.closed && (await this.applyBatch()) === batchSize);
+        if (!this.wanted && !this.closed) await this.wakeWhenNextDue();
         if (this.outage) this.logger.log('The inbox is being applied again');
         this.outage = false;
       } catch (error) {
@@ -247,10 +253,7 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async afterCommit({ changes, skipped }: BatchResult): Promise<void> {
-    if (skipped.length > 0) {
-      await this.inbox.release(skipped.map((event) => event.claimed.id), HELD_KEY_RETRY_MS);
-      this.wakeIn(HELD_KEY_RETRY_MS);
-    }
+    if (skipped.length > 0) await this.inbox.release(skipped.map((event) => event.claimed.id), HELD_KEY_RETRY_MS);
     const events = changes.flatMap((change) => change.events);
     if (events.length === 0) return;
     // Listeners are called in commit order (publish calls them before its first await); the next
@@ -274,7 +277,20 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
       return;
     }
     this.logger.warn(`Stripe event ${event.id} (${event.type}) failed to apply (attempt ${event.attempts + 1} of ${maxAttempts}); retrying with backoff: ${describeError(error)}`);
-    this.wakeIn(retryBackoffMs * 2 ** event.attempts);
+  }
+
+  /**
+   * Before going idle, a wake-up for when the next pending event (a retry's backoff, a held key's
+   * delay) is due. The delay is read on PostgreSQL's clock, which set `available_at`: a timer of
+   * the backoff's length set here can fire just before the event is due, and then nothing would
+   * look again until the sweep.
+   */
+  private async wakeWhenNextDue(): Promise<void> {
+    const ms = await this.inbox.nextDueInMs();
+    clearTimeout(this.nextDue);
+    if (ms === null || ms >= this.options.inbox.sweepIntervalMs) return;
+    this.nextDue = setTimeout(() => this.wake(), Math.max(MIN_NEXT_DUE_WAKE_MS, Math.ceil(ms)));
+    this.nextDue.unref();
   }
 
   private wakeIn(ms: number): void {

@@ -173,6 +173,15 @@ export class InboxRepository {
     return Number(row.due);
   }
 
+  /**
+   * How long until the next pending event is due, on PostgreSQL's clock (negative when one is due
+   * now); null when none is pending.
+   */
+  async nextDueInMs(): Promise<number | null> {
+    const rows = await this.direct(`SELECT extract(epoch FROM min("available_at") - now()) * 1000 AS ms FROM litestripe_event WHERE "outcome" = 'pending'`, []);
+    return rows[0].ms === null ? null : Number(rows[0].ms);
+  }
+
   /** Pending events, counted up to `cap`. */
   async depth(cap: number): Promise<number> {
     const rows = await this.direct(`SELECT count(*) AS depth FROM (SELECT 1 FROM litestripe_event WHERE "outcome" = 'pending' LIMIT $1) AS p`, [cap]);
