@@ -8,6 +8,7 @@ import { StripeRateLimiter } from './stripe-rate-limiter.js';
 import { LogCapture } from '../../../../test/support/log-capture';
 import { countAttempts, rejectionOf } from './test-support/refusals.js';
 import { serverError, StripeApiStub, tooManyRequests } from './test-support/stripe-api-stub.js';
+import { watchEventLoopStalls } from './test-support/request-timing.js';
 
 const SECRET = 'sk_test_http_client_secret_0123456789';
 
@@ -51,14 +52,16 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
 
   it('retries a 429 after its Retry-After and logs Stripe\'s rate-limit reason', async () => {
     stub.enqueue(tooManyRequests({ 'Retry-After': '2', 'Stripe-Rate-Limited-Reason': 'global-rate' }));
+    const stalls = watchEventLoopStalls();
 
     const customer = await client().customers.retrieve('cus_1', { expand: ['default_source'] });
+    const stallMs = stalls();
 
     expect(customer.id).toBe('cus_1');
     expect(stub.requests).toHaveLength(2);
     const [gap] = gapsBetweenAttempts();
     expect(gap).toBeGreaterThanOrEqual(1990);
-    expect(gap).toBeLessThan(2500);
+    expect(gap).toBeLessThan(2500 + stallMs);
     const [warning] = logs.messages('warn');
     expect(warning).toContain('global-rate');
     expect(warning).toContain('GET /v1/customers/cus_1');
@@ -88,15 +91,17 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
 
   it('backs off exponentially, with jitter, when a 429 has no Retry-After', async () => {
     stub.enqueue(tooManyRequests(), tooManyRequests());
+    const stalls = watchEventLoopStalls();
 
     await client().customers.retrieve('cus_1');
+    const stallMs = stalls();
 
     expect(stub.requests).toHaveLength(3);
     const [first, second] = gapsBetweenAttempts();
     expect(first).toBeGreaterThanOrEqual(495); // 1 s, halved at most
-    expect(first).toBeLessThan(1300);
+    expect(first).toBeLessThan(1300 + stallMs);
     expect(second).toBeGreaterThanOrEqual(995); // 2 s, halved at most
-    expect(second).toBeLessThan(2300);
+    expect(second).toBeLessThan(2300 + stallMs);
     expect(logs.messages('warn')[0]).toContain('rate-limited reason: not given');
     expect(logs.messages('warn')[0]).toContain('(backoff)');
   });
@@ -163,13 +168,14 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
 
   it('does not wait for a Retry-After beyond maxRateLimitWaitMs', async () => {
     stub.enqueue(tooManyRequests({ 'Retry-After': '120' }));
+    const stalls = watchEventLoopStalls();
     const startedAt = Date.now();
 
     await expect(client({ maxRateLimitWaitMs: 5000 }).customers.retrieve('cus_1')).rejects.toBeInstanceOf(
       Stripe.errors.StripeRateLimitError,
     );
 
-    expect(Date.now() - startedAt).toBeLessThan(1000);
+    expect(Date.now() - startedAt).toBeLessThan(1000 + stalls());
     expect(stub.requests).toHaveLength(1);
     expect(logs.messages('warn')[0]).toContain('beyond maxRateLimitWaitMs');
   });
@@ -209,9 +215,11 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
       const attempts = countAttempts(stripe);
       await stripe.customers.retrieve('cus_first');
 
+      const stalls = watchEventLoopStalls();
       const startedAt = Date.now();
       const error = await rejectionOf(stripe.customers.create({ email: 'late@example.com' }));
       const waitedMs = Date.now() - startedAt;
+      const stallMs = stalls();
 
       const detail = expectRefusal(error, 'litestripe_rate_limit_exceeded', StripeRateLimitExceededError);
       expect(detail).not.toBeInstanceOf(StripeRateLimitQueueFullError);
@@ -220,7 +228,7 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
       // One attempt per call: stripe-node (maxNetworkRetries 2) did not retry the refusal, nor did
       // litestripe's 429 retries (they log every 429 they see).
       expect(attempts.requests).toBe(2);
-      expect(waitedMs).toBeLessThan(800);
+      expect(waitedMs).toBeLessThan(800 + stallMs);
       expect(logs.messages('warn')).toEqual([]);
       expect(stub.requests.map((request) => request.path)).toEqual(['/v1/customers/cus_first']);
       // stripe-node reports the refusal to `response` listeners as a 429 without a request id.
@@ -237,10 +245,11 @@ describe('RateLimitedHttpClient: 429, retries and idempotency with the real stri
       const waiting = rejectionOf(stripe.customers.retrieve('cus_waiting'));
       while (lastLimiter().waiting().default < 1) await new Promise((resolve) => setTimeout(resolve, 5));
 
+      const stalls = watchEventLoopStalls();
       const startedAt = Date.now();
       const error = await rejectionOf(stripe.customers.retrieve('cus_refused'));
 
-      expect(Date.now() - startedAt).toBeLessThan(500);
+      expect(Date.now() - startedAt).toBeLessThan(500 + stalls());
       const detail = expectRefusal(error, 'litestripe_rate_limit_queue_full', StripeRateLimitQueueFullError);
       expect(detail).toBeInstanceOf(StripeRateLimitExceededError);
       expect(detail).toMatchObject({ maxQueue: 1 });
