@@ -33,3 +33,6 @@ export function answeredAtMs(dateHeader: string | undefined, clock: LitestripeCl
 export function monotonicMs(): number {
   return performance.now();
 }
+
+/** Longest delay `setTimeout` honours (a longer one fires at once). */
+export const MAX_TIMER_MS = 2_147_483_647;

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../common/clock.js';
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
 import type { LitestripeClientOptions } from './stripe-client-options.interface.js';
 
@@ -21,9 +22,6 @@ export interface ResolvedStripeClientOptions {
   maxRateLimitQueue: number;
   rateLimitReserveForRefreshes: number;
 }
-
-/** Longest delay `setTimeout` honours. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 type NumericOption = 'rateLimitWindowMs' | 'maxRateLimitWaitMs' | 'maxRateLimitRetries' | 'maxRateLimitQueue';
 

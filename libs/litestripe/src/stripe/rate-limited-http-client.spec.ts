@@ -6,9 +6,9 @@ import { StripeRateLimitQueueFullError } from '../errors/stripe-rate-limit-queue
 import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
 import { LogCapture } from '../../../../test/support/log-capture';
+import { watchEventLoopStalls } from '../../../../test/support/event-loop-stalls';
 import { countAttempts, rejectionOf } from './test-support/refusals.js';
 import { serverError, StripeApiStub, tooManyRequests } from './test-support/stripe-api-stub.js';
-import { watchEventLoopStalls } from './test-support/request-timing.js';
 
 const SECRET = 'sk_test_http_client_secret_0123456789';
 

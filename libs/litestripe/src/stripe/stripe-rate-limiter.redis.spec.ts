@@ -11,7 +11,8 @@ import { InjectStripeClient } from './stripe-client.decorator.js';
 import type { StripeClientFactoryOptions } from './stripe-client.factory.js';
 import { createStripeClientProviders } from './stripe-client.providers.js';
 import { MinimalRedisThrottlerStorage } from './test-support/redis-throttler-storage.js';
-import { budgetUse, maxInAnyWindow, recordingHttpClient, watchEventLoopStalls } from './test-support/request-timing.js';
+import { budgetUse, maxInAnyWindow, recordingHttpClient } from './test-support/request-timing.js';
+import { watchEventLoopStalls } from '../../../../test/support/event-loop-stalls';
 import { StripeApiStub } from './test-support/stripe-api-stub.js';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };

@@ -5,8 +5,9 @@ import { StripeRateLimitExceededError } from '../errors/stripe-rate-limit-exceed
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
 import { StripeRateLimiterClosedError } from '../errors/stripe-rate-limiter-closed.error.js';
 import { LogCapture } from '../../../../test/support/log-capture';
+import { watchEventLoopStalls } from '../../../../test/support/event-loop-stalls';
 import { countAttempts, rejectionOf } from './test-support/refusals.js';
-import { budgetUse, maxInAnyWindow, recordingHttpClient, watchEventLoopStalls } from './test-support/request-timing.js';
+import { budgetUse, maxInAnyWindow, recordingHttpClient } from './test-support/request-timing.js';
 import { StripeApiStub } from './test-support/stripe-api-stub.js';
 
 const SECRET = 'sk_test_limiter_secret_0123456789';

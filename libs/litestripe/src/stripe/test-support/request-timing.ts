@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import Stripe from 'stripe';
 
 /** Test support (not part of the library API): analysis of request arrival times. */
@@ -34,20 +34,6 @@ export function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 /**
- * Starts watching the event loop; the returned function stops and answers its longest stall in ms.
- * A timer waits behind a busy loop (other test workers on a loaded machine) that long, which is the
- * machine's lateness, not the limiter's.
- */
-export function watchEventLoopStalls(): () => number {
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
-  return () => {
-    delay.disable();
-    return delay.max / 1e6;
-  };
-}
-
-/**
  * Share of the allowed throughput used after the first burst: `(n - limit)` requests were
  * allowed in `(span / windowMs) * limit` slots, span being first to last arrival.
  * A perfect limiter under a backlog of whole windows scores 1. Each move to the next window waits
@@ -57,6 +43,7 @@ export function watchEventLoopStalls(): () => number {
 export function budgetUse(times: number[], limit: number, windowMs: number, stallMs = 0): number {
   const sorted = [...times].sort((a, b) => a - b);
   const windowMoves = Math.ceil(sorted.length / limit) - 1;
+  // Never less than half the ideal span, so that a long stall cannot shrink it to nothing.
   const span = Math.max(sorted[sorted.length - 1] - sorted[0] - windowMoves * 2 * stallMs, windowMoves * windowMs * 0.5);
   return (sorted.length - limit) / ((span / windowMs) * limit);
 }

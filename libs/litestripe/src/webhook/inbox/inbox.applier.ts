@@ -5,7 +5,7 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/reso
 import { describeError, errorMessage } from '../../common/describe-error.js';
 import { isDatabaseUnavailable } from '../../common/database-unavailable.js';
 import { runAsOne } from '../../common/statements.js';
-import { monotonicMs } from '../../common/clock.js';
+import { MAX_TIMER_MS, monotonicMs } from '../../common/clock.js';
 import { RefetchBeforeApplyError } from '../../errors/refetch-before-apply.error.js';
 import { DomainEventPublisher } from '../../events/domain-event.publisher.js';
 import { PendingDomainEvent, StripeEventRef } from '../../events/litestripe-event.payloads.js';
@@ -77,6 +77,8 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
   private closed = false;
   private sweep: NodeJS.Timeout | null = null;
   private nextDue: NodeJS.Timeout | undefined;
+  /** Whether this applier put off an event (a retry's backoff, a held key) that falls due before the next sweep. */
+  private awaitingDue = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private outage = false;
   /** Pending events as last counted, plus those this instance stored since, less those it applied. */
@@ -147,7 +149,7 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
       this.wanted = false;
       try {
         while (!this.closed && (await this.applyBatch()) === batchSize);
-        if (!this.wanted && !this.closed) await this.wakeWhenNextDue();
+        if (this.awaitingDue && !this.wanted && !this.closed) await this.wakeWhenNextDue();
         if (this.outage) this.logger.log('The inbox is being applied again');
         this.outage = false;
       } catch (error) {
@@ -253,7 +255,10 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async afterCommit({ changes, skipped }: BatchResult): Promise<void> {
-    if (skipped.length > 0) await this.inbox.release(skipped.map((event) => event.claimed.id), HELD_KEY_RETRY_MS);
+    if (skipped.length > 0) {
+      await this.inbox.release(skipped.map((event) => event.claimed.id), HELD_KEY_RETRY_MS);
+      this.awaitingDue = true;
+    }
     const events = changes.flatMap((change) => change.events);
     if (events.length === 0) return;
     // Listeners are called in commit order (publish calls them before its first await); the next
@@ -277,19 +282,22 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
       return;
     }
     this.logger.warn(`Stripe event ${event.id} (${event.type}) failed to apply (attempt ${event.attempts + 1} of ${maxAttempts}); retrying with backoff: ${describeError(error)}`);
+    this.awaitingDue = true;
   }
 
   /**
-   * Before going idle, a wake-up for when the next pending event (a retry's backoff, a held key's
-   * delay) is due. The delay is read on PostgreSQL's clock, which set `available_at`: a timer of
-   * the backoff's length set here can fire just before the event is due, and then nothing would
-   * look again until the sweep.
+   * Before going idle, after this applier put an event off, a wake-up for when the next pending
+   * event (a retry's backoff, a held key's delay) is due. The delay is read on PostgreSQL's clock,
+   * which set `available_at`: a timer of the backoff's length set here can fire just before the
+   * event is due, and then nothing would look again until the sweep. So while one is due before
+   * the next sweep, each drain asks again (a wake-up that came a little early finds it still put off).
    */
   private async wakeWhenNextDue(): Promise<void> {
     const ms = await this.inbox.nextDueInMs();
     clearTimeout(this.nextDue);
-    if (ms === null || ms >= this.options.inbox.sweepIntervalMs) return;
-    this.nextDue = setTimeout(() => this.wake(), Math.max(MIN_NEXT_DUE_WAKE_MS, Math.ceil(ms)));
+    this.awaitingDue = ms !== null && ms < this.options.inbox.sweepIntervalMs;
+    if (ms === null) return;
+    this.nextDue = setTimeout(() => this.wake(), Math.min(MAX_TIMER_MS, Math.max(MIN_NEXT_DUE_WAKE_MS, Math.ceil(ms))));
     this.nextDue.unref();
   }
 
