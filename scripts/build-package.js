@@ -2,10 +2,11 @@
 /**
  * `npm run build:package`: the publishable package in dist/package (what `npm pack` ships): the
  * library compiled to ES modules with declarations and source maps (sources inlined), its
- * package.json, README, LICENSE and CHANGELOG. The demo builds elsewhere (dist/apps).
+ * package.json, README, LICENSE and CHANGELOG. Every entry of the package's `exports` (`.`,
+ * `./testing`, `./health`) is checked to have been emitted. The demo builds elsewhere (dist/apps).
  */
 const { spawnSync } = require('node:child_process');
-const { copyFileSync, rmSync } = require('node:fs');
+const { copyFileSync, existsSync, readFileSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
@@ -16,4 +17,11 @@ const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), 
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 copyFileSync(join(root, 'libs/litestripe/package.json'), join(out, 'package.json'));
 for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) copyFileSync(join(root, file), join(out, file));
+const { exports: entries } = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8'));
+const targets = Object.values(entries).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+const missing = [...new Set(targets)].filter((target) => !existsSync(join(out, target)));
+if (missing.length > 0) {
+  console.error(`The build emitted no file for these entries of package.json "exports": ${missing.join(', ')}`);
+  process.exit(1);
+}
 console.log(`Package built in ${out}`);

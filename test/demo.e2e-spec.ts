@@ -5,6 +5,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { Guest, GuestAccessToken, OrphanedPayment, StripeSubscription } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
+import { prepareAdminToken } from '../apps/demo/src/admin-token.config';
 import { SUMMARIES_METER } from '../apps/demo/src/demo-plans';
 import { serializedPGliteDriver } from '../apps/demo/src/pglite.driver';
 import { prepareSandboxEnv, SandboxKeys } from '../apps/demo/src/sandbox/sandbox-env';
@@ -39,6 +40,7 @@ const STRIPE_AND_DATABASE_VARIABLES = [
   'STRIPE_WEBHOOK_SECRET',
   'STRIPE_WEBHOOK_SECRET_FILE',
   'LITESTRIPE_SANDBOX',
+  'DEMO_ADMIN_TOKEN',
 ];
 
 describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Stripe', () => {
@@ -47,6 +49,7 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
   let app: INestApplication;
   let result: SandboxResult;
   let keys: SandboxKeys;
+  let adminToken: string;
   /** Every guest token a success page answered, to check that no log line shows one. */
   const issuedTokens: string[] = [];
 
@@ -54,11 +57,12 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     // Empty rather than deleted, so that a developer's .env cannot fill them in.
     for (const name of STRIPE_AND_DATABASE_VARIABLES) process.env[name] = '';
     keys = prepareSandboxEnv();
+    adminToken = prepareAdminToken().token;
     // Imported only now: the module reads the database settings when it is loaded.
     const { AppModule } = await import('../apps/demo/src/app.module');
     app = await NestFactory.create(AppModule, { rawBody: true, logger });
     await app.listen(0, '127.0.0.1');
-    result = await runSandboxLifecycle(app, keys);
+    result = await runSandboxLifecycle(app, keys, adminToken);
     issuedTokens.push(result.guestToken);
   }, 60_000);
 
@@ -100,7 +104,11 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
       status: 200,
       premiumCanceling: 200,
       premiumAfterEnd: 403,
-      claim: 201,
+      adminWithoutToken: 401,
+      adminCsrf: 200,
+      unclaimed: 200,
+      claim: 200,
+      lookupClaimed: 200,
       premiumClaimed: 200,
       visitorExport: 201,
       visitorSearch: 429,
@@ -237,6 +245,65 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     expect(billing[34]).toBe(`access revoked         guest ${result.guestId} (moved to account ${result.guestAccountRef})`);
     expect(billing[35]).toBe(`access granted         account ${result.guestAccountRef} may use premium`);
     expect(billing[36]).toBe(`guest linked           guest ${result.guestId} → account ${result.guestAccountRef} (${result.guestSubscriptionId}, by token)`);
+  });
+
+  describe("support's admin (LitestripeAdminModule) behind the demo admin token", () => {
+    const server = () => app.getHttpServer();
+    const bearer = () => `Bearer ${adminToken}`;
+
+    it('refuses every admin page and endpoint without the token, with a wrong one, or to a signed-in account', async () => {
+      for (const path of ['/admin', '/admin/unclaimed', '/admin/api/unclaimed', '/admin/api/csrf', `/admin/api/lookup?q=${result.claimedAccountRef}`]) {
+        const refused = await request(server()).get(path).expect(401);
+        expect(refused.body.message).toContain('/admin-login?token=<token>');
+        // Refused before the admin runs: not even a CSRF cookie is handed out.
+        expect(refused.headers['set-cookie']).toBeUndefined();
+        await request(server()).get(path).set('authorization', 'Bearer not-the-demo-admin-token').expect(401);
+        await request(server()).get(path).set('authorization', adminToken).expect(401);
+        await request(server()).get(path).set('authorization', `Bearer ${adminToken.slice(0, -1)}`).expect(401);
+        await request(server()).get(path).set('cookie', 'admin_token=not-the-demo-admin-token').expect(401);
+        await request(server()).get(path).set('x-user', result.claimedAccountRef).expect(401);
+      }
+      await request(server()).post(`/admin/api/orphans/${result.orphanId}/claim`).send({ accountRef: 'user_intruder' }).expect(401);
+    });
+
+    it('opens the pages and the API to the token as a Bearer header, and logs the actions as the actor demo-admin', async () => {
+      const unclaimed = await request(server()).get('/admin/api/unclaimed').set('authorization', bearer()).expect(200);
+      expect(unclaimed.body.orphans.map((orphan: { id: number }) => orphan.id)).not.toContain(result.orphanId);
+      const page = await request(server()).get('/admin/unclaimed').set('authorization', bearer()).expect(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      const lookup = await request(server()).get(`/admin/api/lookup?q=${result.claimedAccountRef}`).set('authorization', bearer()).expect(200);
+      expect(lookup.body.accounts).toEqual([expect.objectContaining({ accountRef: result.claimedAccountRef, entitled: true })]);
+      // The sandbox's claim, with its actor, by ids.
+      expect(logger.of('LitestripeAdmin')).toEqual([expect.stringMatching(new RegExp(`^actor demo-admin: claim of orphaned payment #${result.orphanId} for account ${result.claimedAccountRef}: `))]);
+    });
+
+    it('signs a browser in at /admin-login with an HttpOnly, SameSite=Strict cookie for /admin, whose session can act with the CSRF token', async () => {
+      const wrong = await request(server()).get('/admin-login?token=not-the-demo-admin-token').expect(401);
+      expect(wrong.headers['set-cookie']).toBeUndefined();
+      await request(server()).get('/admin-login').expect(401);
+
+      const login = await request(server()).get(`/admin-login?token=${encodeURIComponent(adminToken)}`).expect(303);
+      expect(login.headers.location).toBe('/admin');
+      expect(login.headers['set-cookie']).toEqual([`admin_token=${adminToken}; Path=/admin; HttpOnly; SameSite=Strict`]);
+      const session = login.headers['set-cookie'][0].split(';')[0];
+      const page = await request(server()).get('/admin').set('cookie', session).expect(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      const csrfCookie = String(page.headers['set-cookie']).split(';')[0];
+      const csrfToken = /<meta name="csrf-token" content="([\w-]+)">/.exec(page.text)?.[1];
+      expect(csrfToken).toBeDefined();
+
+      const claim = `/admin/api/orphans/${result.orphanId}/claim`;
+      const cookies = `${session}; ${csrfCookie}`;
+      await request(server()).post(claim).set('cookie', cookies).send({ accountRef: result.claimedAccountRef }).expect(403);
+      const again = await request(server()).post(claim).set('cookie', cookies).set('x-csrf-token', csrfToken!).send({ accountRef: result.claimedAccountRef }).expect(200);
+      expect(again.body).toEqual({ orphanId: result.orphanId, subscriptionId: result.orphanSubscriptionId, accountRef: result.claimedAccountRef, alreadyClaimed: true });
+    });
+
+    it('no longer has the unauthenticated /admin/orphans', async () => {
+      await request(server()).get('/admin/orphans').expect(404);
+      await request(server()).get('/admin/orphans').set('authorization', bearer()).expect(404);
+      await request(server()).post(`/admin/orphans/${result.orphanId}/claim`).send({ accountRef: 'user_intruder' }).expect(404);
+    });
   });
 
   describe('the usage-limited API', () => {
@@ -637,15 +704,37 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
     expect(sandbox).toEqual(expect.arrayContaining([`   token issued to guest ${result.guestId}: shown to the visitor once, stored only as a hash, never logged`]));
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   GET \/premium\/reports with a guest token → 401 .*"reason":"guest_linked"\}$/)]));
     expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   moving to basic now: prorations -\d+\.\d\d USD \(pro's unused time credited, basic's time left charged\), next invoice -?\d+\.\d\d USD; nothing changed$/)]));
+    // Support at the admin: refused without the token, then ids and counts, never the payer's email.
+    expect(sandbox).toEqual(expect.arrayContaining([expect.stringMatching(/^   GET \/admin\/api\/unclaimed → 401 /)]));
+    expect(sandbox).toEqual(
+      expect.arrayContaining([
+        `   GET /admin/api/unclaimed with the admin token → 200 1 orphaned payment (#${result.orphanId}: ${result.orphanSubscriptionId}, missing_reference), 0 unlinked guest purchases`,
+        `   POST /admin/api/orphans/${result.orphanId}/claim with the admin token → 200 orphaned payment #${result.orphanId} (${result.orphanSubscriptionId}) → account ${result.claimedAccountRef}`,
+        expect.stringMatching(new RegExp(`^   GET /admin/api/lookup with the admin token → 200 account ${result.claimedAccountRef}: entitled \\(active\\), 1 subscription, \\d+ events in its timeline$`)),
+      ]),
+    );
     expect(logger.lines.filter((line) => line.level === 'error' || line.level === 'fatal')).toEqual([]);
   });
 
-  it('never logs an email, though customers type theirs on the pay page and support lists them, nor a guest token', () => {
+  it('never logs an email, though customers type theirs on the pay page and the admin lists them, nor a guest token, nor the admin token', () => {
     expect(logger.lines.filter((line) => /@[\w-]+\.\w+/.test(line.message))).toEqual([]);
+    expect(logger.lines.filter((line) => line.message.includes(adminToken))).toEqual([]);
     // Neither the story's token nor the tests', whole or in part (its selector, its verifier).
     expect(issuedTokens.length).toBeGreaterThan(0);
     const parts = issuedTokens.flatMap((token) => token.slice(4).split('.'));
     expect(logger.lines.filter((line) => line.message.includes('lsg_') || parts.some((part) => line.message.includes(part)))).toEqual([]);
+  });
+});
+
+describe('the demo admin token', () => {
+  it('is DEMO_ADMIN_TOKEN when set; otherwise a random one, put into the environment; a short one stops the start', () => {
+    expect(prepareAdminToken({ DEMO_ADMIN_TOKEN: ' a-token-of-my-own-choosing ' })).toEqual({ token: 'a-token-of-my-own-choosing', generated: false });
+    const env: NodeJS.ProcessEnv = { DEMO_ADMIN_TOKEN: '' };
+    const made = prepareAdminToken(env);
+    expect(made).toEqual({ token: expect.stringMatching(/^[\w-]{32}$/), generated: true });
+    expect(env.DEMO_ADMIN_TOKEN).toBe(made.token);
+    expect(prepareAdminToken({}).token).not.toBe(made.token);
+    expect(() => prepareAdminToken({ DEMO_ADMIN_TOKEN: 'too-short' })).toThrow('DEMO_ADMIN_TOKEN is shorter than 16 characters');
   });
 });
 

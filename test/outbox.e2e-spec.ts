@@ -139,3 +139,42 @@ describe('in-process domain events', () => {
     expect(await t.dataSource.getRepository(DomainEventOutboxEntry).count()).toBe(0);
   });
 });
+
+describe('outbox status', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ options: { outbox: outboxOptions } });
+  });
+  afterAll(() => t.close());
+
+  /** Writes an entry as a crash, a lease or an exhausted retry leaves it (`available_at`, `delivered_at`, `failed_at` are SQL expressions). */
+  const insertEntry = (id: string, times: { availableAt: string; deliveredAt?: string; failedAt?: string }) =>
+    t.dataSource.query(
+      `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "created_at", "available_at", "delivered_at", "failed_at")
+       VALUES ($1, '${LitestripeEvents.SubscriptionActivated}', '{}', 'evt_status', now() - interval '1 hour', ${times.availableAt}, ${times.deliveredAt ?? 'NULL'}, ${times.failedAt ?? 'NULL'})`,
+      [id],
+    );
+
+  it('is empty when nothing waits', async () => {
+    expect(await t.app.get(OutboxService).status()).toEqual({ depth: 0, lagMs: 0, failed: 0 });
+  });
+
+  it('counts waiting and failed entries, and measures the lag from the moment the oldest waiting entry came due', async () => {
+    await insertEntry('due-for-ten-minutes', { availableAt: `now() - interval '10 minutes'` });
+    await insertEntry('due-for-a-minute', { availableAt: `now() - interval '1 minute'` });
+    await insertEntry('leased', { availableAt: `now() + interval '1 hour'` });
+    await insertEntry('delivered', { availableAt: `now() - interval '30 minutes'`, deliveredAt: 'now()' });
+    await insertEntry('failed', { availableAt: `now() - interval '30 minutes'`, failedAt: 'now()' });
+
+    const status = await t.app.get(OutboxService).status();
+    expect(status).toMatchObject({ depth: 3, failed: 1 });
+    expect(status.lagMs).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(status.lagMs).toBeLessThan(11 * 60_000);
+  });
+
+  it('adds no lag for entries that are leased or backing off', async () => {
+    await t.dataSource.query('DELETE FROM litestripe_outbox');
+    await insertEntry('backing-off', { availableAt: `now() + interval '8 seconds'` });
+    expect(await t.app.get(OutboxService).status()).toEqual({ depth: 1, lagMs: 0, failed: 0 });
+  });
+});

@@ -3,14 +3,16 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LitestripeModule, litestripeOptionsFromEnv } from '@litestripe/nestjs';
+import { LitestripeAdminModule, LitestripeModule, litestripeOptionsFromEnv } from '@litestripe/nestjs';
 import { SubscriptionGuard } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
-import { AdminController } from './admin.controller';
+import { AdminLoginController } from './admin-login.controller';
+import { DEMO_ADMIN_PATH } from './admin-token.config';
 import { ApiController } from './api.controller';
 import { BillingController } from './billing.controller';
 import { BillingEventsListener } from './billing-events.listener';
 import { databaseOptions } from './database.config';
+import { DemoAdminGuard } from './demo-admin.guard';
 import { DemoAuthGuard } from './demo-auth.guard';
 import { DEMO_STRIPE_FEATURES, demoCreditPacks, demoPlans, demoUsage, OneTimePrices, oneTimePricesFromEnv } from './demo-plans';
 import { GUEST_TOKEN_HEADER, GuestController } from './guest.controller';
@@ -54,8 +56,11 @@ function oneTimePrices(sandbox: FakeStripe | null): OneTimePrices {
           ...(sandbox ? { stripe: sandbox.clientConfig(), clock: { now: () => new Date(sandbox.now() * 1000) }, maxRequestsPerMinute: 6000 } : {}),
         }),
     }),
+    // Support's view (lookups, events, queues, orphaned payments and guests with their claims), behind
+    // the demo admin token: /admin-login?token=... in a browser, or Authorization: Bearer for the API.
+    LitestripeAdminModule.forRoot({ path: DEMO_ADMIN_PATH, guard: DemoAdminGuard }),
   ],
-  controllers: [PricingController, BillingController, GuestController, PremiumController, ApiController, AdminController],
+  controllers: [PricingController, BillingController, GuestController, PremiumController, ApiController, AdminLoginController],
   providers: [
     BillingEventsListener,
     // Guards run in this order: authentication first, then the subscription check on every route

@@ -6,7 +6,9 @@ import { dirname, join, relative, resolve } from 'node:path';
  * and no two folders import each other, directly or around a loop. Specs and the testing kit aside.
  */
 const SRC = __dirname;
-const READ_PATH_MAY_IMPORT = ['common', 'config', 'entities', 'errors', 'stripe'];
+const READ_PATH_MAY_IMPORT = ['common', 'config', 'entities', 'errors', 'stripe', 'metrics'];
+/** Every path reports to metrics/, so it stands below them all. */
+const METRICS_MAY_IMPORT = ['common', 'config', 'errors'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -62,6 +64,11 @@ describe('the folders of the library', () => {
     expect(imported.map(([, example]) => example)).toEqual([]);
   });
 
+  it('has metrics that import nothing of the paths they measure', () => {
+    const imported = [...(graph.get('metrics') ?? new Map<string, string>())].filter(([folder]) => !METRICS_MAY_IMPORT.includes(folder));
+    expect(imported.map(([, example]) => example)).toEqual([]);
+  });
+
   it('has no cycle between folders', () => {
     const cycles = [...graph.keys()].map((folder) => cycleFrom(graph, folder)).filter((cycle) => cycle !== null);
     expect(cycles.map((cycle) => cycle.join(' → '))).toEqual([]);
@@ -70,6 +77,18 @@ describe('the folders of the library', () => {
   it('keeps files named *.sync.ts in sync/', () => {
     const misplaced = sourceFiles(SRC).filter((file) => file.endsWith('.sync.ts') && folderOf(file) !== 'sync');
     expect(misplaced.map((file) => relative(SRC, file))).toEqual([]);
+  });
+
+  it('keeps @nestjs/terminus in health/, which nothing else imports (hosts without terminus load every other entry)', () => {
+    const files = readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && !file.endsWith('.spec.ts'));
+    const offending = files.filter((file) => {
+      const path = join(SRC, file);
+      if (folderOf(path) === 'health') return false;
+      const text = readFileSync(path, 'utf8');
+      return text.includes("'@nestjs/terminus'") || [...text.matchAll(/from '(\.[^']+)'/g)].some(([, specifier]) => folderOf(resolve(dirname(path), specifier) + '.ts') === 'health');
+    });
+    expect(offending).toEqual([]);
+    expect(graph.get('health')?.size).toBeGreaterThan(0);
   });
 
   it('sees the folders it checks (the rules above are not vacuous)', () => {

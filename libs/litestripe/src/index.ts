@@ -18,6 +18,7 @@ export type { LitestripeClientOptions } from './config/stripe-client-options.int
 export type { LitestripeEntitlementOptions, LitestripePlan, LitestripeCreditPack, AccountRequest } from './config/entitlement-options.interface.js';
 export type { OutboxOptions } from './config/outbox-options.interface.js';
 export type { InboxOptions } from './config/inbox-options.interface.js';
+export type { MetricsOptions } from './config/metrics-options.interface.js';
 export type { LitestripeClock } from './common/litestripe-clock.interface.js';
 export { litestripeOptionsFromEnv } from './config/env-options.factory.js';
 export type { EnvSource } from './config/env-options.factory.js';
@@ -37,10 +38,14 @@ export * from './guests/index.js';
 // Reconcile and backfill (`sync`), from code or as a CLI.
 export * from './sync/index.js';
 
+// The operator's view: LitestripeAdminModule (pages and JSON API behind the host's guard).
+export * from './admin/index.js';
+
 // Operations: the webhook inbox, the outbox of durable domain events, and the retention sweep.
 export { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
 export type { InboxStatus, FailedInboxEvent } from './webhook/inbox/webhook-inbox.service.js';
 export { OutboxService } from './events/outbox/outbox.service.js';
+export type { OutboxStatus } from './events/outbox/outbox.service.js';
 export { RetentionJob } from './retention/retention.job.js';
 export type { RetentionSweep } from './retention/retention.job.js';
 

@@ -28,6 +28,9 @@ import { guestProviders } from './guests/guests.providers.js';
 import { GuestRequests } from './access/guest-requests.js';
 import { UsageService } from './usage/usage.service.js';
 import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
+import { adminProviders } from './admin/admin.providers.js';
+import { metricsProvider } from './metrics/metrics.providers.js';
+import { LitestripeMetrics } from './metrics/litestripe-metrics.js';
 
 /**
  * Stripe subscriptions for a Nest app: the webhook endpoint, the subscription tables and the
@@ -39,6 +42,7 @@ import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
   imports: [TypeOrmModule.forFeature(LITESTRIPE_ENTITIES)],
   providers: [
     ...optionsProviders,
+    metricsProvider,
     SubscriptionRowChanges,
     ...createStripeClientProviders(),
     ...eventProviders,
@@ -51,6 +55,7 @@ import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
     ...billingProviders,
     ...syncProviders,
     ...retentionProviders,
+    ...adminProviders,
   ],
   // What a host injects: the services, the Stripe client, the entities' repositories, and what a
   // SubscriptionGuard the host registers (APP_GUARD, @UseGuards) needs beside them.
@@ -69,6 +74,7 @@ import { ROUTE_USAGE_LIMITS } from './access/usage-limit-requirement.js';
     ROUTE_USAGE_LIMITS,
     GuestRequests,
     LITESTRIPE_ENTITLEMENT_OPTIONS,
+    LitestripeMetrics,
   ],
 })
 export class LitestripeModule extends ConfigurableModuleClass {}

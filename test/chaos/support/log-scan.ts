@@ -1,9 +1,11 @@
-import { LogLine } from './log-store';
+// `import type`: scripts/check-demo-build.js loads this file through Node's type stripping, which would keep a plain import of a type, and fail on it.
+import type { LogLine } from './log-store';
 
 /**
- * What must never appear in a log line: the run's secret key and webhook secret (and anything of
- * their shape), a `Stripe-Signature` value, an email address. Matches are reported redacted, so
- * the test's own output does not repeat them.
+ * What must never appear in a log line, of the chaos hosts or of the built demo
+ * (scripts/check-demo-build.js): the run's secret key and webhook secret (and anything of their
+ * shape), a `Stripe-Signature` value, an email address. Matches are reported redacted, so the
+ * test's own output does not repeat them.
  */
 export interface Leak {
   rule: string;

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { DataSource } from 'typeorm';
 import { BillingService, getStripeClientToken, StripeSubscription } from '@litestripe/nestjs';
 import type { FakeStripe } from '@litestripe/nestjs/testing';
+import { DEMO_ADMIN_PATH } from '../admin-token.config';
 import { API_CALLS_PACK, SUMMARIES_METER } from '../demo-plans';
 import { GUEST_TOKEN_HEADER } from '../guest.controller';
 import { SandboxKeys } from './sandbox-env';
@@ -18,7 +19,7 @@ const GUEST_TOKEN = /lsg_[^\s"]+/g;
 export interface SandboxResult {
   accountRef: string;
   subscriptionId: string;
-  /** The account support linked the orphaned payment to. */
+  /** The account support linked the orphaned payment to, in the admin. */
   claimedAccountRef: string;
   orphanId: number;
   orphanSubscriptionId: string;
@@ -42,7 +43,8 @@ export interface SandboxResult {
  * checkout (redirect, pay on the hosted page, back to the success page before any webhook), the
  * guarded routes, the usage-limited API and its meter, a failed renewal (premium locked, billing
  * portal still open), recovery, cancellation from the portal, the end of the period; then a payment
- * that matched no account, claimed by support; a visitor using up the free API calls (429), then
+ * that matched no account, claimed by support in the admin (LitestripeAdminModule, behind the demo
+ * admin token `adminToken`); a visitor using up the free API calls (429), then
  * buying credits that take over from the free allowance, half of them refunded; a customer buying
  * pro for life; and a visitor buying pro as a guest, without an account: its access token (shown
  * once, never logged) opens the premium routes, its invoices and the portal, until it signs up and
@@ -50,7 +52,7 @@ export interface SandboxResult {
  * story says, so the timeline is the same on every run. Stripe's clock moves, and the module reads
  * it (app.module.ts).
  */
-export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKeys, logger = new Logger('Sandbox')): Promise<SandboxResult> {
+export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKeys, adminToken: string, logger = new Logger('Sandbox')): Promise<SandboxResult> {
   const fake = app.get<FakeStripe | null>(SANDBOX_STRIPE);
   if (!fake) throw new Error('The sandbox lifecycle needs sandbox mode (no STRIPE_SECRET_KEY, or LITESTRIPE_SANDBOX=1)');
   const stripe = app.get<Stripe>(getStripeClientToken());
@@ -71,7 +73,8 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
       if (!result.ok) throw new Error(`The webhook answered ${event.type} with ${result.status}`);
     }
   };
-  const request = async (key: string, path: string, user: string | null, init: RequestInit = {}) => {
+  /** One request of the story, logged in one line; `show` says what of a 2xx answer the line shows (by default its JSON, emails and tokens masked). */
+  const request = async <T = unknown>(key: string, path: string, user: string | null, init: RequestInit = {}, show?: (body: T) => string) => {
     const response = await fetch(path.startsWith('http') ? path : `${baseUrl}${path}`, {
       ...init,
       redirect: 'manual',
@@ -81,15 +84,18 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
     const text = await response.text();
     const body = text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null;
     const location = response.headers.get('location');
-    // Support's routes answer with emails, a guest's success page with its token: a log line never shows either.
-    const shown = body ? ` ${JSON.stringify(body).replace(EMAIL, '<email>').replace(GUEST_TOKEN, '<token>').slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
+    // A guest's success page answers its token: a log line never shows it, nor an email (the mask is a
+    // second line of defence: the admin's answers, which hold payers' emails, are shown by `show`, as ids and counts).
+    const shown = show && response.ok ? ` ${show(body as T)}` : body ? ` ${JSON.stringify(body).replace(EMAIL, '<email>').replace(GUEST_TOKEN, '<token>').slice(0, 160)}` : location ? ` → ${location.replace(/\?.*/, '?…')}` : '';
     const remaining = response.headers.get('x-ratelimit-remaining-api_calls');
     const limit = response.headers.get('x-ratelimit-limit-api_calls');
     // What remains counts the credits bought too, once the period's allowance is used up.
     const meter = remaining === null ? '' : Number(remaining) > Number(limit) ? ` (api_calls left: ${remaining}, with credits)` : ` (api_calls left: ${remaining} of ${limit})`;
-    const guest = (init.headers as Record<string, string> | undefined)?.[GUEST_TOKEN_HEADER] ? ' with a guest token' : '';
-    logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''}${guest} → ${response.status}${meter}${shown}`);
-    return { status: response.status, body, location };
+    const headers = init.headers as Record<string, string> | undefined;
+    const guest = headers?.[GUEST_TOKEN_HEADER] ? ' with a guest token' : '';
+    const admin = headers?.authorization ? ' with the admin token' : '';
+    logger.log(`   ${init.method ?? 'GET'} ${path.replace(baseUrl, '').replace(/\?.*/, '')}${user ? ` as ${user}` : ''}${guest}${admin} → ${response.status}${meter}${shown}`);
+    return { status: response.status, body, location, setCookies: response.headers.getSetCookie() };
   };
   const form = (fields: Record<string, string>): RequestInit => ({
     method: 'POST',
@@ -185,16 +191,34 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   await row(subscriptionId);
   await request('premiumAfterEnd', '/premium', accountRef);
 
-  title('a payment that matched no account (a payment link), claimed by support');
+  title('a payment that matched no account (a payment link), claimed by support in the admin');
   const [basic] = (await stripe.prices.list({ lookup_keys: ['demo_basic_monthly'] })).data;
   const stranger = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: basic.id, quantity: 1 }], success_url: `${baseUrl}/pricing` });
   await request('strangerPays', `${stranger.url}/pay`, null, form({ email: 'stranger@example.com' }));
   await deliverWebhooks();
-  const orphans = await request('orphans', '/admin/orphans', null);
-  const orphan = (orphans.body as { id: number; subscriptionId: string }[])[0];
+  // Support signs in to the admin with the demo admin token; a change also takes the CSRF token of api/csrf, as cookie and header.
+  const admin = `/${DEMO_ADMIN_PATH}/api`;
+  const bearer = { authorization: `Bearer ${adminToken}` };
+  await request('adminWithoutToken', `${admin}/unclaimed`, null);
+  const csrf = await request('adminCsrf', `${admin}/csrf`, null, { headers: bearer }, () => 'a CSRF token, as a cookie and in the answer');
+  const adminChange = (body: unknown): RequestInit => ({
+    method: 'POST',
+    headers: { ...bearer, 'content-type': 'application/json', cookie: csrf.setCookies[0].split(';')[0], 'x-csrf-token': (csrf.body as { token: string }).token },
+    body: JSON.stringify(body),
+  });
+  // The admin lists payers' emails, for support to recognise them: the log shows ids and counts only.
+  const unclaimed = await request('unclaimed', `${admin}/unclaimed`, null, { headers: bearer }, (body: Unclaimed) =>
+    `${count(body.orphans.length, 'orphaned payment')} (${body.orphans.map((o) => `#${o.id}: ${o.subscriptionId}, ${o.reason}`).join('; ')}), ${count(body.guests.length, 'unlinked guest purchase')}`,
+  );
+  const orphan = (unclaimed.body as Unclaimed).orphans[0];
   const claimedAccountRef = `user_${randomBytes(3).toString('hex')}`;
-  await request('claim', `/admin/orphans/${orphan.id}/claim`, null, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountRef: claimedAccountRef }) });
+  await request('claim', `${admin}/orphans/${orphan.id}/claim`, null, adminChange({ accountRef: claimedAccountRef }), (body: { orphanId: number; subscriptionId: string; accountRef: string }) =>
+    `orphaned payment #${body.orphanId} (${body.subscriptionId}) → account ${body.accountRef}`,
+  );
   await deliverWebhooks();
+  await request('lookupClaimed', `${admin}/lookup?q=${claimedAccountRef}`, null, { headers: bearer }, (body: { accounts: { entitled: boolean; reason: string }[]; subscriptions: unknown[]; events: unknown[] }) =>
+    `account ${claimedAccountRef}: ${body.accounts[0].entitled ? 'entitled' : 'not entitled'} (${body.accounts[0].reason}), ${count(body.subscriptions.length, 'subscription')}, ${count(body.events.length, 'event')} in its timeline`,
+  );
   await request('premiumClaimed', '/premium', claimedAccountRef);
 
   title('a visitor without a subscription tries the API: 10 free calls a month, then 429');
@@ -262,8 +286,20 @@ export async function runSandboxLifecycle(app: INestApplication, keys: SandboxKe
   logger.log(`Sandbox done. Still serving: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/premium (200), or ${baseUrl}/pricing`);
   logger.log(`The API: curl -i -H 'x-user: ${claimedAccountRef}' '${baseUrl}/api/search?q=churn', and its meter: curl -H 'x-user: ${claimedAccountRef}' ${baseUrl}/billing/status`);
   logger.log(`Pro for life: curl -H 'x-user: ${lifetimeRef}' ${baseUrl}/premium/reports (200); buy it: curl -i -X POST -H 'x-user: alice' -H 'content-type: application/json' -d '{"lifetimePlan":"pro"}' ${baseUrl}/billing/purchase`);
+  logger.log(`Support's admin: ${baseUrl}/${DEMO_ADMIN_PATH} (sign in at /admin-login?token=<the token printed at start-up>), or its API: curl -H 'Authorization: Bearer <token>' ${baseUrl}/${DEMO_ADMIN_PATH}/api/unclaimed`);
   logger.log(`A guest: curl -i '${baseUrl}/guest/checkout?plan=pro' (303 to Checkout); its success page shows the token once, then: curl -H '${GUEST_TOKEN_HEADER}: <token>' ${baseUrl}/premium/reports`);
   return { accountRef, subscriptionId, claimedAccountRef, orphanId: orphan.id, orphanSubscriptionId: orphan.subscriptionId, visitorRef, lifetimeRef, guestId, guestSubscriptionId, guestAccountRef, guestToken: token, statuses };
+}
+
+/** `1 orphaned payment`, `0 events`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** What the admin's api/unclaimed answers, as far as the story reads it (the emails it also holds are never read here). */
+interface Unclaimed {
+  orphans: { id: number; subscriptionId: string; reason: string }[];
+  guests: { id: string }[];
 }
 
 /** Polls `read` until `done` says yes, for at most 5 seconds: for what the app does in the background. */

@@ -12,6 +12,7 @@ import { GuestRequests } from './guest-requests.js';
 import { GuestTokenRejectedException } from '../errors/guest-token-rejected.exception.js';
 import { GuestTokenAttemptsException } from '../errors/guest-token-attempts.exception.js';
 import { ROUTE_USAGE_LIMITS, RouteUsageLimits, USAGE_LIMITS, UsageLimitRequirement } from './usage-limit-requirement.js';
+import { LitestripeMetrics } from '../metrics/litestripe-metrics.js';
 
 /** A guarded route as the guard reads it once: its requirements, its usage limits, and whether its handler takes `@CurrentEntitlement()`. */
 interface GuardedRoute {
@@ -43,6 +44,7 @@ export class SubscriptionGuard implements CanActivate {
     @Inject(LITESTRIPE_ENTITLEMENT_OPTIONS) private readonly options: ResolvedEntitlementOptions,
     @Inject(ROUTE_USAGE_LIMITS) private readonly usageLimits: RouteUsageLimits,
     private readonly guests: GuestRequests,
+    private readonly metrics: LitestripeMetrics,
   ) {}
 
   /** Answers without waiting when the entitlement cache holds the account (no promise on the hot path). */
@@ -105,8 +107,12 @@ export class SubscriptionGuard implements CanActivate {
   private check(entitlement: Entitlement, requirements: EntitlementRequirement[]): true {
     for (const requirement of requirements) {
       const missing = missingFrom(entitlement, requirement);
-      if (missing) throw new SubscriptionRequiredException(this.options.deniedStatus, entitlement, missing, this.options);
+      if (missing) {
+        this.metrics.guardDecision(entitlement, missing);
+        throw new SubscriptionRequiredException(this.options.deniedStatus, entitlement, missing, this.options);
+      }
     }
+    this.metrics.guardDecision(entitlement, null);
     return true;
   }
 

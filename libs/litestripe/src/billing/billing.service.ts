@@ -102,6 +102,14 @@ export class BillingService {
   }
 
   /**
+   * Links a guest purchase to an account by the guest's id, as support does from the admin page
+   * (`via: 'operator'` in `litestripe.guest.linked`); otherwise as `linkGuest`.
+   */
+  linkGuestById(guestId: string, accountRef: string): Promise<GuestLink> {
+    return this.guestLinks.linkById(guestId, accountRef);
+  }
+
+  /**
    * The seed's `backfill_user_links`: links every unlinked guest that paid with one of these emails
    * to its account, each as `linkGuest` does. Give only emails your app has verified. Also the CLI's
    * `sync guests link <file>`.

@@ -9,7 +9,7 @@ import { AccountLinks } from './account-links.js';
 import { checkedAccountReference } from './subscription-target.js';
 import { SubscriptionRowsReader } from '../access/subscription-rows.reader.js';
 import { AccountReferenceResolver } from '../state/account-reference.resolver.js';
-import { guestReference } from '../common/guest-reference.js';
+import { GUEST_ID_PATTERN, guestReference } from '../common/guest-reference.js';
 import { queryRows } from '../common/query-rows.js';
 import { GuestRecords } from '../guests/guest.records.js';
 import { GuestTokenReader } from '../access/guest-token.reader.js';
@@ -67,6 +67,12 @@ export class GuestLinks {
     return this.link(holder.guestId, account, 'token');
   }
 
+  /** An operator's claim of a guest purchase for an account (the admin page): the same checks and events as a link by token. */
+  linkById(guestId: string, accountRef: string): Promise<GuestLink> {
+    if (typeof guestId !== 'string' || !GUEST_ID_PATTERN.test(guestId)) throw new BadRequestException(`${JSON.stringify(guestId)} is not a guest id (22 characters of A-Z, a-z, 0-9, - and _).`);
+    return this.link(guestId, checkedAccountReference(accountRef), 'operator');
+  }
+
   /**
    * For each verified email, links every guest not linked yet that paid with it (case aside) to
    * its account. Give only emails your app has verified: whoever owns the email gets the
@@ -96,7 +102,7 @@ export class GuestLinks {
     return outcomes;
   }
 
-  private async link(guestId: string, account: string, via: 'token' | 'email'): Promise<GuestLink> {
+  private async link(guestId: string, account: string, via: GuestLinkedEvent['via']): Promise<GuestLink> {
     const guest = await this.records.byId(guestId);
     if (!guest) throw new NotFoundException(`No guest ${guestId} in this mode.`);
     if (guest.linkedAccountRef === account) return this.alreadyLinked(guest);

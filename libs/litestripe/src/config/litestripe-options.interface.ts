@@ -6,6 +6,7 @@ import type { OutboxOptions } from './outbox-options.interface.js';
 import type { InboxOptions } from './inbox-options.interface.js';
 import type { UsageOptions } from './usage-options.interface.js';
 import type { GuestOptions } from './guest-options.interface.js';
+import type { MetricsOptions } from './metrics-options.interface.js';
 
 /** What `validateClientReference` is told about the checkout it is asked to accept. */
 export interface ClientReferenceContext {
@@ -211,6 +212,9 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
 
   /** Guests: subscribers without an account, let in by an access token (see `GuestOptions`). @default {} */
   guests?: GuestOptions;
+
+  /** Metrics through OpenTelemetry (the optional peer `@opentelemetry/api`), see `MetricsOptions`. @default off */
+  metrics?: MetricsOptions;
 }
 
 /** Options that shape the module itself; given to `forRoot` and `forRootAsync` alike. */

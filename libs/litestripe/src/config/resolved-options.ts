@@ -3,6 +3,7 @@ import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } f
 import { OutboxOptions } from './outbox-options.interface.js';
 import { InboxOptions } from './inbox-options.interface.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
+import type { ResolvedMetricsOptions } from './metrics-options.js';
 
 /** The module options after validation, with every default filled in. */
 export interface ResolvedLitestripeOptions {
@@ -31,6 +32,7 @@ export interface ResolvedLitestripeOptions {
   connectedAccounts: 'ignore' | 'record';
   allowUnlistedPrices: boolean;
   eventLogRetentionDays: number;
+  metrics: ResolvedMetricsOptions;
 }
 
 /** Where the webhook controller listens, under the app's global prefix (extra option `webhookPath`). */

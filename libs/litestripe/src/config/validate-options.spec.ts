@@ -53,6 +53,7 @@ describe('validateOptions', () => {
       connectedAccounts: 'ignore',
       allowUnlistedPrices: false,
       eventLogRetentionDays: 30,
+      metrics: { enabled: false, meterProvider: null, prefix: 'litestripe' },
     });
     expect(resolved).not.toHaveProperty('webhookSecret');
   });
@@ -200,6 +201,13 @@ describe('validateOptions', () => {
     it.each([0, -1, 4.5, '30', Number.NaN, Number.POSITIVE_INFINITY, null])('refuses %p', (eventLogRetentionDays) =>
       expectRefused({ eventLogRetentionDays }, 'eventLogRetentionDays', /must be a whole number of days over 3/),
     );
+  });
+
+  describe('metrics', () => {
+    it('resolves it with the rest (its own spec covers every value)', () => {
+      expect(validateOptions({ ...VALID, metrics: { enabled: true, prefix: 'shop' } }).metrics).toEqual({ enabled: true, meterProvider: null, prefix: 'shop' });
+    });
+    it('refuses a malformed one', () => expectRefused({ metrics: { enabled: 'yes' } }, 'metrics.enabled', /must be true or false/));
   });
 
   describe('connectedAccounts', () => {

@@ -5,6 +5,7 @@ import { InboxOptions } from './inbox-options.interface.js';
 import { DEFAULTS, INBOX_DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } from './resolved-options.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import { systemClock } from '../common/clock.js';
+import { resolveMetricsOptions } from './metrics-options.validator.js';
 
 const SECRET_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
 const PUBLISHABLE_KEY = /^pk_(test|live)_[A-Za-z0-9]+$/;
@@ -55,6 +56,7 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     connectedAccounts: oneOf('connectedAccounts', options.connectedAccounts, ['ignore', 'record'], DEFAULTS.connectedAccounts),
     allowUnlistedPrices: booleanOption('allowUnlistedPrices', options.allowUnlistedPrices, DEFAULTS.allowUnlistedPrices),
     eventLogRetentionDays: retentionDays(options.eventLogRetentionDays),
+    metrics: resolveMetricsOptions(options.metrics),
   };
   delete (resolved as { webhookSecret?: unknown }).webhookSecret;
   if (options.metadataKeys !== undefined && (!Array.isArray(options.metadataKeys) || options.metadataKeys.some((k) => typeof k !== 'string' || k === ''))) {

@@ -6,6 +6,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity('litestripe_outbox')
 @Index('litestripe_outbox_due_idx', ['availableAt'], { where: '"delivered_at" IS NULL AND "failed_at" IS NULL' })
+@Index('litestripe_outbox_failed_idx', ['failedAt'], { where: '"failed_at" IS NOT NULL' })
 export class DomainEventOutboxEntry {
   /** The payload's stable id (`<stripe event id>:<event name>`). */
   @PrimaryColumn('text', { primaryKeyConstraintName: 'litestripe_outbox_pkey' })

@@ -20,6 +20,9 @@ export type RecordedOutcome = Exclude<EventOutcome, 'failed' | 'pending'>;
 // Where the pending and failed events are found: partial indexes, so the inbox stays small however long the log is.
 @Index('litestripe_event_pending_idx', ['receivedAt'], { where: `"outcome" = 'pending'` })
 @Index('litestripe_event_failed_idx', ['receivedAt'], { where: `"outcome" = 'failed'` })
+// An account's timeline: the events of its subscriptions and customers.
+@Index('litestripe_event_subscription_idx', ['subscriptionId', 'stripeCreated'], { where: `"subscription_id" IS NOT NULL` })
+@Index('litestripe_event_customer_idx', ['customerId', 'stripeCreated'], { where: `"customer_id" IS NOT NULL` })
 export class StripeEventLog {
   /** Stripe event id (`evt_...`). */
   @PrimaryColumn('text', { primaryKeyConstraintName: 'litestripe_event_pkey' })
@@ -58,6 +61,14 @@ export class StripeEventLog {
 
   @Column('text', { name: 'last_error', nullable: true })
   lastError: string | null;
+
+  /** The subscription the event is about, if any (kept as long as the event). */
+  @Column('text', { name: 'subscription_id', nullable: true })
+  subscriptionId: string | null;
+
+  /** The customer the event is about, if any (kept as long as the event). */
+  @Column('text', { name: 'customer_id', nullable: true })
+  customerId: string | null;
 
   /** What orders the event among others: its subscription (else customer, else object). Set while pending or failed. */
   @Column('text', { name: 'ordering_key', nullable: true })

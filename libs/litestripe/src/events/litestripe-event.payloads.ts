@@ -153,8 +153,8 @@ export class GuestLinkedEvent {
     readonly checkoutSessionId: string,
     readonly subscriptionId: string,
     readonly accountRef: string,
-    /** How the link was asked for: the guest's token presented while signed in, or a verified email. */
-    readonly via: 'token' | 'email',
+    /** How the link was asked for: the guest's token presented while signed in, a verified email, or an operator's claim (the admin page). */
+    readonly via: 'token' | 'email' | 'operator',
     readonly stripeEvent: StripeEventRef,
   ) {}
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { LITESTRIPE_ENTITLEMENT_OPTIONS, ResolvedEntitlementOptions } from '../config/entitlement-options.js';
 import { Guest } from '../entities/guest.entity.js';
 import { queryRows } from '../common/query-rows.js';
@@ -50,6 +50,15 @@ export class GuestRecords {
   /** A guest of the module's mode. */
   byId(guestId: string): Promise<Guest | null> {
     return this.dataSource.getRepository(Guest).findOneBy({ id: guestId, livemode: this.options.livemode });
+  }
+
+  /** Guests of the module's mode, newest first; with `unlinkedOnly`, those not linked to an account yet. */
+  list({ unlinkedOnly = false, limit = 100 }: { unlinkedOnly?: boolean; limit?: number } = {}): Promise<Guest[]> {
+    return this.dataSource.getRepository(Guest).find({
+      where: { livemode: this.options.livemode, ...(unlinkedOnly ? { linkedAccountRef: IsNull() } : {}) },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: limit,
+    });
   }
 
   /**

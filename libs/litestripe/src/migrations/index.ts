@@ -8,6 +8,7 @@ import { LitestripeInbox1764600000000 } from './1764600000000-litestripe-inbox.j
 import { LitestripeUsage1764700000000 } from './1764700000000-litestripe-usage.js';
 import { LitestripePurchases1764800000000 } from './1764800000000-litestripe-purchases.js';
 import { LitestripeGuests1764900000000 } from './1764900000000-litestripe-guests.js';
+import { LitestripeOperatorView1765000000000 } from './1765000000000-litestripe-operator-view.js';
 
 export {
   LitestripeInit1764000000000,
@@ -20,6 +21,7 @@ export {
   LitestripeUsage1764700000000,
   LitestripePurchases1764800000000,
   LitestripeGuests1764900000000,
+  LitestripeOperatorView1765000000000,
 };
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
@@ -34,4 +36,5 @@ export const LITESTRIPE_MIGRATIONS = [
   LitestripeUsage1764700000000,
   LitestripePurchases1764800000000,
   LitestripeGuests1764900000000,
+  LitestripeOperatorView1765000000000,
 ];

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type Stripe from 'stripe';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
-import { answeredAtMs, systemClock } from '../common/clock.js';
+import { answeredAtMs, monotonicMs, systemClock } from '../common/clock.js';
 import { isRateLimiterRefusal, RateLimitRefusalResponse } from './rate-limit-refusal.response.js';
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
 import { currentStripeRequestLane } from './stripe-request-lane.js';
 import { backoffDelayMs, headerValue, retryAfterMs } from './stripe-retry-delay.js';
+import { LitestripeMetrics, StripeRequestOutcome } from '../metrics/litestripe-metrics.js';
 
 type MakeRequestArgs = Parameters<Stripe.HttpClient['makeRequest']>;
 
@@ -16,6 +17,8 @@ export interface RateLimitedHttpClientOptions {
   maxRetryDelayMs: number;
   /** Reads a `Retry-After` date against an answer that carries no `Date` header. @default the system clock */
   clock?: LitestripeClock;
+  /** Counts every attempt and its wait for the limiter. @default records nothing */
+  metrics?: LitestripeMetrics;
 }
 
 /**
@@ -35,12 +38,15 @@ export interface RateLimitedHttpClientOptions {
  */
 export class RateLimitedHttpClient implements Stripe.HttpClient {
   private readonly logger = new Logger('LitestripeStripeClient');
+  private readonly metrics: LitestripeMetrics;
 
   constructor(
     private readonly inner: Stripe.HttpClient,
     private readonly limiter: StripeRateLimiter,
     private readonly options: RateLimitedHttpClientOptions,
-  ) {}
+  ) {
+    this.metrics = options.metrics ?? new LitestripeMetrics();
+  }
 
   getClientName(): string {
     return this.inner.getClientName();
@@ -50,15 +56,20 @@ export class RateLimitedHttpClient implements Stripe.HttpClient {
     const [, , path, method] = args;
     const lane = currentStripeRequestLane();
     for (let retry = 0; ; retry++) {
+      const waitStarted = monotonicMs();
       try {
         await this.limiter.acquire(lane);
       } catch (error) {
         if (isRateLimiterRefusal(error)) {
+          this.metrics.stripeRequest(method, 'rate_limited');
           return new RateLimitRefusalResponse(error);
         }
         throw error;
+      } finally {
+        this.metrics.rateLimiterWaited(waitStarted);
       }
-      const response = withDispose(await this.inner.makeRequest(...args));
+      const response = withDispose(await this.inner.makeRequest(...args).catch((error: unknown) => this.unanswered(method, error)));
+      this.metrics.stripeRequest(method, outcomeOf(response.getStatusCode()));
       if (response.getStatusCode() !== 429) {
         return response;
       }
@@ -69,6 +80,11 @@ export class RateLimitedHttpClient implements Stripe.HttpClient {
       response.dispose?.();
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
+  }
+
+  private unanswered(method: string, error: unknown): never {
+    this.metrics.stripeRequest(method, 'error');
+    throw error;
   }
 
   private retryDelayMs(response: Stripe.HttpClientResponse, retry: number, request: string): number | undefined {
@@ -97,6 +113,11 @@ export class RateLimitedHttpClient implements Stripe.HttpClient {
     );
     return delayMs;
   }
+}
+
+/** 429 is the rate limit (Stripe's or, answered by this client, the limiter's); any other status from 400 up is an error. */
+function outcomeOf(status: number): StripeRequestOutcome {
+  return status === 429 ? 'rate_limited' : status >= 400 ? 'error' : 'ok';
 }
 
 /** Gives the response a `dispose()` that drains or cancels its unread body, unless it has one. */

@@ -6,6 +6,7 @@ import { LITESTRIPE_STRIPE_API_VERSION } from './stripe-client.constants.js';
 import { resolveStripeClientOptions, STRIPE_CLIENT_DEFAULTS } from '../config/stripe-client-options.validator.js';
 import type { LitestripeClientOptions } from '../config/stripe-client-options.interface.js';
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
+import { LitestripeMetrics } from '../metrics/litestripe-metrics.js';
 
 /** What the client factories read: the resolved module options plus the client's own (un-defaulted) options. */
 export type StripeClientFactoryOptions = Pick<
@@ -34,8 +35,9 @@ export function createStripeRateLimiter(options: StripeClientFactoryOptions): St
  * Builds the `Stripe` client: API version pinned (overridable with `stripe.apiVersion`), network
  * retries 2 unless `stripe.maxNetworkRetries` says otherwise, and every request sent through
  * `limiter`. A `stripe.httpClient` or `stripe.httpAgent` is kept, wrapped by the rate-limited client.
+ * Its requests and waits for the limiter are counted in `metrics` (by default, nowhere).
  */
-export function createStripeClient(options: StripeClientFactoryOptions, limiter: StripeRateLimiter): Stripe {
+export function createStripeClient(options: StripeClientFactoryOptions, limiter: StripeRateLimiter, metrics = new LitestripeMetrics()): Stripe {
   const resolved = resolveStripeClientOptions(options);
   const { httpClient, httpAgent, ...config } = options.stripe ?? {};
   const inner = httpClient ?? Stripe.createNodeHttpClient(httpAgent);
@@ -48,6 +50,7 @@ export function createStripeClient(options: StripeClientFactoryOptions, limiter:
       maxRateLimitRetries: resolved.maxRateLimitRetries,
       maxRetryDelayMs: resolved.maxRateLimitWaitMs,
       clock: options.clock,
+      metrics,
     }),
   });
 }

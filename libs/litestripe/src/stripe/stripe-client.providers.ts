@@ -4,11 +4,13 @@ import { LITESTRIPE_OPTIONS } from '../config/resolved-options.js';
 import { LITESTRIPE_STRIPE_CLIENT } from './stripe-client.decorator.js';
 import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from './stripe-client.factory.js';
 import { StripeRateLimiter } from './stripe-rate-limiter.js';
+import { LitestripeMetrics } from '../metrics/litestripe-metrics.js';
 
 /**
  * Providers of the Stripe client: the `StripeRateLimiter` (which frees its timers and refuses
  * waiting calls on application shutdown) and the `Stripe` client under {@link LITESTRIPE_STRIPE_CLIENT}.
- * Both read `LITESTRIPE_OPTIONS`. Export `getStripeClientToken()` from the module for hosts.
+ * Both read `LITESTRIPE_OPTIONS`; the client counts its requests in `LitestripeMetrics` where the
+ * module provides it. Export `getStripeClientToken()` from the module for hosts.
  */
 export function createStripeClientProviders(): Provider[] {
   return [
@@ -19,8 +21,8 @@ export function createStripeClientProviders(): Provider[] {
     },
     {
       provide: LITESTRIPE_STRIPE_CLIENT,
-      inject: [LITESTRIPE_OPTIONS, StripeRateLimiter],
-      useFactory: (options: StripeClientFactoryOptions, limiter: StripeRateLimiter): Stripe => createStripeClient(options, limiter),
+      inject: [LITESTRIPE_OPTIONS, StripeRateLimiter, { token: LitestripeMetrics, optional: true }],
+      useFactory: (options: StripeClientFactoryOptions, limiter: StripeRateLimiter, metrics?: LitestripeMetrics): Stripe => createStripeClient(options, limiter, metrics),
     },
   ];
 }

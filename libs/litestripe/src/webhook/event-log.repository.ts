@@ -6,6 +6,7 @@ import { queryRows } from '../common/query-rows.js';
 import { Statement } from '../common/statements.js';
 import { LockedRow, subscriptionFromRow } from '../state/subscription-row.writer.js';
 import { describeError, MAX_STORED_ERROR_LENGTH } from '../common/describe-error.js';
+import { eventSubjectsOf } from './event-subjects.js';
 
 const CLAIMED = '__litestripe_claimed';
 const PURGE_BATCH = 5000;
@@ -31,18 +32,20 @@ export class EventLogRepository {
    * one step of every event.
    */
   async claim(manager: EntityManager, event: Stripe.Event, outcome: RecordedOutcome, lockSubscriptionId: string | null = null): Promise<Claim> {
+    const subjects = eventSubjectsOf(event);
     const [result] = await queryRows<Record<string, unknown>>(
       manager,
       `WITH claim AS (
-         INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at", "ordering_key")
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, now(), $8)
-         ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = now(), "attempts" = e."attempts" + 1, "last_error" = NULL, "work" = NULL, "available_at" = NULL
+         INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at", "ordering_key", "subscription_id", "customer_id")
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, now(), $8, $9, $10)
+         ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = now(), "attempts" = e."attempts" + 1, "last_error" = NULL, "work" = NULL, "available_at" = NULL,
+           "subscription_id" = EXCLUDED."subscription_id", "customer_id" = EXCLUDED."customer_id"
          WHERE e."outcome" = 'failed'
          RETURNING 1)
        SELECT EXISTS (SELECT 1 FROM claim) AS "${CLAIMED}", s.*
        FROM (VALUES (1)) AS one (x)
        LEFT JOIN LATERAL (SELECT * FROM litestripe_subscription WHERE "id" = $8 AND EXISTS (SELECT 1 FROM claim) FOR UPDATE) s ON true`,
-      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, outcome, lockSubscriptionId],
+      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, outcome, lockSubscriptionId, subjects.subscriptionId, subjects.customerId],
     );
     const claimed = result[CLAIMED] === true;
     if (!claimed || lockSubscriptionId === null) return { claimed };
@@ -57,12 +60,13 @@ export class EventLogRepository {
   /** Records a failed attempt outside the rolled-back transaction, unless another delivery has since succeeded. */
   async recordFailure(dataSource: DataSource, event: Stripe.Event, error: unknown): Promise<void> {
     const message = describeError(error).slice(0, MAX_STORED_ERROR_LENGTH);
+    const subjects = eventSubjectsOf(event);
     await dataSource.query(
-      `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "last_error")
-       VALUES ($1, $2, $3, $4, $5, to_timestamp($6), 'failed', $7)
+      `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "last_error", "subscription_id", "customer_id")
+       VALUES ($1, $2, $3, $4, $5, to_timestamp($6), 'failed', $7, $8, $9)
        ON CONFLICT ("id") DO UPDATE SET "attempts" = e."attempts" + 1, "last_error" = EXCLUDED."last_error"
        WHERE e."outcome" = 'failed'`,
-      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, message],
+      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, message, subjects.subscriptionId, subjects.customerId],
     );
   }
 

@@ -14,6 +14,8 @@ import { applyEvent, WebhookHandlers } from './webhook-handlers.js';
 import { describeError } from '../common/describe-error.js';
 import { runAsOne } from '../common/statements.js';
 import { SubscriptionRowWriter } from '../state/subscription-row.writer.js';
+import { LitestripeMetrics } from '../metrics/litestripe-metrics.js';
+import { monotonicMs } from '../common/clock.js';
 
 /**
  * What became of one delivery: applied (`processed`, or `link_conflict` when it named another
@@ -41,6 +43,7 @@ export class WebhookEventProcessor {
     private readonly publisher: DomainEventPublisher,
     private readonly handlers: WebhookHandlers,
     private readonly writer: SubscriptionRowWriter,
+    private readonly metrics: LitestripeMetrics,
   ) {
     this.outOfScope = new OutOfScopeWarnings(options.livemode, options.connectedAccounts);
   }
@@ -51,6 +54,7 @@ export class WebhookEventProcessor {
   }
 
   async process(event: Stripe.Event): Promise<DeliveryOutcome> {
+    const started = monotonicMs();
     const stripeEvent = new StripeEventRef(event.id, event.type, event.created, event.livemode === true, event.account ?? null);
     const scope = outOfScope(event, this.options.livemode);
     let domainEvents: PendingDomainEvent[] | null;
@@ -84,6 +88,7 @@ export class WebhookEventProcessor {
       this.logger.debug(`Stripe event ${event.id} (${event.type}) is a duplicate; nothing changed`);
       return 'duplicate';
     }
+    this.metrics.webhookApplied('inline', started);
     if (scope) this.outOfScope.note(scope, event);
     if (outcome === 'ignored') this.logger.debug(`Stripe event ${event.id} (${event.type}) ignored: not a type or object this module handles`);
     await this.publisher.publish(domainEvents, event.id);

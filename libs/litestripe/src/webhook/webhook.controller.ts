@@ -22,6 +22,7 @@ import { DeliveryOutcome, WebhookEventProcessor } from './webhook-event.processo
 import { WebhookSignatureVerifier } from './webhook-signature.verifier.js';
 import { WEBHOOK_HANDLER_ROUTE } from './webhook-route.path.js';
 import { InboxIngest } from './inbox/inbox.ingest.js';
+import { LitestripeMetrics, WebhookEventOutcome } from '../metrics/litestripe-metrics.js';
 
 /** The parts of an Express or Fastify request the webhook reads. */
 interface WebhookRequest {
@@ -54,6 +55,7 @@ export function createWebhookController(path: string): Type<unknown> {
       @Inject(WebhookEventProcessor) private readonly processor: WebhookEventProcessor,
       @Inject(RawBodyStartupCheck) private readonly rawBodyCheck: RawBodyStartupCheck,
       @Inject(InboxIngest) private readonly inbox: InboxIngest,
+      @Inject(LitestripeMetrics) private readonly metrics: LitestripeMetrics,
     ) {
       rawBodyCheck.attach(LitestripeWebhookController, path);
     }
@@ -78,9 +80,15 @@ export function createWebhookController(path: string): Type<unknown> {
         throw new InternalServerErrorException(RAW_BODY_HELP);
       }
       if (rawBody.length > this.options.maxWebhookBodyBytes) throw new PayloadTooLargeException(`Body over ${this.options.maxWebhookBodyBytes} bytes`);
-      const event = await this.verifier.verify(rawBody, signature);
-      const outcome = this.options.webhookProcessing === 'deferred' ? await this.inbox.accept(event) : await this.processor.process(event);
+      const event = await this.verifier.verify(rawBody, signature).catch((error: unknown) => this.counted('rejected', error));
+      const outcome = await (this.options.webhookProcessing === 'deferred' ? this.inbox.accept(event) : this.processor.process(event)).catch((error: unknown) => this.counted('failed', error));
+      this.metrics.webhookEvent(outcome);
       return { received: true, outcome };
+    }
+
+    private counted(outcome: WebhookEventOutcome, error: unknown): never {
+      this.metrics.webhookEvent(outcome);
+      throw error;
     }
   }
   return LitestripeWebhookController;

@@ -5,6 +5,8 @@ import { InjectEventEmitter } from '../event-emitter.provider.js';
 import { DeliveredMarksBuffer } from './delivered-marks.buffer.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { describeError } from '../../common/describe-error.js';
+import { monotonicMs } from '../../common/clock.js';
+import { LitestripeMetrics } from '../../metrics/litestripe-metrics.js';
 
 export interface DispatchableEvent {
   id: string;
@@ -26,6 +28,7 @@ export class DomainEventDispatcher {
     private readonly outbox: OutboxRepository,
     private readonly deliveredMarks: DeliveredMarksBuffer,
     @InjectEventEmitter() private readonly emitter: EventEmitter2,
+    private readonly metrics: LitestripeMetrics,
   ) {}
 
   async dispatch(events: readonly DispatchableEvent[]): Promise<void> {
@@ -40,10 +43,13 @@ export class DomainEventDispatcher {
 
   /** Null when every listener succeeded, else the error. */
   private async emit(event: DispatchableEvent): Promise<string | null> {
+    const started = monotonicMs();
     try {
       await this.emitter.emitAsync(event.name, event.payload);
+      this.metrics.outboxDispatched('delivered', started);
       return null;
     } catch (error) {
+      this.metrics.outboxDispatched('failed', started);
       return describeError(error);
     }
   }

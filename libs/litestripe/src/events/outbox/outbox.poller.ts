@@ -5,6 +5,7 @@ import { DeliveredMarksBuffer } from './delivered-marks.buffer.js';
 import { DomainEventDispatcher } from './domain-event.dispatcher.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { errorMessage } from '../../common/describe-error.js';
+import { LitestripeMetrics } from '../../metrics/litestripe-metrics.js';
 
 /**
  * Dispatches what no one delivered: entries left by a crash between commit and dispatch, and
@@ -23,10 +24,12 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly codec: DomainEventCodec,
     private readonly dispatcher: DomainEventDispatcher,
     private readonly deliveredMarks: DeliveredMarksBuffer,
+    private readonly metrics: LitestripeMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
     if (this.options.domainEvents !== 'durable') return;
+    this.metrics.observeBacklog('outbox', () => this.outbox.status());
     void this.pollNow();
     const interval = this.options.outbox.pollIntervalMs;
     if (interval > 0) {

@@ -23,6 +23,9 @@ export interface OutboxRecord {
  * Delivery times and retention are dates of the module's clock (option `clock`), so moving that
  * clock moves retention with every other decision.
  */
+/** How far the depth is counted: a count that must stay cheap however deep the outbox is. */
+const DEPTH_COUNTED_UP_TO = 10_000;
+
 @Injectable()
 export class OutboxRepository {
   constructor(
@@ -93,6 +96,23 @@ export class OutboxRepository {
       [ids ?? null],
     );
     return rows.length;
+  }
+
+  /**
+   * Entries waiting for delivery, counted up to `cap` (a bound needs no exact count past it), how
+   * long the oldest due one has waited since it came due, and failed ones. An entry leased to an
+   * instance or backing off after a failure is waiting but not yet due, so it adds no lag.
+   */
+  async status(cap = DEPTH_COUNTED_UP_TO): Promise<{ depth: number; lagMs: number; failed: number }> {
+    const [row] = await queryRows(
+      this.dataSource,
+      `SELECT (SELECT count(*) FROM (SELECT 1 FROM litestripe_outbox WHERE "delivered_at" IS NULL AND "failed_at" IS NULL LIMIT $1) AS w) AS depth,
+              (SELECT coalesce(extract(epoch FROM now() - min("available_at")) * 1000, 0) FROM litestripe_outbox
+               WHERE "delivered_at" IS NULL AND "failed_at" IS NULL AND "available_at" <= now()) AS lag_ms,
+              (SELECT count(*) FROM litestripe_outbox WHERE "failed_at" IS NOT NULL) AS failed`,
+      [cap],
+    );
+    return { depth: Number(row.depth), lagMs: Math.max(0, Math.round(Number(row.lag_ms))), failed: Number(row.failed) };
   }
 
   /** Deletes entries delivered more than `retentionDays` ago; returns how many. */

@@ -3,6 +3,19 @@ import { DomainEventOutboxEntry } from '../../entities/domain-event-outbox.entit
 import { OutboxPoller } from './outbox.poller.js';
 import { OutboxRepository } from './outbox.repository.js';
 
+/** The outbox as a host or a health check sees it. */
+export interface OutboxStatus {
+  /** Entries not yet delivered and not failed (counted up to 10,000). */
+  depth: number;
+  /**
+   * How long the oldest due entry has waited for dispatch since it came due, in ms (0 when none
+   * waits). Entries leased to an instance, or backing off after a listener failed, are not due yet.
+   */
+  lagMs: number;
+  /** Entries kept as failed after `outbox.maxAttempts`, waiting for an operator's retry. */
+  failed: number;
+}
+
 /** For operators: domain events whose listeners kept failing, and a way to send them again. */
 @Injectable()
 export class OutboxService {
@@ -11,6 +24,11 @@ export class OutboxService {
     private readonly outbox: OutboxRepository,
     private readonly poller: OutboxPoller,
   ) {}
+
+  /** Depth, lag and failed count, read from the database (shared by every instance) on PostgreSQL's clock. */
+  status(): Promise<OutboxStatus> {
+    return this.outbox.status();
+  }
 
   /** Entries kept as failed after `outbox.maxAttempts`, oldest first, with their last error. */
   listFailed(limit = 100): Promise<DomainEventOutboxEntry[]> {

@@ -4,6 +4,7 @@ import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/reso
 import { LITESTRIPE_USAGE_OPTIONS, ResolvedUsageOptions } from '../../config/usage-options.js';
 import { createStripeClient, createStripeRateLimiter, type StripeClientFactoryOptions } from '../../stripe/stripe-client.factory.js';
 import { StripeRateLimiter } from '../../stripe/stripe-rate-limiter.js';
+import { LitestripeMetrics } from '../../metrics/litestripe-metrics.js';
 
 /** Injection tokens of the meter events' own rate limiter and Stripe client. */
 export const METER_RATE_LIMITER = Symbol('LITESTRIPE_METER_RATE_LIMITER');
@@ -22,8 +23,9 @@ export const meterStripeClientProviders: Provider[] = [
   },
   {
     provide: METER_STRIPE_CLIENT,
-    inject: [LITESTRIPE_OPTIONS, LITESTRIPE_USAGE_OPTIONS, METER_RATE_LIMITER],
-    useFactory: (options: ResolvedLitestripeOptions, usage: ResolvedUsageOptions, limiter: StripeRateLimiter): Stripe => createStripeClient(meterClientOptions(options, usage), limiter),
+    inject: [LITESTRIPE_OPTIONS, LITESTRIPE_USAGE_OPTIONS, METER_RATE_LIMITER, LitestripeMetrics],
+    useFactory: (options: ResolvedLitestripeOptions, usage: ResolvedUsageOptions, limiter: StripeRateLimiter, metrics: LitestripeMetrics): Stripe =>
+      createStripeClient(meterClientOptions(options, usage), limiter, metrics),
   },
 ];
 

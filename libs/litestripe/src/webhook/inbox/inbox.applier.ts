@@ -15,6 +15,7 @@ import { applyEvent, WebhookHandlers } from '../webhook-handlers.js';
 import type { RecordedOutcome } from '../../entities/stripe-event-log.entity.js';
 import { ClaimedEvent, InboxRepository } from './inbox.repository.js';
 import { decodeWork } from './work.codec.js';
+import { LitestripeMetrics } from '../../metrics/litestripe-metrics.js';
 
 /** A claimed event ready for the batch transaction: read, decoded, its host hooks and Stripe reads done. */
 interface ReadyEvent {
@@ -96,9 +97,11 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly handlers: WebhookHandlers,
     private readonly writer: SubscriptionRowWriter,
     private readonly publisher: DomainEventPublisher,
+    private readonly metrics: LitestripeMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.metrics.observeBacklog('inbox', () => this.inbox.status(this.options.inbox.maxDepth));
     this.sweep = setInterval(() => this.wake(), this.options.inbox.sweepIntervalMs);
     this.sweep.unref();
     this.wake();
@@ -175,7 +178,9 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
       await this.countDepth(claimed.length);
       if (claimed.length === 0) return 0;
       claimed.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const started = monotonicMs();
       await this.applyClaimed(claimed);
+      this.metrics.webhookApplied('deferred', started);
       return claimed.length;
     } catch (error) {
       this.stranded = claimed.map((event) => event.id);

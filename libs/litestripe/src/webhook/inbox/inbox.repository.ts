@@ -7,6 +7,7 @@ import { DirectQuery, directQuery } from '../../common/direct-query.js';
 import { Statement } from '../../common/statements.js';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error.js';
 import type { RecordedOutcome } from '../../entities/stripe-event-log.entity.js';
+import { eventSubjectsOf } from '../event-subjects.js';
 
 /** The channel on which an applier that took a full batch wakes the others. */
 export const INBOX_CHANNEL = 'litestripe_inbox';
@@ -62,14 +63,15 @@ export class InboxRepository {
    * final outcome), or a failed one queued again. False for a duplicate, known from this same statement.
    */
   async insert(event: Stripe.Event, outcome: RecordedOutcome | 'pending', orderingKey: string | null, work: string | null): Promise<boolean> {
+    const subjects = eventSubjectsOf(event);
     const rows = await this.direct(
-      `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at", "attempts", "ordering_key", "work", "available_at")
-       VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, CASE WHEN $7 = 'pending' THEN NULL ELSE now() END, CASE WHEN $7 = 'pending' THEN 0 ELSE 1 END, $8, $9::jsonb, CASE WHEN $7 = 'pending' THEN now() END)
+      `INSERT INTO litestripe_event AS e ("id", "type", "api_version", "livemode", "account", "stripe_created", "outcome", "processed_at", "attempts", "ordering_key", "work", "available_at", "subscription_id", "customer_id")
+       VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, CASE WHEN $7 = 'pending' THEN NULL ELSE now() END, CASE WHEN $7 = 'pending' THEN 0 ELSE 1 END, $8, $9::jsonb, CASE WHEN $7 = 'pending' THEN now() END, $10, $11)
        ON CONFLICT ("id") DO UPDATE SET "outcome" = EXCLUDED."outcome", "processed_at" = EXCLUDED."processed_at", "attempts" = EXCLUDED."attempts", "last_error" = NULL,
-         "ordering_key" = EXCLUDED."ordering_key", "work" = EXCLUDED."work", "available_at" = EXCLUDED."available_at"
+         "ordering_key" = EXCLUDED."ordering_key", "work" = EXCLUDED."work", "available_at" = EXCLUDED."available_at", "subscription_id" = EXCLUDED."subscription_id", "customer_id" = EXCLUDED."customer_id"
        WHERE e."outcome" = 'failed'
        RETURNING 1`,
-      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, outcome, orderingKey, work],
+      [event.id, event.type, event.api_version ?? null, event.livemode === true, event.account ?? null, event.created, outcome, orderingKey, work, subjects.subscriptionId, subjects.customerId],
       'litestripe_inbox_insert',
     );
     return rows.length > 0;

@@ -1,0 +1,2 @@
+/** The resolved options of `LitestripeAdminModule`. */
+export const LITESTRIPE_ADMIN_OPTIONS = Symbol('LITESTRIPE_ADMIN_OPTIONS');
