@@ -261,6 +261,7 @@ describe('the demo app in sandbox mode over embedded PostgreSQL and the fake Str
         await request(server()).get(path).set('authorization', adminToken).expect(401);
         await request(server()).get(path).set('authorization', `Bearer ${adminToken.slice(0, -1)}`).expect(401);
         await request(server()).get(path).set('cookie', 'admin_token=not-the-demo-admin-token').expect(401);
+        await request(server()).get(path).set('cookie', 'admin_token=%E0%A4%A').expect(401);
         await request(server()).get(path).set('x-user', result.claimedAccountRef).expect(401);
       }
       await request(server()).post(`/admin/api/orphans/${result.orphanId}/claim`).send({ accountRef: 'user_intruder' }).expect(401);

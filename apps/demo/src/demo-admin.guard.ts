@@ -46,10 +46,19 @@ function bearerOf(header: string | string[] | undefined): string | null {
   return match ? match[1] : null;
 }
 
+/** A malformed escape in a cookie is no token (not a 500). */
+function decoded(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
+
 function cookieOf(header: string | string[] | undefined, name: string): string | null {
   for (const cookie of typeof header === 'string' ? header.split(';') : []) {
     const [key, ...value] = cookie.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key === name) return decoded(value.join('='));
   }
   return null;
 }
