@@ -1,46 +1,17 @@
 import { Module } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
-import request from 'supertest';
-import {
-  DomainEventOutboxEntry,
-  LitestripeAdminModule,
-  LitestripeConfigError,
-  LitestripeEvents,
-  LitestripeModule,
-  OrphanedPayment,
-  OutboxService,
-  StripeEventLog,
-  getStripeClientToken,
-} from '@litestripe/nestjs';
-import type Stripe from 'stripe';
-import { BillingHost, startBillingHost } from './support/billing-host';
+import { DomainEventOutboxEntry, LitestripeAdminModule, LitestripeConfigError, LitestripeEvents, LitestripeModule, StripeEventLog } from '@litestripe/nestjs';
+import { ADMIN, AdminHost, startAdminHost } from './support/admin-host';
 import type { Adapter } from './support/test-app';
 import { LogCapture } from './support/log-capture';
 import { StaffGuard } from './support/staff.guard';
 
-const ADMIN = '/ops/billing';
-const outbox = { pollIntervalMs: 0, retryBackoffMs: 1, maxAttempts: 2, leaseMs: 60_000 };
-
 describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (adapter) => {
-  let t: BillingHost;
-  let stripe: Stripe;
-  let directoryDown = false;
+  let t: AdminHost;
   const logs = new LogCapture();
 
   beforeAll(async () => {
-    t = await startBillingHost({
-      adapter,
-      imports: [LitestripeAdminModule.forRoot({ path: ADMIN, guard: StaffGuard })],
-      options: {
-        outbox,
-        validateClientReference: (reference) => {
-          if (directoryDown) throw new Error('account directory unreachable');
-          return !reference.startsWith('acct_unknown');
-        },
-      },
-    });
-    stripe = t.app.get(getStripeClientToken());
+    t = await startAdminHost(adapter, { guard: StaffGuard });
     // After the app is created: Nest's testing app turns logging off at creation.
     logs.install();
   });
@@ -49,7 +20,6 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
     logs.uninstall();
   });
   beforeEach(async () => {
-    directoryDown = false;
     await t.reset();
     logs.lines.length = 0;
   });
@@ -67,25 +37,6 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
       cookie,
       token,
     };
-  }
-
-  async function orphanedPayment(email: string) {
-    const session = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: t.prices.basic.id, quantity: 1 }], success_url: 'https://app.example/thanks', customer_email: email });
-    const completed = t.fake.completeCheckoutSession(session.id);
-    await t.deliver(...completed.events);
-    return t.dataSource.getRepository(OrphanedPayment).findOneByOrFail({ checkoutSessionId: session.id });
-  }
-
-  /** Posts each event; with the account directory down, the webhook answers 500 and the event is kept as failed. */
-  async function deliverFailing(events: Stripe.Event[]) {
-    directoryDown = true;
-    const server = t.app.getHttpServer();
-    const { signedDelivery } = await import('@litestripe/nestjs/testing');
-    for (const event of events) {
-      const { body, headers } = await signedDelivery(event, 'whsec_testsecretaaaaaaaaaaaaaaaaaaaaaaaaaaaa', t.clock.seconds());
-      await request(server).post(t.webhookUrl).set(headers).send(body);
-    }
-    directoryDown = false;
   }
 
   const adminLogs = () => logs.lines.filter((line) => line.message.includes('actor ')).map((line) => line.message);
@@ -168,9 +119,7 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
 
   describe('the event log', () => {
     it('lists a failed event with its error, replays it from Stripe once, and logs who did it', async () => {
-      const session = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: t.prices.basic.id, quantity: 1 }], success_url: 'https://app.example/x', client_reference_id: 'acct_replay' });
-      const completed = t.fake.completeCheckoutSession(session.id);
-      await deliverFailing(completed.events);
+      await t.failedCheckout('acct_replay');
       const operatorSession = await operator('staff_7');
       const failed = await operatorSession.get('api/events?filter=failed');
       const failedIds: string[] = failed.body.map((event: { id: string }) => event.id);
@@ -192,11 +141,10 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
     });
 
     it('says so when Stripe no longer has the event, and refuses ids that are not event ids', async () => {
-      const completed = await t.subscribe('acct_1', { plan: 'basic' }, { deliver: false });
-      await deliverFailing(completed.events.slice(0, 1));
-      const id = completed.events[0].id;
-      t.fake.reset({ keepCatalog: true }); // Stripe's 30 days are over: it has the event no more
+      await t.failedCheckout('acct_1');
       const session = await operator();
+      const id: string = (await session.get('api/events?filter=failed')).body[0].id;
+      t.fake.reset({ keepCatalog: true }); // Stripe's 30 days are over: it has the event no more
       const gone = await session.post(`api/events/${id}/replay`);
       expect(gone.status).toBe(410);
       expect(gone.body.message).toMatch(/30 days/);
@@ -208,17 +156,8 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
 
   describe('the outbox', () => {
     it('lists failed entries with depth and lag, retries one until it is delivered, and a second retry changes nothing', async () => {
-      const emitter = t.app.get(EventEmitter2);
-      let broken = true;
-      const listener = async () => {
-        if (broken) throw new Error('mailer down');
-      };
-      emitter.on(LitestripeEvents.SubscriptionActivated, listener);
+      const failing = await t.failingOutboxEntry('acct_out');
       try {
-        await t.subscribe('acct_out', { plan: 'basic' });
-        const service = t.app.get(OutboxService);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        await service.dispatchDue();
         const session = await operator();
         const view = await session.get('api/outbox');
         expect(view.body.failed).toEqual([expect.objectContaining({ name: LitestripeEvents.SubscriptionActivated, attempts: 2, lastError: 'Error: mailer down' })]);
@@ -226,7 +165,7 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
         expect(JSON.stringify(view.body)).not.toContain('payload');
         const id: string = view.body.failed[0].id;
 
-        broken = false;
+        failing.repair();
         const retried = await session.post(`api/outbox/${encodeURIComponent(id)}/retry`);
         expect(retried.body).toEqual({ id, retried: true, delivered: true });
         expect(await t.dataSource.getRepository(DomainEventOutboxEntry).findOneByOrFail({ id })).toMatchObject({ failedAt: null });
@@ -234,7 +173,7 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
         expect(again.body).toEqual({ id, retried: false, delivered: true });
         expect((await session.post('api/outbox/nope/retry')).status).toBe(404);
       } finally {
-        emitter.off(LitestripeEvents.SubscriptionActivated, listener);
+        failing.repair();
       }
     });
   });
@@ -252,7 +191,7 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
 
   describe('orphans and guests', () => {
     it('lists open orphans with their email, claims one for an account checked by validateClientReference, idempotently; no log line holds the email', async () => {
-      const orphan = await orphanedPayment('payer@example.com');
+      const orphan = await t.orphanedPayment('payer@example.com');
       const session = await operator();
       const open = await session.get('api/unclaimed');
       expect(open.body.orphans).toEqual([expect.objectContaining({ id: orphan.id, email: 'payer@example.com' })]);

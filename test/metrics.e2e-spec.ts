@@ -1,14 +1,11 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { metrics } from '@opentelemetry/api';
-import request from 'supertest';
 import type Stripe from 'stripe';
 import { getStripeClientToken, LitestripeEvents, LitestripeModuleOptions, RequiresPlan, RequiresSubscription, SubscriptionChangedEvent, WebhookInboxService } from '@litestripe/nestjs';
-import { signedDelivery } from '@litestripe/nestjs/testing';
 import { BillingHost, BillingHostOptions, startBillingHost } from './support/billing-host';
 import { MetricsProbe, MetricsReading } from './support/metrics-probe';
 import { SubscriptionScenario } from './support/scenario';
-import { WEBHOOK_SECRET } from './support/test-app';
 
 /**
  * Metrics through OpenTelemetry, read from an SDK MeterProvider the way an exporter reads them:
@@ -52,11 +49,6 @@ function hostOptions(options: Partial<LitestripeModuleOptions>): BillingHostOpti
   };
 }
 
-/** Posts an event signed with `secret` and returns the raw answer. */
-async function post(t: BillingHost, event: Stripe.Event | object, secret = WEBHOOK_SECRET): Promise<request.Response> {
-  const { body, headers } = await signedDelivery(event, secret, t.clock.seconds());
-  return request(t.app.getHttpServer()).post(t.webhookUrl).set(headers).send(body);
-}
 
 /** How much each figure moved between two readings. */
 function moved(before: MetricsReading, after: MetricsReading) {
@@ -84,9 +76,9 @@ describe('metrics (OpenTelemetry), with a MeterProvider given', () => {
     const event = new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_counted' } }, t.clock.seconds());
     const before = await probe.read();
 
-    expect((await post(t, event)).body).toEqual({ received: true, outcome: 'processed' });
-    expect((await post(t, event)).body).toEqual({ received: true, outcome: 'duplicate' });
-    expect((await post(t, event, FOREIGN_SECRET)).status).toBe(400);
+    expect((await t.post(event)).body).toEqual({ received: true, outcome: 'processed' });
+    expect((await t.post(event)).body).toEqual({ received: true, outcome: 'duplicate' });
+    expect((await t.post(event, FOREIGN_SECRET)).status).toBe(400);
 
     const after = await probe.read();
     const delta = moved(before, after);
@@ -103,7 +95,7 @@ describe('metrics (OpenTelemetry), with a MeterProvider given', () => {
     const before = await probe.read();
     const checkout = new SubscriptionScenario().checkout({ clientReferenceId: 'acct_store_down' }, t.clock.seconds());
 
-    expect((await post(t, checkout)).status).toBe(500);
+    expect((await t.post(checkout)).status).toBe(500);
 
     const after = await probe.read();
     expect(moved(before, after).sum('litestripe.webhook.events', { outcome: 'failed' })).toBe(1);
@@ -154,7 +146,7 @@ describe('metrics (OpenTelemetry), with a MeterProvider given', () => {
     try {
       const before = await probe.read();
       const event = new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_listener_fails' } }, t.clock.seconds());
-      expect((await post(t, event)).body.outcome).toBe('processed');
+      expect((await t.post(event)).body.outcome).toBe('processed');
 
       const after = await probe.read();
       const delta = moved(before, after);
@@ -210,7 +202,7 @@ describe('metrics off (the default), with a global MeterProvider registered', ()
 
   it('records nothing: no instrument is even created', async () => {
     const event = new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_quiet' } }, t.clock.seconds());
-    expect((await post(t, event)).body.outcome).toBe('processed');
+    expect((await t.post(event)).body.outcome).toBe('processed');
     await t.subscribe('acct_quiet_basic', { plan: 'basic' });
     await t.http().get('/metered/any').set('x-account', 'acct_quiet_basic').expect(200);
 
@@ -221,7 +213,7 @@ describe('metrics off (the default), with a global MeterProvider registered', ()
     const on = await startBillingHost(hostOptions({ metrics: { enabled: true, prefix: 'shop.billing' }, webhookProcessing: 'deferred' }));
     try {
       const event = new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_global' } }, on.clock.seconds());
-      expect((await post(on, event)).body.outcome).toBe('queued');
+      expect((await on.post(event)).body.outcome).toBe('queued');
       await on.app.get(WebhookInboxService).drain();
 
       const reading = await global.read();

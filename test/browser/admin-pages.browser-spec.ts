@@ -1,7 +1,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DomainEventOutboxEntry, OrphanedPayment, StripeEventLog } from '@litestripe/nestjs';
 import type { Adapter } from '../support/test-app';
-import { ADMIN, AdminBrowserHost, startAdminBrowserHost } from './support/admin-browser-host';
+import { ADMIN, AdminHost, startAdminHost } from '../support/admin-host';
+import { STAFF_SIGN_IN } from './support/staff-sign-in';
 import { launchChromium, newVisitor } from './support/chromium';
 
 const PAGES = ['', '/events', '/events?filter=failed', '/queues', '/unclaimed'];
@@ -13,10 +14,10 @@ beforeAll(async () => {
 afterAll(() => browser?.close());
 
 /** A host, and a fresh browser profile for each test (no session until it signs in). */
-function adminHost(adapter: Adapter): { readonly t: AdminBrowserHost; readonly visitor: BrowserContext } {
-  const state = {} as { t: AdminBrowserHost; visitor: BrowserContext };
+function adminHost(adapter: Adapter): { readonly t: AdminHost; readonly visitor: BrowserContext } {
+  const state = {} as { t: AdminHost; visitor: BrowserContext };
   beforeAll(async () => {
-    state.t = await startAdminBrowserHost(adapter);
+    state.t = await startAdminHost(adapter, STAFF_SIGN_IN);
   });
   afterAll(() => state.t?.close());
   beforeEach(async () => {

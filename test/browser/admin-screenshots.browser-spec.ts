@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ADMIN, AdminBrowserHost, startAdminBrowserHost } from './support/admin-browser-host';
+import { ADMIN, AdminHost, startAdminHost } from '../support/admin-host';
+import { STAFF_SIGN_IN } from './support/staff-sign-in';
 import { launchChromium, newVisitor } from './support/chromium';
 
 /**
@@ -12,13 +13,13 @@ import { launchChromium, newVisitor } from './support/chromium';
 const DOCS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs', 'admin') : join(tmpdir(), 'litestripe-admin-screenshots');
 
 let browser: Browser;
-let t: AdminBrowserHost;
+let t: AdminHost;
 let page: Page;
 let repairOutbox: () => void = () => undefined;
 const scene = {} as { ada: string; outboxEntry: string; failedEvents: string[]; orphanId: number };
 
 beforeAll(async () => {
-  [browser, t] = await Promise.all([launchChromium(), startAdminBrowserHost('express')]);
+  [browser, t] = await Promise.all([launchChromium(), startAdminHost('express', STAFF_SIGN_IN)]);
   const ada = await t.subscribe('acct_ada', { plan: 'basic' });
   scene.ada = ada.subscription!.id;
   await t.stripeChanges(scene.ada, { price: t.prices.proMonthly.id });

@@ -63,6 +63,8 @@ export interface BillingHost extends HostApp {
   webhookUrl: string;
   /** Posts events to the webhook, signed at the module clock's time, in order; fails the test on a non-2xx answer. */
   deliver(...events: Stripe.Event[]): Promise<void>;
+  /** Posts one event signed with `secret` (default: the app's) at the module clock's time, and returns the webhook's answer, whatever it is. */
+  post(event: Stripe.Event | object, secret?: string): Promise<request.Response>;
   /** The row as stored, or null. */
   row(id: string): Promise<StripeSubscription | null>;
   /** Empties the tables and the fake's customers and subscriptions (keeps its prices), resets the clock. */
@@ -112,10 +114,13 @@ export async function startBillingHost(config: BillingHostOptions = {}): Promise
     service: host.app.get(SubscriptionService),
     billing: host.app.get(BillingService),
     webhookUrl,
+    async post(event, secret = WEBHOOK_SECRET) {
+      const { body, headers } = await signedDelivery(event, secret, clock.seconds());
+      return request(server).post(webhookUrl).set(headers).send(body);
+    },
     async deliver(...events) {
       for (const event of events) {
-        const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET, clock.seconds());
-        const response = await request(server).post(webhookUrl).set(headers).send(body);
+        const response = await billing.post(event);
         if (response.status >= 300) throw new Error(`The webhook answered ${event.type} with ${response.status}: ${response.text}`);
       }
     },

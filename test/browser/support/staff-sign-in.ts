@@ -73,3 +73,6 @@ class StaffSignInController {
 
 @Module({ controllers: [StaffSignInController], providers: [StaffSessions, StaffSessionGuard], exports: [StaffSessions, StaffSessionGuard] })
 export class StaffSignInModule {}
+
+/** The admin's access in the browser suite: staff sign in at /sign-in, and the admin lets in their session. */
+export const STAFF_SIGN_IN = { guard: StaffSessionGuard, imports: [StaffSignInModule] };

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AccountRequest } from '../config/entitlement-options.interface.js';
 import { LITESTRIPE_GUEST_OPTIONS, ResolvedGuestOptions } from '../config/guest-options.js';
 import { GuestTokenReader, TokenGuest } from './guest-token.reader.js';
+import { cookieValues } from '../common/cookie-values.js';
 
 /** The part of an Express or Fastify request a token is read from. */
 interface TokenCarrier {
@@ -33,7 +34,7 @@ export class GuestRequests {
     if ('header' in from) return first(carrier.headers?.[from.header]);
     const parsed = carrier.cookies?.[from.cookie];
     if (typeof parsed === 'string') return parsed || undefined;
-    return cookieValue(first(carrier.headers?.cookie), from.cookie);
+    return cookieValues(first(carrier.headers?.cookie), from.cookie)[0] || undefined;
   }
 
   /** The guest of the request's token: a 401 for an unusable one, a 429 once its client presented too many. */
@@ -50,20 +51,4 @@ export class GuestRequests {
 function first(value: string | string[] | undefined): string | undefined {
   const one = Array.isArray(value) ? value[0] : value;
   return one === '' ? undefined : one;
-}
-
-/** One cookie of a `Cookie` header, percent-decoded as cookie parsers do. */
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const pair of header.split(';')) {
-    const at = pair.indexOf('=');
-    if (at < 0 || pair.slice(0, at).trim() !== name) continue;
-    const raw = pair.slice(at + 1).trim().replace(/^"(.*)"$/, '$1');
-    try {
-      return decodeURIComponent(raw) || undefined;
-    } catch {
-      return raw || undefined;
-    }
-  }
-  return undefined;
 }

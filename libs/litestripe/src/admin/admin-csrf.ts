@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AdminRequest } from './admin-options.interface.js';
+import { cookieValues } from '../common/cookie-values.js';
 
 /**
  * Double-submit CSRF protection, whatever the host's authentication: a random token in a
@@ -30,12 +31,7 @@ export function hasValidCsrfToken(request: AdminRequest): boolean {
 
 function cookieToken(request: AdminRequest): string | null {
   const header = request.headers.cookie;
-  const cookies = typeof header === 'string' ? header.split(';') : [];
-  for (const cookie of cookies) {
-    const [name, ...value] = cookie.trim().split('=');
-    if (name === CSRF_COOKIE && TOKEN.test(value.join('='))) return value.join('=');
-  }
-  return null;
+  return cookieValues(typeof header === 'string' ? header : undefined, CSRF_COOKIE).find((value) => TOKEN.test(value)) ?? null;
 }
 
 function isHttps(request: AdminRequest & { protocol?: string }): boolean {

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
-import { invoiceSummary, invoiceSubscriptionId, isProrationLine } from './invoice-summary.js';
+import { invoiceSummary, isProrationLine } from './invoice-summary.js';
+import { invoiceSubscriptionId } from '../state/stripe-payload.js';
 
 /** An invoice as Stripe sends it, reduced to what the mapper reads. */
 function invoice(fields: Record<string, unknown>): Stripe.Invoice {

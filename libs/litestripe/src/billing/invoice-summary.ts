@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { idOf } from '../state/stripe-payload.js';
+import { idOf, invoiceSubscriptionId } from '../state/stripe-payload.js';
 
 /** One invoice as a billing-history page shows it, read from Stripe (nothing about invoices is stored). */
 export interface InvoiceSummary {
@@ -46,12 +46,6 @@ export function invoiceSummary(invoice: Stripe.Invoice): InvoiceSummary {
     invoicePdf: invoice.invoice_pdf ?? null,
     subscriptionId: invoiceSubscriptionId(invoice),
   };
-}
-
-/** `parent.subscription_details.subscription` (2025+), else the older top-level `subscription`; either may be expanded. */
-export function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
-  const legacy = (invoice as { subscription?: string | { id: string } | null }).subscription;
-  return idOf(invoice.parent?.subscription_details?.subscription ?? legacy);
 }
 
 /** Whether a line is a proration: `parent.subscription_item_details.proration` or `parent.invoice_item_details.proration` (2025+), else the older `proration`. */

@@ -1,11 +1,5 @@
+import type { QueueStatus } from '../common/queue-status.js';
 import type { LitestripeQueueThresholds } from './health-thresholds.interface.js';
-
-/** What both queues report (`OutboxStatus`, `InboxStatus`). */
-interface QueueStatus {
-  depth: number;
-  lagMs: number;
-  failed: number;
-}
 
 /** One queue's part of the health result: its numbers, its limits (null for none) and, when down, why. */
 export type QueueHealth<Status extends QueueStatus> = Status & {

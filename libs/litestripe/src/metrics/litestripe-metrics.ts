@@ -1,3 +1,5 @@
+import type { QueueStatus } from '../common/queue-status.js';
+
 /**
  * What became of a webhook delivery: an outcome the webhook answers with (`queued`: stored in the
  * inbox, `webhookProcessing: 'deferred'`), `failed` (a 4xx/5xx after verification: Stripe
@@ -8,13 +10,6 @@ export type WebhookEventOutcome = 'processed' | 'ignored' | 'duplicate' | 'wrong
 /** An HTTP attempt to Stripe: answered below 400, refused by the rate limiter or answered 429, or anything else (an error status, no answer). */
 export type StripeRequestOutcome = 'ok' | 'error' | 'rate_limited';
 
-/** A queue's state as a gauge reads it. */
-export interface BacklogStatus {
-  depth: number;
-  /** How long the oldest waiting entry has waited, in ms. */
-  lagMs: number;
-  failed: number;
-}
 
 /**
  * Where the module reports what it does. This class records nothing: it is what the module runs
@@ -42,5 +37,5 @@ export class LitestripeMetrics {
   guardDecision(entitlement: { reason: string }, missing: { plans?: unknown; features?: unknown } | null): void {}
 
   /** Registers how to read a queue's depth, lag and failed count whenever the metrics are collected. */
-  observeBacklog(queue: 'outbox' | 'inbox', read: () => Promise<BacklogStatus>): void {}
+  observeBacklog(queue: 'outbox' | 'inbox', read: () => Promise<QueueStatus>): void {}
 }

@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown } from '@nestjs/common';
 import type { BatchObservableCallback, Counter, Histogram, Meter, Observable } from '@opentelemetry/api';
 import { monotonicMs } from '../common/clock.js';
-import { BacklogStatus, LitestripeMetrics, StripeRequestOutcome, WebhookEventOutcome } from './litestripe-metrics.js';
+import type { QueueStatus } from '../common/queue-status.js';
+import { LitestripeMetrics, StripeRequestOutcome, WebhookEventOutcome } from './litestripe-metrics.js';
 
 /** Seconds, OpenTelemetry's unit of durations: from a millisecond to a few seconds. */
 const WORK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -76,7 +77,7 @@ export class OpenTelemetryMetrics extends LitestripeMetrics implements BeforeApp
     this.guardDecisions.add(1, { allowed: missing === null, reason });
   }
 
-  override observeBacklog(queue: 'outbox' | 'inbox', read: () => Promise<BacklogStatus>): void {
+  override observeBacklog(queue: 'outbox' | 'inbox', read: () => Promise<QueueStatus>): void {
     const depth = this.meter.createObservableGauge(this.name(`${queue}.depth`), { unit: '{event}', description: `Entries waiting in the ${queue}.` });
     const lag = this.meter.createObservableGauge(this.name(`${queue}.lag`), { unit: 's', description: `How long the oldest entry waiting in the ${queue} has waited.` });
     const failed = this.meter.createObservableGauge(this.name(`${queue}.failed`), { unit: '{event}', description: `Entries of the ${queue} kept as failed, waiting for an operator.` });

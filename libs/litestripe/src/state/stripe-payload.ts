@@ -48,6 +48,17 @@ export function stringRecordOf(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
+/**
+ * The subscription of an invoice, in either shape: since API version 2025-03-31
+ * `parent.subscription_details.subscription`, before it the top-level `subscription`; either may be
+ * expanded. Typed loosely so that a webhook payload and a `Stripe.Invoice` alike can be read.
+ */
+export function invoiceSubscriptionId(invoice: object): string | null {
+  const payload = invoice as StripePayload;
+  const details = objectOf(objectOf(payload.parent)?.subscription_details);
+  return idOf(details?.subscription) ?? idOf(payload.subscription);
+}
+
 /** `data` of a Stripe list object (`{ object: 'list', data: [...] }`). */
 export function listOf(value: unknown): StripePayload[] {
   const data = objectOf(value)?.data;

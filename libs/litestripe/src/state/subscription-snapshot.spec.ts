@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { invoiceSubscriptionId } from '../webhook/handlers/invoice-event.handler.js';
+import { invoiceSubscriptionId } from './stripe-payload.js';
 import { StripePayload } from './stripe-payload.js';
 import { PayloadRangeError } from '../errors/payload-range.error.js';
 import { readSubscription, SubscriptionSnapshot } from './subscription-snapshot.js';

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { idOf, objectOf, StripePayload } from '../state/stripe-payload.js';
+import { idOf, invoiceSubscriptionId, objectOf } from '../state/stripe-payload.js';
 
 /** The subscription and customer an event is about, as the event log keeps them for an account's timeline. */
 export interface EventSubjects {
@@ -15,11 +15,9 @@ export interface EventSubjects {
 export function eventSubjectsOf(event: Stripe.Event): EventSubjects {
   const object = objectOf(event.data?.object);
   if (object === null) return { subscriptionId: null, customerId: null };
-  return { subscriptionId: subscriptionOf(object), customerId: object.object === 'customer' ? idOf(object) : idOf(object.customer) };
-}
-
-function subscriptionOf(object: StripePayload): string | null {
-  if (object.object === 'subscription') return idOf(object);
-  const parentDetails = objectOf(objectOf(object.parent)?.subscription_details);
-  return idOf(object.subscription) ?? idOf(parentDetails?.subscription);
+  return {
+    // Any other object names its subscription as an invoice does, at the top or under `parent`.
+    subscriptionId: object.object === 'subscription' ? idOf(object) : invoiceSubscriptionId(object),
+    customerId: object.object === 'customer' ? idOf(object) : idOf(object.customer),
+  };
 }

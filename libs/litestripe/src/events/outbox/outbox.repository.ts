@@ -7,6 +7,7 @@ import { Statement } from '../../common/statements.js';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error.js';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
 import { daysBefore } from '../../common/clock.js';
+import type { QueueStatus } from '../../common/queue-status.js';
 
 export interface OutboxRecord {
   id: string;
@@ -14,6 +15,9 @@ export interface OutboxRecord {
   payload: unknown;
   stripeEventId: string;
 }
+
+/** How far the depth is counted: a count that must stay cheap however deep the outbox is. */
+const DEPTH_COUNTED_UP_TO = 10_000;
 
 /**
  * The outbox table's SQL. Taking entries is an atomic lease, so one instance dispatches an entry at a time.
@@ -23,9 +27,6 @@ export interface OutboxRecord {
  * Delivery times and retention are dates of the module's clock (option `clock`), so moving that
  * clock moves retention with every other decision.
  */
-/** How far the depth is counted: a count that must stay cheap however deep the outbox is. */
-const DEPTH_COUNTED_UP_TO = 10_000;
-
 @Injectable()
 export class OutboxRepository {
   constructor(
@@ -103,7 +104,7 @@ export class OutboxRepository {
    * long the oldest due one has waited since it came due, and failed ones. An entry leased to an
    * instance or backing off after a failure is waiting but not yet due, so it adds no lag.
    */
-  async status(cap = DEPTH_COUNTED_UP_TO): Promise<{ depth: number; lagMs: number; failed: number }> {
+  async status(cap = DEPTH_COUNTED_UP_TO): Promise<QueueStatus> {
     const [row] = await queryRows(
       this.dataSource,
       `SELECT (SELECT count(*) FROM (SELECT 1 FROM litestripe_outbox WHERE "delivered_at" IS NULL AND "failed_at" IS NULL LIMIT $1) AS w) AS depth,

@@ -5,7 +5,7 @@ import { domainEventId, PaymentEvent, PendingDomainEvent, StripeEventRef } from 
 import { LitestripeEvents } from '../../events/litestripe-events.js';
 import { PaymentFacts, paymentChanges } from '../../state/subscription-ordering.js';
 import { LockedRow, SubscriptionRowWriter } from '../../state/subscription-row.writer.js';
-import { idOf, numberOf, objectOf, StripePayload, stringOf } from '../../state/stripe-payload.js';
+import { idOf, invoiceSubscriptionId, numberOf, objectOf, StripePayload, stringOf } from '../../state/stripe-payload.js';
 import { WebhookEventHandler } from './webhook-event-handler.js';
 
 /** What an invoice payment event says, read from its payload. */
@@ -65,10 +65,4 @@ export class InvoiceEventHandler implements WebhookEventHandler<PreparedPayment,
     const name = payment.status === 'succeeded' ? LitestripeEvents.PaymentSucceeded : LitestripeEvents.PaymentFailed;
     return [{ name, payload: new PaymentEvent(name, domainEventId(stripeEvent, name), payment.invoiceId, current, payment.amount, payment.currency, stripeEvent) }];
   }
-}
-
-/** Before API version 2025-03-31 `invoice.subscription`; since, `invoice.parent.subscription_details.subscription`. */
-export function invoiceSubscriptionId(invoice: StripePayload): string | null {
-  const details = objectOf(objectOf(invoice.parent)?.subscription_details);
-  return idOf(details?.subscription) ?? idOf(invoice.subscription);
 }

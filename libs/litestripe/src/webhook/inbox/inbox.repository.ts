@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { queryRows } from '../../common/query-rows.js';
 import { DirectQuery, directQuery } from '../../common/direct-query.js';
 import { Statement } from '../../common/statements.js';
+import type { QueueStatus } from '../../common/queue-status.js';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error.js';
 import type { RecordedOutcome } from '../../entities/stripe-event-log.entity.js';
 import { eventSubjectsOf } from '../event-subjects.js';
@@ -158,7 +159,7 @@ export class InboxRepository {
   }
 
   /** Pending events, counted up to `cap` (a bound needs no exact count past it), how long the oldest has waited, and failed ones. */
-  async status(cap: number): Promise<{ depth: number; lagMs: number; failed: number }> {
+  async status(cap: number): Promise<QueueStatus> {
     const [row] = await queryRows(
       this.dataSource,
       `SELECT (SELECT count(*) FROM (SELECT 1 FROM litestripe_event WHERE "outcome" = 'pending' LIMIT $1) AS p) AS depth,

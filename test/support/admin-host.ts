@@ -1,12 +1,9 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
 import type Stripe from 'stripe';
-import { LitestripeAdminModule, LitestripeEvents, OrphanedPayment, OutboxService, getStripeClientToken } from '@litestripe/nestjs';
-import { signedDelivery } from '@litestripe/nestjs/testing';
-import { BillingHost, startBillingHost } from '../../support/billing-host';
-import { Adapter, WEBHOOK_SECRET } from '../../support/test-app';
-import { StaffSessionGuard, StaffSignInModule } from './staff-sign-in';
+import { LitestripeAdminModule, LitestripeAdminOptions, LitestripeEvents, OrphanedPayment, OutboxService, getStripeClientToken } from '@litestripe/nestjs';
+import { BillingHost, startBillingHost } from './billing-host';
+import type { Adapter } from './test-app';
 
 export const ADMIN = '/ops/billing';
 
@@ -16,11 +13,11 @@ export interface AccountDirectory {
 }
 
 /**
- * A host app with the admin mounted at /ops/billing behind the host's staff sign-in, over real
- * PostgreSQL and the fake Stripe, listening on a port a browser can open; and the ways its
- * operators' problems arise: events that failed, an outbox entry whose listener failed, an orphan.
+ * A host app with the admin mounted at /ops/billing behind the host's guard, over real PostgreSQL
+ * and the fake Stripe, listening on a port a browser can open; and the ways its operators'
+ * problems arise: events that failed, an outbox entry whose listener failed, an orphan.
  */
-export interface AdminBrowserHost extends BillingHost {
+export interface AdminHost extends BillingHost {
   /** `http://127.0.0.1:<port>` */
   origin: string;
   directory: AccountDirectory;
@@ -34,11 +31,12 @@ export interface AdminBrowserHost extends BillingHost {
 
 const outbox = { pollIntervalMs: 0, retryBackoffMs: 1, maxAttempts: 2, leaseMs: 60_000 };
 
-export async function startAdminBrowserHost(adapter: Adapter): Promise<AdminBrowserHost> {
+/** `access`: the host's guard (and what it needs), which decides who is an operator; `imports` go into the host app too. */
+export async function startAdminHost(adapter: Adapter, access: Pick<LitestripeAdminOptions, 'guard' | 'imports'>): Promise<AdminHost> {
   const directory: AccountDirectory = { reachable: true };
   const host = await startBillingHost({
     adapter,
-    imports: [StaffSignInModule, LitestripeAdminModule.forRoot({ path: ADMIN, guard: StaffSessionGuard, imports: [StaffSignInModule] })],
+    imports: [...(access.imports ?? []), LitestripeAdminModule.forRoot({ path: ADMIN, ...access })],
     options: {
       outbox,
       validateClientReference: (reference) => {
@@ -63,10 +61,7 @@ export async function startAdminBrowserHost(adapter: Adapter): Promise<AdminBrow
       const { completed } = await paidCheckout({ line_items: [{ price: price.id, quantity: 1 }], client_reference_id: accountRef });
       directory.reachable = false;
       try {
-        for (const event of completed.events) {
-          const { body, headers } = await signedDelivery(event, WEBHOOK_SECRET, host.clock.seconds());
-          await request(host.app.getHttpServer()).post(host.webhookUrl).set(headers).send(body);
-        }
+        for (const event of completed.events) await host.post(event);
       } finally {
         directory.reachable = true;
       }
