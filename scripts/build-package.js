@@ -3,7 +3,7 @@
  * `npm run build:package`: the publishable package in dist/package (what `npm pack` ships): the
  * library compiled to ES modules with declarations and source maps (sources inlined), its
  * package.json, README, LICENSE and CHANGELOG. Every entry of the package's `exports` (`.`,
- * `./testing`, `./health`) is checked to have been emitted. The demo builds elsewhere (dist/apps).
+ * `./testing`, `./health`, `./brokers`) is checked to have been emitted. The demo builds elsewhere (dist/apps).
  */
 const { spawnSync } = require('node:child_process');
 const { copyFileSync, existsSync, readFileSync, rmSync } = require('node:fs');

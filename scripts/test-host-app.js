@@ -20,8 +20,10 @@ const serverUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const SHIPPED = /^(dist\/.+\.(js|js\.map|d\.ts)|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
 const NOT_SHIPPED = /(\.spec\.|spec-helpers|test-support|\.tsbuildinfo)/;
 
-const RESOLVE_HEALTH = `const url = import.meta.resolve('@litestripe/nestjs/health');
-if (!url.endsWith('/node_modules/@litestripe/nestjs/dist/health/index.js')) throw new Error('@litestripe/nestjs/health resolves to ' + url);`;
+const RESOLVE_SUBPATHS = ['health', 'brokers']
+  .map((entry) => `{ const url = import.meta.resolve('@litestripe/nestjs/${entry}');
+if (!url.endsWith('/node_modules/@litestripe/nestjs/dist/${entry}/index.js')) throw new Error('@litestripe/nestjs/${entry} resolves to ' + url); }`)
+  .join('\n');
 
 const work = mkdtempSync(join(tmpdir(), 'litestripe-host-app-'));
 const app = join(work, 'app');
@@ -44,7 +46,7 @@ function checkTarball(files) {
   const paths = files.map((file) => file.path);
   const stray = paths.filter((path) => !SHIPPED.test(path) || NOT_SHIPPED.test(path));
   if (stray.length) throw new Error(`The tarball ships files it should not:\n  ${stray.join('\n  ')}`);
-  for (const needed of ['README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/health/index.js', 'dist/health/index.d.ts']) {
+  for (const needed of ['README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/health/index.js', 'dist/health/index.d.ts', 'dist/brokers/index.js', 'dist/brokers/index.d.ts']) {
     if (!paths.includes(needed)) throw new Error(`The tarball lacks ${needed}`);
   }
   console.log(`  ${paths.length} files, all under dist/ or the package's own documents`);
@@ -99,8 +101,9 @@ async function main() {
   cpSync(join(root, 'test', 'host-app'), app, { recursive: true, filter: (source) => !/[/\\](node_modules|dist)$/.test(source) });
   step('npm ci (the host app\'s lockfile)', 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
   step('npm install the tarball', 'npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', tarball]);
-  // The app does not install @nestjs/terminus (an optional peer): the health entry must resolve all the same, and the others load without it (smoke.mjs).
-  step('resolve @litestripe/nestjs/health', process.execPath, ['--input-type=module', '-e', RESOLVE_HEALTH]);
+  // The app installs neither @nestjs/terminus nor @nestjs/microservices and the NATS client (optional peers): the health and
+  // brokers entries must resolve all the same, and the others load without them (smoke.mjs).
+  step('resolve @litestripe/nestjs/health and /brokers', process.execPath, ['--input-type=module', '-e', RESOLVE_SUBPATHS]);
   step('type-check: nodenext ESM, a CommonJS consumer, bundler (skipLibCheck: false)', 'npm', ['run', '--silent', 'typecheck']);
   step('build the host app', 'npm', ['run', '--silent', 'build']);
 

@@ -42,6 +42,17 @@ async function main() {
     console.error(`Redis is not reachable at ${new URL(redisUrl).host} (the rate-limit tests share it between two app instances). Start it: redis-server --daemonize yes --save "" --appendonly no`);
     process.exit(1);
   }
+  // The outbox's brokers are tested against the real servers (test/brokers, test/events-consumer, the chaos suite).
+  const brokers = [
+    ['RabbitMQ', 'amqp://127.0.0.1:5672', 'rabbitmq-server -detached (Debian), or docker compose --profile brokers up -d rabbitmq'],
+    ['NATS with JetStream', 'nats://127.0.0.1:4222', 'nats-server -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server, or docker compose --profile brokers up -d nats'],
+  ];
+  for (const [name, url, start] of brokers) {
+    if (!(await reachable(url))) {
+      console.error(`${name} is not reachable at ${new URL(url).host} (the brokers' tests publish to it and consume from it). Start it: ${start}`);
+      process.exit(1);
+    }
+  }
 
   const resultsDir = mkdtempSync(join(tmpdir(), 'litestripe-jest-'));
   const resultsFile = join(resultsDir, 'results.json');

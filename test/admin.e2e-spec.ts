@@ -5,13 +5,15 @@ import { ADMIN, AdminHost, startAdminHost } from './support/admin-host';
 import type { Adapter } from './support/test-app';
 import { LogCapture } from './support/log-capture';
 import { StaffGuard } from './support/staff.guard';
+import { RecordingBroker } from './support/recording-broker';
 
 describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (adapter) => {
   let t: AdminHost;
   const logs = new LogCapture();
+  const mq = new RecordingBroker('mq');
 
   beforeAll(async () => {
-    t = await startAdminHost(adapter, { guard: StaffGuard });
+    t = await startAdminHost(adapter, { guard: StaffGuard }, [mq]);
     // After the app is created: Nest's testing app turns logging off at creation.
     logs.install();
   });
@@ -167,13 +169,39 @@ describe.each<Adapter>(['express', 'fastify'])('LitestripeAdminModule (%s)', (ad
 
         failing.repair();
         const retried = await session.post(`api/outbox/${encodeURIComponent(id)}/retry`);
-        expect(retried.body).toEqual({ id, retried: true, delivered: true });
+        expect(retried.body).toEqual({ id, destination: 'in-process', retried: true, delivered: true });
         expect(await t.dataSource.getRepository(DomainEventOutboxEntry).findOneByOrFail({ id })).toMatchObject({ failedAt: null });
         const again = await session.post(`api/outbox/${encodeURIComponent(id)}/retry`);
-        expect(again.body).toEqual({ id, retried: false, delivered: true });
+        expect(again.body).toEqual({ id, destination: 'in-process', retried: false, delivered: true });
         expect((await session.post('api/outbox/nope/retry')).status).toBe(404);
       } finally {
         failing.repair();
+      }
+    });
+
+    it('lists each broker apart, and retries an entry at the broker named', async () => {
+      mq.rejectingNames.add(LitestripeEvents.SubscriptionActivated);
+      try {
+        const failing = await t.failingOutboxEntry('acct_mq');
+        failing.repair();
+        const session = await operator();
+        const view = await session.get('api/outbox');
+        expect(view.body.status).toMatchObject({ failed: 1 });
+        expect(view.body.brokers).toEqual([
+          { destination: 'mq', status: expect.objectContaining({ failed: 1 }), failed: [expect.objectContaining({ name: LitestripeEvents.SubscriptionActivated, attempts: 2 })] },
+        ]);
+        expect((await session.get('queues')).text).toContain('Outbox → broker mq');
+        const id: string = view.body.brokers[0].failed[0].id;
+        expect((await session.post(`api/outbox/${encodeURIComponent(id)}/retry`, { destination: 'kafka' })).status).toBe(400);
+        expect((await session.post(`api/outbox/${encodeURIComponent(id)}/retry`, { destination: 5 })).status).toBe(400);
+
+        mq.rejectingNames.clear();
+        const retried = await session.post(`api/outbox/${encodeURIComponent(id)}/retry`, { destination: 'mq' });
+        expect(retried.body).toEqual({ id, destination: 'mq', retried: true, delivered: true });
+        expect(mq.ids()).toContain(id);
+        expect(adminLogs().some((line) => line.startsWith(`actor staff_1: retry of outbox entry ${id} at mq: `))).toBe(true);
+      } finally {
+        mq.rejectingNames.clear();
       }
     });
   });

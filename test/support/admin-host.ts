@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
-import { LitestripeAdminModule, LitestripeAdminOptions, LitestripeEvents, OrphanedPayment, OutboxService, getStripeClientToken } from '@litestripe/nestjs';
+import { LitestripeAdminModule, LitestripeAdminOptions, LitestripeEvents, OrphanedPayment, OutboxBroker, OutboxService, getStripeClientToken } from '@litestripe/nestjs';
 import { BillingHost, startBillingHost } from './billing-host';
 import type { Adapter } from './test-app';
 
@@ -32,13 +32,14 @@ export interface AdminHost extends BillingHost {
 const outbox = { pollIntervalMs: 0, retryBackoffMs: 1, maxAttempts: 2, leaseMs: 60_000 };
 
 /** `access`: the host's guard (and what it needs), which decides who is an operator; `imports` go into the host app too. */
-export async function startAdminHost(adapter: Adapter, access: Pick<LitestripeAdminOptions, 'guard' | 'imports'>): Promise<AdminHost> {
+export async function startAdminHost(adapter: Adapter, access: Pick<LitestripeAdminOptions, 'guard' | 'imports'>, brokers: OutboxBroker[] = []): Promise<AdminHost> {
   const directory: AccountDirectory = { reachable: true };
   const host = await startBillingHost({
     adapter,
     imports: [...(access.imports ?? []), LitestripeAdminModule.forRoot({ path: ADMIN, ...access })],
     options: {
       outbox,
+      brokers,
       validateClientReference: (reference) => {
         if (!directory.reachable) throw new Error('account directory unreachable');
         return !reference.startsWith('acct_unknown');

@@ -9,6 +9,7 @@ module.exports = {
     '^@litestripe/nestjs$': '<rootDir>/libs/litestripe/src/index.ts',
     '^@litestripe/nestjs/testing$': '<rootDir>/libs/litestripe/src/testing/index.ts',
     '^@litestripe/nestjs/health$': '<rootDir>/libs/litestripe/src/health/index.ts',
+    '^@litestripe/nestjs/brokers$': '<rootDir>/libs/litestripe/src/brokers/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/bench/dist/'],

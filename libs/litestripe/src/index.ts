@@ -45,7 +45,9 @@ export * from './admin/index.js';
 export { WebhookInboxService } from './webhook/inbox/webhook-inbox.service.js';
 export type { InboxStatus, FailedInboxEvent } from './webhook/inbox/webhook-inbox.service.js';
 export { OutboxService } from './events/outbox/outbox.service.js';
-export type { OutboxStatus } from './events/outbox/outbox.service.js';
+export type { OutboxStatus, OutboxDestinationStatus } from './events/outbox/outbox.service.js';
+export type { OutboxBroker, LitestripeBrokerMessage } from './config/outbox-broker.interface.js';
+export { IN_PROCESS_DESTINATION } from './config/brokers-options.validator.js';
 export { RetentionJob } from './retention/retention.job.js';
 export type { RetentionSweep } from './retention/retention.job.js';
 

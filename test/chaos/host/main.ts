@@ -6,6 +6,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LITESTRIPE_ENTITIES, LITESTRIPE_MIGRATIONS, LitestripeModule, WebhookInboxService } from '@litestripe/nestjs';
 import { DeliveryRecorder } from './delivery-recorder';
+import { chaosBrokers } from './brokers';
 
 /**
  * The app the chaos suite runs as real processes (two at a time on one database): the module as a
@@ -18,7 +19,7 @@ import { DeliveryRecorder } from './delivery-recorder';
  * CHAOS_INSTANCE (name written with each delivery), CHAOS_LISTENER_FAIL_RATE, CHAOS_LISTENER_DELAY_MS,
  * CHAOS_LEASE_MS (the outbox lease, default 2000), CHAOS_WEBHOOK_PROCESSING (`inline`, the default,
  * or `deferred`), CHAOS_INBOX_LEASE_MS (the inbox lease, default 2000), CHAOS_POISON_REFERENCE (the
- * `client_reference_id` for which the host's `validateClientReference` throws).
+ * `client_reference_id` for which the host's `validateClientReference` throws), and the brokers' (host/brokers.ts).
  *
  * Deferred processing is tuned like the outbox, so that a crashed instance's batches are taken over
  * within the run: a 2 s lease, a sweep every 500 ms, and a poisoned event kept as failed after
@@ -66,6 +67,7 @@ function webhookProcessing(value: string): 'inline' | 'deferred' {
       webhookUuid: env('STRIPE_WEBHOOK_UUID'),
       webhookSecret: env('STRIPE_WEBHOOK_SECRET'),
       domainEvents: 'durable',
+      brokers: chaosBrokers(),
       outbox: { pollIntervalMs: 200, leaseMs: Number(process.env.CHAOS_LEASE_MS ?? 2000), retryBackoffMs: 100 },
       refetch: 'never',
       webhookProcessing: WEBHOOK_PROCESSING,

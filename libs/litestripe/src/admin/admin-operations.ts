@@ -14,7 +14,9 @@ import { DomainEventOutboxEntry } from '../entities/domain-event-outbox.entity.j
 import type { Guest } from '../entities/guest.entity.js';
 import type { OrphanedPayment } from '../entities/orphaned-payment.entity.js';
 import { StripeSubscription } from '../entities/stripe-subscription.entity.js';
-import { OutboxService } from '../events/outbox/outbox.service.js';
+import { OutboxService, OutboxStatus } from '../events/outbox/outbox.service.js';
+import { OutboxPublication } from '../entities/outbox-publication.entity.js';
+import { IN_PROCESS_DESTINATION } from '../config/brokers-options.validator.js';
 import { GuestRecords } from '../guests/guest.records.js';
 import { InjectStripeClient } from '../stripe/stripe-client.decorator.js';
 import { SubscriptionSyncService } from '../sync/subscription-sync.service.js';
@@ -41,6 +43,12 @@ export interface AdminLookup {
 export interface SyncTarget {
   kind: 'subscription' | 'customer';
   id: string;
+}
+
+/** One destination of the outbox as the admin shows it: its status and failed entries. */
+export interface OutboxDestinationView {
+  status: OutboxStatus;
+  failed: OutboxEntryView[];
 }
 
 /** A failed outbox entry as the admin lists it (never its payload). */
@@ -123,17 +131,29 @@ export class AdminOperations {
     return { id, replayed: true, outcome: await this.processor.process(event) };
   }
 
-  async outboxView(): Promise<{ status: Awaited<ReturnType<OutboxService['status']>>; failed: OutboxEntryView[] }> {
-    const [status, failed] = await Promise.all([this.outbox.status(), this.outbox.listFailed(LIST_LIMIT)]);
-    return { status, failed: failed.map(outboxEntryView) };
+  /** The in-process bus's status and failed entries (`status`, `failed`), and each broker's (`brokers`). */
+  async outboxView(): Promise<OutboxDestinationView & { brokers: (OutboxDestinationView & { destination: string })[] }> {
+    const [local, ...brokers] = await Promise.all(this.outbox.destinations.map((destination) => this.outboxDestinationView(destination)));
+    return { ...local, brokers };
   }
 
-  /** Makes a failed entry due again and dispatches it; says whether it was failed and whether it is delivered now. */
-  async retryOutbox(id: string): Promise<{ id: string; retried: boolean; delivered: boolean }> {
-    const retried = (await this.outbox.retryFailed([id])) > 0;
+  /** Makes a failed entry due again at a destination and sends it; says whether it was failed and whether it is delivered there now. */
+  async retryOutbox(id: string, destination: string = IN_PROCESS_DESTINATION): Promise<{ id: string; destination: string; retried: boolean; delivered: boolean }> {
+    if (!this.outbox.destinations.includes(destination)) {
+      throw new BadRequestException(`${JSON.stringify(destination.slice(0, 100))} is not a destination of the outbox (known: ${this.outbox.destinations.join(', ')}).`);
+    }
     const entry = await this.dataSource.getRepository(DomainEventOutboxEntry).findOneBy({ id });
     if (!entry) throw new NotFoundException(`No outbox entry ${id}.`);
-    return { id, retried, delivered: entry.deliveredAt !== null };
+    const retried = (await this.outbox.retryFailed([id], destination)) > 0;
+    const delivered = destination === IN_PROCESS_DESTINATION
+      ? (await this.dataSource.getRepository(DomainEventOutboxEntry).findOneBy({ id }))?.deliveredAt != null
+      : (await this.dataSource.getRepository(OutboxPublication).findOneBy({ outboxId: id, destination }))?.deliveredAt != null;
+    return { id, destination, retried, delivered };
+  }
+
+  private async outboxDestinationView(destination: string): Promise<OutboxDestinationView & { destination: string }> {
+    const [status, failed] = await Promise.all([this.outbox.status(destination), this.outbox.listFailed(LIST_LIMIT, destination)]);
+    return { destination, status, failed: failed.map(outboxEntryView) };
   }
 
   async inboxView(): Promise<{ status: Awaited<ReturnType<WebhookInboxService['status']>>; failed: Awaited<ReturnType<WebhookInboxService['listFailed']>> }> {

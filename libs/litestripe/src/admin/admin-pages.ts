@@ -95,10 +95,13 @@ export function eventsPage(context: PageContext, filter: 'recent' | 'failed', ev
 }
 
 export function queuesPage(context: PageContext, outbox: OutboxView, inbox: InboxView): string {
-  const outboxRows = outbox.failed.map(
-    (entry) => html`<tr data-outbox="${entry.id}"><td class="id">${entry.id}</td><td>${entry.name}</td><td>${entry.attempts}</td><td>${entry.failedAt}</td><td class="error-text">${entry.lastError}</td>
-<td>${action(`api/outbox/${encodeURIComponent(entry.id)}/retry`, 'Retry')}</td></tr>`,
-  );
+  const outboxSection = (title: string, { status: waiting, failed }: Omit<OutboxView, 'brokers'>, destination: string) => {
+    const rows = failed.map(
+      (entry) => html`<tr data-outbox="${entry.id}"><td class="id">${entry.id}</td><td>${entry.name}</td><td>${entry.attempts}</td><td>${entry.failedAt}</td><td class="error-text">${entry.lastError}</td>
+<td>${action(`api/outbox/${encodeURIComponent(entry.id)}/retry`, 'Retry', null, { destination })}</td></tr>`,
+    );
+    return html`<section data-destination="${destination}"><h2>${title}</h2>${status(waiting)}${table(['Entry', 'Event', 'Attempts', 'Failed at', 'Last error', ''], rows, 'No failed entries.')}</section>`;
+  };
   const inboxRows = inbox.failed.map(
     (event) => html`<tr data-inbox="${event.id}"><td class="id">${event.id}</td><td>${event.type}</td><td>${event.attempts}</td><td class="error-text">${event.lastError}</td>
 <td>${event.retryable ? action(`api/inbox/${event.id}/retry`, 'Retry') : action(`api/events/${event.id}/replay`, 'Replay from Stripe')}</td></tr>`,
@@ -106,7 +109,8 @@ export function queuesPage(context: PageContext, outbox: OutboxView, inbox: Inbo
   return layout(
     context,
     'Outbox & inbox',
-    html`<section><h2>Outbox (domain events)</h2>${status(outbox.status)}${table(['Entry', 'Event', 'Attempts', 'Failed at', 'Last error', ''], outboxRows, 'No failed entries.')}</section>
+    html`${outboxSection('Outbox (domain events)', outbox, 'in-process')}
+${outbox.brokers.map((broker) => outboxSection(`Outbox → broker ${broker.destination}`, broker, broker.destination))}
 <section><h2>Inbox (webhook events, ${inbox.status.webhookProcessing})</h2>${status(inbox.status)}${table(['Event', 'Type', 'Attempts', 'Last error', ''], inboxRows, 'No failed events.')}</section>`,
   );
 }

@@ -2,6 +2,7 @@ import { BadRequestException, Body, Controller, Get, HttpCode, HttpException, Lo
 import { ModuleRef } from '@nestjs/core';
 import { SkipSubscriptionCheck } from '../access/subscription.decorators.js';
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { IN_PROCESS_DESTINATION } from '../config/brokers-options.validator.js';
 import { ADMIN_CSS, ADMIN_JS } from './admin-assets.js';
 import { csrfTokenFor } from './admin-csrf.js';
 import { AdminOperations, EVENT_ID, SyncTarget } from './admin-operations.js';
@@ -112,9 +113,11 @@ export function createAdminController(path: string, guards: AdminGuard[]): Type<
 
     @Post('api/outbox/:id/retry')
     @HttpCode(200)
-    retryOutbox(@Req() request: AdminRequest, @Param('id') id: string) {
+    retryOutbox(@Req() request: AdminRequest, @Param('id') id: string, @Body() body: { destination?: unknown }) {
       if (!OUTBOX_ID.test(id)) throw new BadRequestException(`${JSON.stringify(id.slice(0, 100))} is not an outbox entry id.`);
-      return this.logged(request, `retry of outbox entry ${id}`, this.operations.retryOutbox(id));
+      const destination = body?.destination ?? IN_PROCESS_DESTINATION;
+      if (typeof destination !== 'string') throw new BadRequestException('destination must be a string: in-process or a broker\'s name.');
+      return this.logged(request, `retry of outbox entry ${id} at ${destination}`, this.operations.retryOutbox(id, destination));
     }
 
     @Get('api/inbox')

@@ -3,6 +3,7 @@ import type { LitestripeClientOptions } from './stripe-client-options.interface.
 import type { LitestripeEntitlementOptions } from './entitlement-options.interface.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import type { OutboxOptions } from './outbox-options.interface.js';
+import type { OutboxBroker } from './outbox-broker.interface.js';
 import type { InboxOptions } from './inbox-options.interface.js';
 import type { UsageOptions } from './usage-options.interface.js';
 import type { GuestOptions } from './guest-options.interface.js';
@@ -134,6 +135,23 @@ export interface LitestripeModuleOptions extends LitestripeClientOptions, Litest
 
   /** Tuning of durable delivery. */
   outbox?: OutboxOptions;
+
+  /**
+   * Message brokers every durable domain event is also published to, for other services (a mailer,
+   * analytics, provisioning): `rabbitMqOutboxBroker(...)` and `jetStreamOutboxBroker(...)` from
+   * `@litestripe/nestjs/brokers`, or any {@link OutboxBroker}. Each has its own delivered mark and
+   * retries: a broker that is down or slow holds back neither the in-process bus nor the others.
+   * At least once, with the domain event's id as the message id. Needs `domainEvents: 'durable'`.
+   * @default []
+   */
+  brokers?: readonly OutboxBroker[];
+
+  /**
+   * Whether durable domain events are emitted on the app's in-process event bus (`@OnEvent`).
+   * `false` publishes them to the `brokers` only.
+   * @default true
+   */
+  inProcessEvents?: boolean;
 
   /**
    * When a verified webhook event is applied to the tables:

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { BillingActionLimit, ClientReferenceContext, LitestripeModuleOptions } from './litestripe-options.interface.js';
 import { OutboxOptions } from './outbox-options.interface.js';
+import type { OutboxBroker } from './outbox-broker.interface.js';
 import { InboxOptions } from './inbox-options.interface.js';
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import type { ResolvedMetricsOptions } from './metrics-options.js';
@@ -22,6 +23,8 @@ export interface ResolvedLitestripeOptions {
   stripe: Partial<Stripe.StripeConfig>;
   domainEvents: 'durable' | 'in-process';
   outbox: Required<OutboxOptions>;
+  brokers: readonly OutboxBroker[];
+  inProcessEvents: boolean;
   webhookProcessing: 'inline' | 'deferred';
   inbox: Required<InboxOptions>;
   refetch: 'never' | 'on-conflict' | 'always';

@@ -44,6 +44,8 @@ describe('validateOptions', () => {
       stripe: {},
       domainEvents: 'durable',
       outbox: { pollIntervalMs: 5000, leaseMs: 30_000, maxAttempts: 10, retryBackoffMs: 1000, batchSize: 100, retentionDays: 7 },
+      brokers: [],
+      inProcessEvents: true,
       webhookProcessing: 'inline',
       inbox: { maxDepth: 10_000, batchSize: 100, maxAttempts: 8, retryBackoffMs: 1000, leaseMs: 30_000, sweepIntervalMs: 5000 },
       refetch: 'on-conflict',

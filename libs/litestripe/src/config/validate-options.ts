@@ -6,6 +6,7 @@ import { DEFAULTS, INBOX_DEFAULTS, OUTBOX_DEFAULTS, ResolvedLitestripeOptions } 
 import type { LitestripeClock } from '../common/litestripe-clock.interface.js';
 import { systemClock } from '../common/clock.js';
 import { resolveMetricsOptions } from './metrics-options.validator.js';
+import { checkEventDestinations, validateBrokers } from './brokers-options.validator.js';
 
 const SECRET_KEY = /^(sk|rk)_(test|live)_[A-Za-z0-9]+$/;
 const PUBLISHABLE_KEY = /^pk_(test|live)_[A-Za-z0-9]+$/;
@@ -47,6 +48,8 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     stripe: options.stripe ?? {},
     domainEvents: oneOf('domainEvents', options.domainEvents, ['durable', 'in-process'], DEFAULTS.domainEvents),
     outbox: validateOutbox(options.outbox),
+    brokers: validateBrokers(options.brokers),
+    inProcessEvents: booleanOption('inProcessEvents', options.inProcessEvents, true),
     webhookProcessing: oneOf('webhookProcessing', options.webhookProcessing, ['inline', 'deferred'], DEFAULTS.webhookProcessing),
     inbox: validateTuning<InboxOptions>('inbox', options.inbox, INBOX_DEFAULTS),
     refetch: oneOf('refetch', options.refetch, ['never', 'on-conflict', 'always'], DEFAULTS.refetch),
@@ -59,6 +62,7 @@ export function validateOptions(options: LitestripeModuleOptions | undefined): R
     metrics: resolveMetricsOptions(options.metrics),
   };
   delete (resolved as { webhookSecret?: unknown }).webhookSecret;
+  checkEventDestinations(resolved);
   if (options.metadataKeys !== undefined && (!Array.isArray(options.metadataKeys) || options.metadataKeys.some((k) => typeof k !== 'string' || k === ''))) {
     throw new LitestripeConfigError('metadataKeys', 'must be a list of non-empty strings', 'Leave it out to keep every metadata key.');
   }

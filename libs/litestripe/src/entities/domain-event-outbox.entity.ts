@@ -23,6 +23,10 @@ export class DomainEventOutboxEntry {
   @Column('text', { name: 'stripe_event_id' })
   stripeEventId: string;
 
+  /** The order entries were recorded in (brokers publish in it): a bigint, read as a decimal string. */
+  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS' })
+  sequence: string;
+
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 

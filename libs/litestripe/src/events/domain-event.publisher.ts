@@ -6,6 +6,7 @@ import { InjectEventEmitter } from './event-emitter.provider.js';
 import { PendingDomainEvent } from './litestripe-event.payloads.js';
 import { DomainEventDispatcher } from './outbox/domain-event.dispatcher.js';
 import { OutboxRepository } from './outbox/outbox.repository.js';
+import { BrokerPublishing } from './outbox/broker-publishing.js';
 import { errorMessage } from '../common/describe-error.js';
 import { runAsOne, Statement } from '../common/statements.js';
 
@@ -26,6 +27,7 @@ export class DomainEventPublisher {
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
     private readonly outbox: OutboxRepository,
     private readonly dispatcher: DomainEventDispatcher,
+    private readonly brokers: BrokerPublishing,
     @InjectEventEmitter() private readonly emitter: EventEmitter2,
   ) {
     this.durable = options.domainEvents === 'durable';
@@ -33,23 +35,25 @@ export class DomainEventPublisher {
 
   /** Inside the state change's transaction. */
   async record(manager: EntityManager, events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
-    await runAsOne(manager, [this.recordStatement([{ events, stripeEventId }])]);
+    await runAsOne(manager, this.recordStatements([{ events, stripeEventId }]));
   }
 
   /**
-   * The statement that records the domain events of one or several Stripe events (a batch of the
+   * The statements that record the domain events of one or several Stripe events (a batch of the
    * inbox) in the outbox, to run in the change's transaction, alone or with its other writes
-   * (`runAsOne`); null when there is nothing to record (none, or `domainEvents: 'in-process'`).
+   * (`runAsOne`); none when there is nothing to record (no events, or `domainEvents: 'in-process'`).
    */
-  recordStatement(changes: readonly { events: readonly PendingDomainEvent[]; stripeEventId: string }[]): Statement | null {
-    if (!this.durable) return null;
+  recordStatements(changes: readonly { events: readonly PendingDomainEvent[]; stripeEventId: string }[]): Statement[] {
+    if (!this.durable) return [];
     const records = changes.flatMap(({ events, stripeEventId }) => events.map(({ name, payload }) => ({ id: payload.id, name, payload, stripeEventId })));
-    return this.outbox.insertStatement(records, this.options.outbox.leaseMs);
+    return this.outbox.insertStatements(records, this.options.outbox.leaseMs);
   }
 
   /** After commit. `stripeEventId` names the source in log lines: a Stripe event, an API request, or a batch. */
   async publish(events: readonly PendingDomainEvent[], stripeEventId: string): Promise<void> {
     if (this.durable) {
+      if (events.length > 0) this.brokers.wake();
+      if (!this.options.inProcessEvents) return;
       await this.dispatcher.dispatch(events.map(({ name, payload }) => ({ id: payload.id, name, payload }))).catch((error: unknown) => {
         // The entries stay in the outbox; the poller dispatches them once their lease runs out.
         this.logger.warn(`Dispatch of the domain events of Stripe event ${stripeEventId} failed; they will be retried: ${errorMessage(error)}`);

@@ -7,8 +7,10 @@ import { DomainEventDispatcher } from './outbox/domain-event.dispatcher.js';
 import { OutboxPoller } from './outbox/outbox.poller.js';
 import { OutboxRepository } from './outbox/outbox.repository.js';
 import { OutboxService } from './outbox/outbox.service.js';
+import { PublicationRepository } from './outbox/publication.repository.js';
+import { BrokerPublishing } from './outbox/broker-publishing.js';
 
-/** Domain events: recorded in the outbox with the change, then delivered on the host's event bus. */
+/** Domain events: recorded in the outbox with the change, then delivered on the host's event bus and published to its brokers. */
 export const eventProviders: Provider[] = [
   eventEmitterProvider,
   DomainEventPublisher,
@@ -17,5 +19,7 @@ export const eventProviders: Provider[] = [
   DomainEventCodec,
   DomainEventDispatcher,
   OutboxPoller,
+  PublicationRepository,
+  BrokerPublishing,
   OutboxService,
 ];

@@ -44,7 +44,8 @@ export class LitestripeHealthIndicator implements OnModuleInit {
 
   /**
    * Up when the database answers `SELECT 1` within `thresholds.timeoutMs`, and neither the outbox
-   * nor the inbox is past its lag or failed limit (nor the inbox full, its webhook answering 503).
+   * nor the inbox is past its lag or failed limit (nor the inbox full, its webhook answering 503),
+   * nor the outbox's backlog at any broker (option `brokers`, under `brokers`, on the outbox's limits).
    * Down otherwise, with `message` saying which check failed and by how much, and each part's
    * numbers beside it. Thresholds that are not valid throw, naming the field.
    */
@@ -55,12 +56,23 @@ export class LitestripeHealthIndicator implements OnModuleInit {
     // Without a database the status reads could only wait for the same failure.
     if (database.status === 'down') return session.down({ message: `database: ${database.message}`, database });
 
-    const [outboxStatus, inboxStatus] = await Promise.all([within(this.outbox.status(), limits.timeoutMs), within(this.inbox.status(), limits.timeoutMs)]);
+    const brokerNames = this.outbox.destinations.slice(1);
+    const [outboxStatus, inboxStatus, ...brokerStatuses] = await Promise.all([
+      within(this.outbox.status(), limits.timeoutMs),
+      within(this.inbox.status(), limits.timeoutMs),
+      ...brokerNames.map((name) => within(this.outbox.status(name), limits.timeoutMs)),
+    ]);
     const outbox = 'error' in outboxStatus ? { status: 'down' as const, message: outboxStatus.error } : queueHealth(outboxStatus, limits.outbox);
     const inbox = 'error' in inboxStatus ? { status: 'down' as const, message: inboxStatus.error } : queueHealth(inboxStatus, limits.inbox, inboxFull(inboxStatus));
-    const problems = [outbox.message && `outbox: ${outbox.message}`, inbox.message && `inbox: ${inbox.message}`].filter(Boolean);
-    if (problems.length === 0) return session.up({ database, outbox, inbox });
-    return session.down({ message: problems.join('; '), database, outbox, inbox });
+    // Each broker's backlog in the outbox, against the outbox's thresholds.
+    const brokers = brokerNames.map((name, i) => {
+      const status = brokerStatuses[i];
+      return [name, 'error' in status ? { status: 'down' as const, message: status.error } : queueHealth(status, limits.outbox)] as const;
+    });
+    const problems = [outbox.message && `outbox: ${outbox.message}`, inbox.message && `inbox: ${inbox.message}`, ...brokers.map(([name, health]) => health.message && `broker ${name}: ${health.message}`)].filter(Boolean);
+    const details = { database, outbox, inbox, ...(brokers.length > 0 ? { brokers: Object.fromEntries(brokers) } : {}) };
+    if (problems.length === 0) return session.up(details);
+    return session.down({ message: problems.join('; '), ...details });
   }
 
   private async pingDatabase(timeoutMs: number): Promise<{ status: 'up'; responseTimeMs: number } | { status: 'down'; message: string }> {

@@ -38,4 +38,10 @@ export class LitestripeMetrics {
 
   /** Registers how to read a queue's depth, lag and failed count whenever the metrics are collected. */
   observeBacklog(queue: 'outbox' | 'inbox', read: () => Promise<QueueStatus>): void {}
+
+  /** `count` outbox entries a broker confirmed (`delivered`) or did not, in one pass that began at `startedMs`. */
+  outboxPublished(destination: string, outcome: 'delivered' | 'failed', count: number, startedMs: number): void {}
+
+  /** Depth, lag and failed count of the outbox's entries at each broker, read at each collection. */
+  observeBrokerBacklog(destinations: readonly string[], read: (destination: string) => Promise<QueueStatus>): void {}
 }

@@ -19,6 +19,8 @@ export class OpenTelemetryMetrics extends LitestripeMetrics implements BeforeApp
   private readonly applyDuration: Histogram;
   private readonly dispatchDuration: Histogram;
   private readonly dispatched: Counter;
+  private readonly published: Counter;
+  private readonly publishDuration: Histogram;
   private readonly stripeRequests: Counter;
   private readonly limiterWait: Histogram;
   private readonly guardDecisions: Counter;
@@ -41,6 +43,12 @@ export class OpenTelemetryMetrics extends LitestripeMetrics implements BeforeApp
       advice: { explicitBucketBoundaries: WORK_BUCKETS },
     });
     this.dispatched = meter.createCounter(this.name('outbox.dispatched'), { unit: '{event}', description: 'Domain events handed to their listeners, by outcome.' });
+    this.published = meter.createCounter(this.name('outbox.published'), { unit: '{event}', description: 'Domain events a broker confirmed or did not, by broker and outcome.' });
+    this.publishDuration = meter.createHistogram(this.name('outbox.publish.duration'), {
+      unit: 's',
+      description: 'Time a broker took to confirm one batch of domain events.',
+      advice: { explicitBucketBoundaries: WORK_BUCKETS },
+    });
     this.stripeRequests = meter.createCounter(this.name('stripe.requests'), { unit: '{request}', description: 'HTTP attempts to the Stripe API, by method and outcome.' });
     this.limiterWait = meter.createHistogram(this.name('stripe.rate_limiter.wait'), {
       unit: 's',
@@ -87,6 +95,29 @@ export class OpenTelemetryMetrics extends LitestripeMetrics implements BeforeApp
       result.observe(depth, status.depth);
       result.observe(lag, status.lagMs / 1000);
       result.observe(failed, status.failed);
+    };
+    const observables = [depth, lag, failed];
+    this.meter.addBatchObservableCallback(callback, observables);
+    this.observers.push({ callback, observables });
+  }
+
+  override outboxPublished(destination: string, outcome: 'delivered' | 'failed', count: number, startedMs: number): void {
+    if (count === 0) return;
+    this.published.add(count, { destination, outcome });
+    if (outcome === 'delivered') this.publishDuration.record(secondsSince(startedMs), { destination });
+  }
+
+  override observeBrokerBacklog(destinations: readonly string[], read: (destination: string) => Promise<QueueStatus>): void {
+    const depth = this.meter.createObservableGauge(this.name('outbox.publication.depth'), { unit: '{event}', description: 'Domain events waiting to be published, by broker.' });
+    const lag = this.meter.createObservableGauge(this.name('outbox.publication.lag'), { unit: 's', description: 'How long the oldest domain event waiting for a broker has waited, by broker.' });
+    const failed = this.meter.createObservableGauge(this.name('outbox.publication.failed'), { unit: '{event}', description: 'Domain events a broker kept rejecting, waiting for an operator, by broker.' });
+    const callback: BatchObservableCallback = async (result) => {
+      for (const destination of destinations) {
+        const status = await read(destination);
+        result.observe(depth, status.depth, { destination });
+        result.observe(lag, status.lagMs / 1000, { destination });
+        result.observe(failed, status.failed, { destination });
+      }
     };
     const observables = [depth, lag, failed];
     this.meter.addBatchObservableCallback(callback, observables);

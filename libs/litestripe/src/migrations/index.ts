@@ -9,6 +9,7 @@ import { LitestripeUsage1764700000000 } from './1764700000000-litestripe-usage.j
 import { LitestripePurchases1764800000000 } from './1764800000000-litestripe-purchases.js';
 import { LitestripeGuests1764900000000 } from './1764900000000-litestripe-guests.js';
 import { LitestripeOperatorView1765000000000 } from './1765000000000-litestripe-operator-view.js';
+import { LitestripeBrokerOutbox1765100000000 } from './1765100000000-litestripe-broker-outbox.js';
 
 export {
   LitestripeInit1764000000000,
@@ -22,6 +23,7 @@ export {
   LitestripePurchases1764800000000,
   LitestripeGuests1764900000000,
   LitestripeOperatorView1765000000000,
+  LitestripeBrokerOutbox1765100000000,
 };
 
 /** The module's migrations, in the order TypeORM runs them (by timestamp): add them to your DataSource's `migrations`. */
@@ -37,4 +39,5 @@ export const LITESTRIPE_MIGRATIONS = [
   LitestripePurchases1764800000000,
   LitestripeGuests1764900000000,
   LitestripeOperatorView1765000000000,
+  LitestripeBrokerOutbox1765100000000,
 ];

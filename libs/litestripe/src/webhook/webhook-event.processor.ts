@@ -77,7 +77,7 @@ export class WebhookEventProcessor {
         await runAsOne(manager, [
           this.writer.flushStatement(manager),
           applied.outcome === 'processed' ? null : this.eventLog.setOutcomeStatement(event.id, applied.outcome),
-          this.publisher.recordStatement([{ events: applied.events, stripeEventId: event.id }]),
+          ...this.publisher.recordStatements([{ events: applied.events, stripeEventId: event.id }]),
         ]);
         return applied.events;
       });

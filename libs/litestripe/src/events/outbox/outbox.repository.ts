@@ -34,16 +34,32 @@ export class OutboxRepository {
     @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
   ) {}
 
-  /** The statement that records entries in the caller's transaction, leased to this instance for `leaseMs` from the moment they are written; null for none. */
-  insertStatement(records: readonly OutboxRecord[], leaseMs: number): Statement | null {
-    if (records.length === 0) return null;
-    return {
-      sql: `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "available_at")
-            SELECT id, name, payload::json, stripe_event_id, clock_timestamp() + make_interval(secs => $5::float8 / 1000)
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS e(id, name, payload, stripe_event_id)
+  /**
+   * The statements that record entries in the caller's transaction (none for no entries): leased to
+   * this instance for `leaseMs` from the moment they are written, for its dispatch right after
+   * commit, or delivered already when there is no in-process bus; and one publication per broker.
+   */
+  insertStatements(records: readonly OutboxRecord[], leaseMs: number): Statement[] {
+    if (records.length === 0) return [];
+    const ids = records.map((r) => r.id);
+    const brokers = this.options.brokers.map((broker) => broker.name);
+    const entries: Statement = {
+      sql: `INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id", "available_at", "delivered_at")
+            SELECT id, name, payload::json, stripe_event_id, clock_timestamp() + make_interval(secs => $5::float8 / 1000), $6::timestamptz
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS e(id, name, payload, stripe_event_id, position)
+            ORDER BY position
             ON CONFLICT ("id") DO NOTHING`,
-      params: [records.map((r) => r.id), records.map((r) => r.name), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.stripeEventId), leaseMs],
+      params: [ids, records.map((r) => r.name), records.map((r) => JSON.stringify(r.payload)), records.map((r) => r.stripeEventId), leaseMs, this.options.inProcessEvents ? null : this.options.clock.now()],
     };
+    if (brokers.length === 0) return [entries];
+    const publications: Statement = {
+      sql: `INSERT INTO litestripe_outbox_publication ("outbox_id", "destination")
+            SELECT e.id, d.destination FROM unnest($1::text[]) WITH ORDINALITY AS e(id, position) CROSS JOIN unnest($2::text[]) AS d(destination)
+            ORDER BY e.position, d.destination
+            ON CONFLICT DO NOTHING`,
+      params: [ids, brokers],
+    };
+    return [entries, publications];
   }
 
   /** Leases up to `limit` due entries to this instance; rows another instance is taking are skipped. */
@@ -116,9 +132,13 @@ export class OutboxRepository {
     return { depth: Number(row.depth), lagMs: Math.max(0, Math.round(Number(row.lag_ms))), failed: Number(row.failed) };
   }
 
-  /** Deletes entries delivered more than `retentionDays` ago; returns how many. */
+  /** Deletes entries delivered more than `retentionDays` ago (to the in-process bus and every broker); returns how many. */
   async purgeDelivered(retentionDays: number): Promise<number> {
-    const [, deleted]: [unknown, number] = await this.dataSource.query(`DELETE FROM litestripe_outbox WHERE "delivered_at" < $1`, [daysBefore(this.options.clock, retentionDays)]);
+    const [, deleted]: [unknown, number] = await this.dataSource.query(
+      `DELETE FROM litestripe_outbox o WHERE o."delivered_at" < $1
+       AND NOT EXISTS (SELECT 1 FROM litestripe_outbox_publication p WHERE p."outbox_id" = o."id" AND (p."delivered_at" IS NULL OR p."delivered_at" >= $1))`,
+      [daysBefore(this.options.clock, retentionDays)],
+    );
     return deleted;
   }
 }

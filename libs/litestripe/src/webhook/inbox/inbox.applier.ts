@@ -253,7 +253,7 @@ export class InboxApplier implements OnApplicationBootstrap, BeforeApplicationSh
           throw new EventApplyFailure(event, error);
         }
       }
-      await runAsOne(manager, [this.writer.flushStatement(manager), this.inbox.markAppliedStatement(outcomes), this.publisher.recordStatement(changes)]);
+      await runAsOne(manager, [this.writer.flushStatement(manager), this.inbox.markAppliedStatement(outcomes), ...this.publisher.recordStatements(changes)]);
       // Not taken: of a key another applier holds (released to be tried again), or no longer pending (nothing to do).
       return { changes, skipped: ready.filter((event) => !taken.has(event.claimed.id)) };
     });
