@@ -124,7 +124,7 @@ describe('the admin pages in Chromium (Express)', () => {
 
       entry.repair();
       await row.getByRole('button', { name: 'Retry' }).click();
-      expect(await answerOf(row)).toEqual({ done: true, text: `Done: ${JSON.stringify({ id: entry.id, retried: true, delivered: true })}` });
+      expect(await answerOf(row)).toEqual({ done: true, text: `Done: ${JSON.stringify({ id: entry.id, destination: 'in-process', retried: true, delivered: true })}` });
       const stored = await t.dataSource.getRepository(DomainEventOutboxEntry).findOneByOrFail({ id: entry.id });
       expect(stored.deliveredAt).toBeInstanceOf(Date);
       expect(stored.failedAt).toBeNull();
