@@ -1,7 +1,5 @@
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
-
-/** The outbox keeps its delivered marks under the broker's name, so the name is short and plain. */
-const BROKER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+import { BROKER_NAME } from '../config/brokers-options.validator.js';
 /** setTimeout's ceiling: a longer delay fires at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 

@@ -5,7 +5,8 @@ import type { ResolvedLitestripeOptions } from './resolved-options.js';
 /** The destination name of the app's in-process event bus, beside the brokers' names. */
 export const IN_PROCESS_DESTINATION = 'in-process';
 
-const BROKER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+/** The outbox keeps a broker's delivered marks under its name, so the name is short and plain. */
+export const BROKER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const BROKER_METHODS = ['connect', 'publish', 'close'] as const;
 
 export function validateBrokers(brokers: unknown): readonly OutboxBroker[] {

@@ -6,7 +6,8 @@ import { DataSource } from 'typeorm';
 import { errorMessage } from '../common/describe-error.js';
 import { OutboxService } from '../events/outbox/outbox.service.js';
 import { InboxStatus, WebhookInboxService } from '../webhook/inbox/webhook-inbox.service.js';
-import { LitestripeHealthThresholds } from './health-thresholds.interface.js';
+import { LitestripeHealthThresholds, LitestripeQueueThresholds } from './health-thresholds.interface.js';
+import type { QueueStatus } from '../common/queue-status.js';
 import { resolveHealthThresholds } from './health-thresholds.js';
 import { queueHealth } from './queue-health.js';
 
@@ -62,13 +63,10 @@ export class LitestripeHealthIndicator implements OnModuleInit {
       within(this.inbox.status(), limits.timeoutMs),
       ...brokerNames.map((name) => within(this.outbox.status(name), limits.timeoutMs)),
     ]);
-    const outbox = 'error' in outboxStatus ? { status: 'down' as const, message: outboxStatus.error } : queueHealth(outboxStatus, limits.outbox);
-    const inbox = 'error' in inboxStatus ? { status: 'down' as const, message: inboxStatus.error } : queueHealth(inboxStatus, limits.inbox, inboxFull(inboxStatus));
+    const outbox = readHealth(outboxStatus, limits.outbox);
+    const inbox = readHealth(inboxStatus, limits.inbox, inboxFull);
     // Each broker's backlog in the outbox, against the outbox's thresholds.
-    const brokers = brokerNames.map((name, i) => {
-      const status = brokerStatuses[i];
-      return [name, 'error' in status ? { status: 'down' as const, message: status.error } : queueHealth(status, limits.outbox)] as const;
-    });
+    const brokers = brokerNames.map((name, i) => [name, readHealth(brokerStatuses[i], limits.outbox)] as const);
     const problems = [outbox.message && `outbox: ${outbox.message}`, inbox.message && `inbox: ${inbox.message}`, ...brokers.map(([name, health]) => health.message && `broker ${name}: ${health.message}`)].filter(Boolean);
     const details = { database, outbox, inbox, ...(brokers.length > 0 ? { brokers: Object.fromEntries(brokers) } : {}) };
     if (problems.length === 0) return session.up(details);
@@ -97,6 +95,11 @@ export class LitestripeHealthIndicator implements OnModuleInit {
 }
 
 /** Why the inbox refuses deliveries, if it does: past `inbox.maxDepth` its webhook answers 503. */
+/** A queue's part of the result from its status read: down with the read's error, else its status against its limits. */
+function readHealth<Status extends QueueStatus>(answer: Status | { error: string }, limits: Required<LitestripeQueueThresholds>, refusing?: (status: Status) => string | undefined) {
+  return 'error' in answer ? { status: 'down' as const, message: answer.error } : queueHealth(answer, limits, refusing?.(answer));
+}
+
 function inboxFull(inbox: InboxStatus): string | undefined {
   if (inbox.webhookProcessing !== 'deferred' || inbox.depth < inbox.maxDepth) return undefined;
   return `full (inbox.maxDepth ${inbox.maxDepth}): the webhook answers 503 until it drains`;

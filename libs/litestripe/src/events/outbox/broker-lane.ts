@@ -142,10 +142,10 @@ export class BrokerLane {
 
   /** After a connect: a broker's window is only known then (an existing JetStream stream keeps its own). */
   private checkDeduplicationWindow(): void {
-    const redelivery = this.tuning.leaseMs + this.tuning.pollIntervalMs;
     const window = this.broker.deduplicationWindowMs;
     if (this.windowChecked || window === undefined) return;
     this.windowChecked = true;
+    const redelivery = this.tuning.leaseMs + this.tuning.pollIntervalMs;
     if (window < redelivery) {
       this.logger.warn(
         `Broker ${this.name} drops a repeated message id for ${window} ms, less than the outbox's redelivery after a crash (outbox.leaseMs + outbox.pollIntervalMs = ${redelivery} ms): consumers must deduplicate by id.`,
@@ -174,4 +174,3 @@ export class BrokerLane {
     this.outageBackoffMs = 0;
   }
 }
-

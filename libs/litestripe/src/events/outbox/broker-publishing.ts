@@ -10,7 +10,7 @@ export class BrokerPublishing implements OnApplicationBootstrap, OnApplicationSh
   private readonly lanes: BrokerLane[];
 
   constructor(
-    @Inject(LITESTRIPE_OPTIONS) private readonly options: ResolvedLitestripeOptions,
+    @Inject(LITESTRIPE_OPTIONS) options: ResolvedLitestripeOptions,
     private readonly publications: PublicationRepository,
     private readonly metrics: LitestripeMetrics,
   ) {

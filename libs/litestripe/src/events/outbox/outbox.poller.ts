@@ -30,6 +30,8 @@ export class OutboxPoller implements OnApplicationBootstrap, OnApplicationShutdo
   onApplicationBootstrap(): void {
     if (this.options.domainEvents !== 'durable') return;
     this.metrics.observeBacklog('outbox', () => this.outbox.status());
+    // Without the in-process bus every entry is recorded as delivered to it: nothing to poll for.
+    if (!this.options.inProcessEvents) return;
     void this.pollNow();
     const interval = this.options.outbox.pollIntervalMs;
     if (interval > 0) {

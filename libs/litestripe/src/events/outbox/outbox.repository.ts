@@ -16,8 +16,8 @@ export interface OutboxRecord {
   stripeEventId: string;
 }
 
-/** How far the depth is counted: a count that must stay cheap however deep the outbox is. */
-const DEPTH_COUNTED_UP_TO = 10_000;
+/** How far the depth is counted (at every destination): a count that must stay cheap however deep the outbox is. */
+export const DEPTH_COUNTED_UP_TO = 10_000;
 
 /**
  * The outbox table's SQL. Taking entries is an atomic lease, so one instance dispatches an entry at a time.

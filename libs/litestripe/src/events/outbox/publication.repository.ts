@@ -6,6 +6,7 @@ import { queryRows } from '../../common/query-rows.js';
 import { MAX_STORED_ERROR_LENGTH } from '../../common/describe-error.js';
 import { LITESTRIPE_OPTIONS, ResolvedLitestripeOptions } from '../../config/resolved-options.js';
 import type { QueueStatus } from '../../common/queue-status.js';
+import { DEPTH_COUNTED_UP_TO } from './outbox.repository.js';
 
 /** An outbox entry leased for publishing to one broker. */
 export interface LeasedPublication {
@@ -18,7 +19,6 @@ export interface LeasedPublication {
   attempts: number;
 }
 
-const DEPTH_COUNTED_UP_TO = 10_000;
 const UNDELIVERED = `"delivered_at" IS NULL AND "failed_at" IS NULL`;
 
 /**
