@@ -5,6 +5,7 @@ import { ThrottlerStorageService } from '@nestjs/throttler';
 import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import type Stripe from 'stripe';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -21,8 +22,8 @@ import {
   StripeRateLimitExceededError,
   SubscriptionService,
 } from '@litestripe/nestjs';
-import { entitlementCacheCaughtUp, FakeStripe, resetLitestripe, signedDelivery, withFakeStripe } from '@litestripe/nestjs/testing';
-import { testDatabaseUrl } from './support/test-database';
+import { entitlementCacheCaughtUp, FakeStripe, resetLitestripe, signedDelivery, truncateLitestripeTables, withFakeStripe } from '@litestripe/nestjs/testing';
+import { testDatabaseUrl, typeOrmOptions } from './support/test-database';
 
 /**
  * The testing kit as a host uses it: the host's own AppModule (registered with `forRootAsync` from
@@ -305,5 +306,49 @@ describe.each(setups)('testing kit: a host app, $name', (setup) => {
     // The budget (25 a minute) was shared with the calls of the tests before, through the same limiter.
     expect(sent).toBeLessThan(25);
     expect(fake.requests.filter((r) => r.path === '/v1/customers' && r.method === 'GET')).toHaveLength(sent);
+  });
+});
+
+describe('truncateLitestripeTables', () => {
+  let dataSource: DataSource;
+  let other: Client;
+  beforeAll(async () => {
+    const url = await testDatabaseUrl();
+    dataSource = await new DataSource(typeOrmOptions(url)).initialize();
+    other = new Client({ connectionString: url });
+    await other.connect();
+  });
+  afterAll(async () => {
+    await other?.end();
+    await dataSource?.destroy();
+  });
+
+  /** Whether a session of this database is waiting for a lock while running `sql`. */
+  const waitingOnLock = async (sql: string) => {
+    const rows: unknown[] = await dataSource.query(
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+      [`${sql}%`],
+    );
+    return rows.length > 0;
+  };
+  const until = async (condition: () => Promise<boolean>) => {
+    for (let i = 0; i < 500 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await condition()).toBe(true);
+  };
+
+  it('empties the tables when an app’s query holds them the other way round and PostgreSQL makes the TRUNCATE the deadlock’s victim', async () => {
+    await dataSource.query(`INSERT INTO litestripe_outbox ("id", "name", "payload", "stripe_event_id") VALUES ($1, 'litestripe.test', '{}', 'evt_truncate')`, [randomUUID()]);
+    // A broker lease's order: the publications first, then the outbox. This session checks for a deadlock
+    // later than the TRUNCATE does, so the TRUNCATE is the one PostgreSQL aborts.
+    await other.query(`SET deadlock_timeout = '30s'`);
+    await other.query('BEGIN');
+    await other.query('LOCK TABLE litestripe_outbox_publication IN ROW EXCLUSIVE MODE');
+    const truncated = truncateLitestripeTables(dataSource);
+    await until(() => waitingOnLock('TRUNCATE'));
+    const read = other.query('SELECT count(*)::int AS n FROM litestripe_outbox');
+    await expect(read).resolves.toMatchObject({ rows: [{ n: 1 }] });
+    await other.query('COMMIT');
+    await truncated;
+    expect(await dataSource.query('SELECT count(*)::int AS n FROM litestripe_outbox')).toEqual([{ n: 0 }]);
   });
 });

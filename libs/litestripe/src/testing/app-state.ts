@@ -48,7 +48,7 @@ export async function resetLitestripe(app: INestApplicationContext, options: Res
  * Empties every table of the module (`TRUNCATE ... RESTART IDENTITY`), the tables named by the
  * DataSource's metadata of `LITESTRIPE_ENTITIES`. The apps' entitlement caches are not told at once:
  * prefer {@link resetLitestripe}, or await {@link resetEntitlementCache} for each app after this.
- * Await it.
+ * A deadlock with a running app's own queries is retried. Await it.
  */
 export async function truncateLitestripeTables(dataSource: DataSource): Promise<void> {
   const tables = LITESTRIPE_ENTITIES.map((entity) => {
@@ -58,7 +58,24 @@ export async function truncateLitestripeTables(dataSource: DataSource): Promise<
       .map((part) => dataSource.driver.escape(part))
       .join('.');
   });
-  await dataSource.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await dataSource.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY`);
+      return;
+    } catch (error) {
+      // A running app's poller can hold one of the tables while it waits for another (a broker's
+      // lease updates publications, then reads the outbox); the TRUNCATE locks them the other way
+      // round, and PostgreSQL may pick it as the deadlock's victim. It changed nothing: try again.
+      if (!isDeadlock(error) || attempt === TRUNCATE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const TRUNCATE_ATTEMPTS = 5;
+
+function isDeadlock(error: unknown): boolean {
+  const failed = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return failed?.code === '40P01' || failed?.driverError?.code === '40P01';
 }
 
 /**
