@@ -17,10 +17,12 @@ describe('publishing the outbox to brokers', () => {
   const publications = (destination: string) => t.dataSource.getRepository(OutboxPublication).find({ where: { destination }, order: { sequence: 'ASC' } });
   /**
    * After an outage: the lane leaves an unreachable broker alone for retryBackoffMs (1 ms here), doubled
-   * after each failed try while it was down, and ignores dispatchDue meanwhile; the first pass after that publishes.
+   * after each failed try while it was down, and ignores dispatchDue meanwhile; the first pass after that
+   * publishes, in the background when the lane's own retry runs it: wait for its delivered marks too.
    */
   const dispatchUntilPublished = async (broker: RecordingBroker, count: number) => {
-    for (let waited = 0; broker.ids().length < count && waited < 5000; waited += 10) {
+    const done = async () => broker.ids().length >= count && (await service().status(broker.name)).depth === 0;
+    for (let waited = 0; !(await done()) && waited < 5000; waited += 10) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       await service().dispatchDue();
     }

@@ -59,13 +59,17 @@ describe('metered billing on Stripe Billing Meters', () => {
     expect(await usage.record('acct_m', 'api_calls', 7, { idempotencyKey: 'job-1' })).toMatchObject({ used: 7, duplicate: true, metered: true });
     await usage.record('acct_m', 'api_calls', 5);
     await reporter.reportNow();
+    // A batch is sent at once, so Stripe may receive its uses in any order.
     const events = host.fake.meterEvents({ eventName: 'api_calls' });
-    expect(events.map((e) => e.payload)).toEqual([
-      { stripe_customer_id: customer, value: '7' },
+    expect(events.map((e) => e.payload).sort((a, b) => Number(a.value) - Number(b.value))).toEqual([
       { stripe_customer_id: customer, value: '5' },
+      { stripe_customer_id: customer, value: '7' },
     ]);
     const rows = await meterRows();
-    expect(rows.map((r) => [r.identifier, r.value, r.reportedAt !== null])).toEqual(events.map((e) => [e.identifier, Number(e.payload.value), true]));
+    const byIdentifier = (a: unknown[], b: unknown[]) => String(a[0]).localeCompare(String(b[0]));
+    expect(rows.map((r) => [r.identifier, r.value, r.reportedAt !== null]).sort(byIdentifier)).toEqual(
+      events.map((e) => [e.identifier, Number(e.payload.value), true]).sort(byIdentifier),
+    );
     expect(await status()).toEqual({ pending: 0, failed: 0, reported: 2 });
   });
 
