@@ -1,5 +1,6 @@
 import { LitestripeModuleOptions } from './litestripe-options.interface.js';
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { configRefusal } from './spec-helpers.js';
 import { validateOptions } from './validate-options.js';
 import type { OutboxBroker } from './outbox-broker.interface.js';
 
@@ -12,13 +13,7 @@ const VALID: LitestripeModuleOptions = {
 const broker = (name: unknown): OutboxBroker => ({ name, connect: async () => {}, publish: async () => {}, close: async () => {} }) as OutboxBroker;
 
 function refusal(overrides: Record<string, unknown>): LitestripeConfigError {
-  try {
-    validateOptions({ ...VALID, ...overrides } as LitestripeModuleOptions);
-  } catch (error) {
-    expect(error).toBeInstanceOf(LitestripeConfigError);
-    return error as LitestripeConfigError;
-  }
-  throw new Error('validateOptions accepted the options');
+  return configRefusal(() => validateOptions({ ...VALID, ...overrides } as LitestripeModuleOptions));
 }
 
 describe('options brokers and inProcessEvents', () => {

@@ -1,4 +1,5 @@
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { configRefusal } from './spec-helpers.js';
 import type { LitestripeEntitlementOptions } from './entitlement-options.interface.js';
 import { resolveEntitlementOptions } from './entitlement-options.validator.js';
 
@@ -6,13 +7,7 @@ const TEST_BASE = { secretKey: 'sk_test_51Unit', accountReferenceMetadataKey: 'c
 const LIVE_BASE = { secretKey: 'rk_live_51Unit', accountReferenceMetadataKey: 'client_reference_id', clock: TEST_BASE.clock };
 
 function refusal(options: unknown, base = TEST_BASE): LitestripeConfigError {
-  try {
-    resolveEntitlementOptions(options as LitestripeEntitlementOptions, base);
-  } catch (error) {
-    expect(error).toBeInstanceOf(LitestripeConfigError);
-    return error as LitestripeConfigError;
-  }
-  throw new Error('the options were accepted');
+  return configRefusal(() => resolveEntitlementOptions(options as LitestripeEntitlementOptions, base));
 }
 
 describe('resolveEntitlementOptions', () => {

@@ -1,4 +1,5 @@
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { configRefusal } from './spec-helpers.js';
 import type { LitestripeEntitlementOptions } from './entitlement-options.interface.js';
 import { resolveEntitlementOptions } from './entitlement-options.validator.js';
 import { DEFAULT_USAGE_METRIC, metricSettings } from './usage-options.js';
@@ -16,13 +17,7 @@ const METERED = catalogOf({ pro: { prices: { test: 'price_pro' }, meteredPrices:
 const REDIS: UsageRedisClient = { eval: async () => null, evalsha: async () => null };
 
 function refusal(usage: unknown, catalog = PLAIN): LitestripeConfigError {
-  try {
-    resolveUsageOptions(usage as UsageOptions, catalog);
-  } catch (error) {
-    expect(error).toBeInstanceOf(LitestripeConfigError);
-    return error as LitestripeConfigError;
-  }
-  throw new Error('the options were accepted');
+  return configRefusal(() => resolveUsageOptions(usage as UsageOptions, catalog));
 }
 
 describe('resolveUsageOptions', () => {
@@ -134,13 +129,7 @@ describe('resolveUsageOptions', () => {
 
 describe('plans.<plan>.meteredPrices (resolveEntitlementOptions)', () => {
   function planRefusal(plans: unknown, base = TEST_BASE): LitestripeConfigError {
-    try {
-      resolveEntitlementOptions({ plans } as LitestripeEntitlementOptions, base);
-    } catch (error) {
-      expect(error).toBeInstanceOf(LitestripeConfigError);
-      return error as LitestripeConfigError;
-    }
-    throw new Error('the plans were accepted');
+    return configRefusal(() => resolveEntitlementOptions({ plans } as LitestripeEntitlementOptions, base));
   }
 
   it('lists the metered prices of the mode in the summaries and finds the plan by them', () => {

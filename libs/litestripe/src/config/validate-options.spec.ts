@@ -1,5 +1,6 @@
 import { LitestripeModuleOptions } from './litestripe-options.interface.js';
 import { LitestripeConfigError } from '../errors/litestripe-config.error.js';
+import { configRefusal } from './spec-helpers.js';
 import { validateOptions } from './validate-options.js';
 import { systemClock } from '../common/clock.js';
 
@@ -11,13 +12,7 @@ const VALID: LitestripeModuleOptions = {
 
 /** The error `validateOptions` throws for `options`; fails the test when it does not throw. */
 function errorFor(options: unknown): LitestripeConfigError {
-  try {
-    validateOptions(options as LitestripeModuleOptions);
-  } catch (error) {
-    expect(error).toBeInstanceOf(LitestripeConfigError);
-    return error as LitestripeConfigError;
-  }
-  throw new Error('validateOptions accepted the options');
+  return configRefusal(() => validateOptions(options as LitestripeModuleOptions));
 }
 
 function expectRefused(overrides: Record<string, unknown>, option: string, problem: RegExp, hidden: string[] = []): void {
