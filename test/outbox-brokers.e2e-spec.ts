@@ -120,6 +120,27 @@ describe('publishing the outbox to brokers', () => {
     expect(await service().status('rabbitmq')).toMatchObject({ depth: 0, failed: 0 });
   });
 
+  it('counts an attempt of each message rejected in one pass, each with its own error', async () => {
+    // Recorded while the broker is down, so that its first pass once it is back takes all four.
+    mq.reachable = false;
+    const events = [activation('acct_nack_a'), activation('acct_nack_b')];
+    for (const event of events) expect((await t.deliver(event)).status).toBe(200);
+    for (const event of events) mq.rejecting.add(activated(event.id));
+    mq.reachable = true;
+    // The lane's own retry after the outage runs that pass; nothing runs another (no polling here).
+    for (let waited = 0; (await publications('rabbitmq')).some((p) => p.attempts === 0) && waited < 5000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(mq.ids()).toEqual(events.map((event) => created(event.id)));
+    const rows = await publications('rabbitmq');
+    expect(rows.map((p) => [p.outboxId, p.attempts, p.lastError, p.deliveredAt === null, p.leasedUntil])).toEqual(
+      events.flatMap((event) => [
+        [created(event.id), 1, null, false, null],
+        [activated(event.id), 1, `Error: nack of ${activated(event.id)}`, true, null],
+      ]),
+    );
+  });
+
   it('does not hold the in-process bus or the other broker back while one broker is slow to confirm', async () => {
     js.confirmDelayMs = 400;
     const event = activation('acct_slow');

@@ -127,8 +127,8 @@ export class BrokerLane {
   private async markRejected(rejected: readonly { id: string; error: string }[]): Promise<void> {
     for (const { id, error } of rejected) {
       this.logger.warn(`Broker ${this.name} did not confirm domain event ${id}; it will be published again: ${error}`);
-      await this.publications.markFailed(this.name, [id], error, this.tuning.maxAttempts, this.tuning.retryBackoffMs);
     }
+    await this.publications.markFailed(this.name, rejected, this.tuning.maxAttempts, this.tuning.retryBackoffMs);
   }
 
   /** Sends in call order; a broker that throws instead of rejecting is a rejection too. */

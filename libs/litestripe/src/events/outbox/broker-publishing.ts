@@ -34,7 +34,7 @@ export class BrokerPublishing implements OnApplicationBootstrap, OnApplicationSh
 
   /** Starts a pass on every broker (after a commit recorded events); does not wait for it. */
   wake(): void {
-    for (const lane of this.lanes) void lane.wake();
+    void this.publishDue();
   }
 
   /** Publishes what is due now on every broker (or one), instead of at the next poll. */

@@ -76,18 +76,19 @@ export class PublicationRepository {
     );
   }
 
-  /** Counts a failed attempt of these entries: back off exponentially, or keep them as failed once attempts run out. */
-  async markFailed(destination: string, ids: readonly string[], error: string, maxAttempts: number, backoffMs: number): Promise<void> {
-    if (ids.length === 0) return;
+  /** Counts a failed attempt of each entry, with its error: back off exponentially, or keep it as failed once attempts run out. */
+  async markFailed(destination: string, failures: readonly { id: string; error: string }[], maxAttempts: number, backoffMs: number): Promise<void> {
+    if (failures.length === 0) return;
     await this.dataSource.query(
-      `UPDATE litestripe_outbox_publication SET
-         "attempts" = "attempts" + 1,
-         "last_error" = $3,
+      `UPDATE litestripe_outbox_publication p SET
+         "attempts" = p."attempts" + 1,
+         "last_error" = f.error,
          "leased_until" = NULL,
-         "available_at" = now() + make_interval(secs => $5::float8 * power(2, "attempts") / 1000),
-         "failed_at" = CASE WHEN "attempts" + 1 >= $4 THEN now() END
-       WHERE "destination" = $1 AND "outbox_id" = ANY($2::text[])`,
-      [destination, ids, error.slice(0, MAX_STORED_ERROR_LENGTH), maxAttempts, backoffMs],
+         "available_at" = now() + make_interval(secs => $5::float8 * power(2, p."attempts") / 1000),
+         "failed_at" = CASE WHEN p."attempts" + 1 >= $4 THEN now() END
+       FROM unnest($2::text[], $3::text[]) AS f(id, error)
+       WHERE p."destination" = $1 AND p."outbox_id" = f.id`,
+      [destination, failures.map(({ id }) => id), failures.map(({ error }) => error.slice(0, MAX_STORED_ERROR_LENGTH)), maxAttempts, backoffMs],
     );
   }
 
