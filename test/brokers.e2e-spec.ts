@@ -40,6 +40,17 @@ function message(name: string): LitestripeBrokerMessage {
   };
 }
 
+/** Connects the broker through `proxy` and publishes a message named `name`; closes both afterwards. */
+async function expectConnectsAndPublishes(broker: OutboxBroker, name: string, proxy: TcpProxy): Promise<void> {
+  try {
+    await broker.connect();
+    await expect(broker.publish(message(name))).resolves.toBeUndefined();
+  } finally {
+    await broker.close();
+    await proxy.stop();
+  }
+}
+
 async function elapsed(work: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
   const started = Date.now();
   const error = await work.then(
@@ -177,13 +188,7 @@ describe('RabbitMQ outbox broker', () => {
     await new Promise((resolve) => silent.close(resolve));
     const proxy = new TcpProxy('127.0.0.1', 5672);
     await proxy.start(port);
-    try {
-      await broker.connect();
-      await expect(broker.publish(message('litestripe.subscription.activated'))).resolves.toBeUndefined();
-    } finally {
-      await broker.close();
-      await proxy.stop();
-    }
+    await expectConnectsAndPublishes(broker, 'litestripe.subscription.activated', proxy);
   });
 
   it('fails publishes while the broker is down, and connects and publishes again once it is back', async () => {
@@ -387,13 +392,7 @@ describe('NATS JetStream outbox broker', () => {
     const broker = track(jetStreamOutboxBroker({ servers: [`127.0.0.1:${port}`], stream: { name: stream, subjects: [`${prefix}.>`] }, connectTimeoutMs: 1000 }));
     await expect(broker.connect()).rejects.toThrow(/^Broker "nats" could not connect/);
     await proxy.start(port);
-    try {
-      await broker.connect();
-      await expect(broker.publish(message(`${prefix}.subscription.activated`))).resolves.toBeUndefined();
-    } finally {
-      await broker.close();
-      await proxy.stop();
-    }
+    await expectConnectsAndPublishes(broker, `${prefix}.subscription.activated`, proxy);
   });
 
   it('fails a publish during an outage within the timeout; its retry after the reconnect is stored once', async () => {
