@@ -2,9 +2,10 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { metrics } from '@opentelemetry/api';
 import type Stripe from 'stripe';
-import { getStripeClientToken, LitestripeEvents, LitestripeModuleOptions, RequiresPlan, RequiresSubscription, SubscriptionChangedEvent, WebhookInboxService } from '@litestripe/nestjs';
+import { getStripeClientToken, LitestripeEvents, LitestripeModuleOptions, OutboxService, RequiresPlan, RequiresSubscription, SubscriptionChangedEvent, WebhookInboxService } from '@litestripe/nestjs';
 import { BillingHost, BillingHostOptions, startBillingHost } from './support/billing-host';
 import { MetricsProbe, MetricsReading } from './support/metrics-probe';
+import { RecordingBroker } from './support/recording-broker';
 import { SubscriptionScenario } from './support/scenario';
 
 /**
@@ -182,6 +183,43 @@ describe('metrics (OpenTelemetry), with a MeterProvider given', () => {
 
     expect(values.length).toBeGreaterThan(0);
     expect(values.filter((value) => /acct_|cus_|sub_|evt_|cs_|@/.test(value))).toEqual([]);
+  });
+});
+
+describe('metrics (OpenTelemetry) of the brokers', () => {
+  const probe = new MetricsProbe();
+  const mq = new RecordingBroker('mq');
+  const js = new RecordingBroker('js');
+  let t: BillingHost;
+
+  beforeAll(async () => {
+    t = await startBillingHost(hostOptions({ metrics: { enabled: true, meterProvider: probe.meterProvider }, outbox: { maxAttempts: 1, pollIntervalMs: 0 }, brokers: [mq, js] }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await probe.shutdown();
+  });
+
+  it('counts and times what each broker confirmed or not, and gauges its backlog and failed entries', async () => {
+    mq.rejectingNames.add(LitestripeEvents.SubscriptionActivated);
+    const event = new SubscriptionScenario().subscription('created', { status: 'active', metadata: { client_reference_id: 'acct_brokered' } }, t.clock.seconds());
+    expect((await t.post(event)).body.outcome).toBe('processed');
+    await t.app.get(OutboxService).dispatchDue();
+
+    const reading = await probe.read();
+    expect(reading.sum('litestripe.outbox.published', { destination: 'js', outcome: 'delivered' })).toBe(2);
+    expect(reading.sum('litestripe.outbox.published', { destination: 'js', outcome: 'failed' })).toBe(0);
+    expect(reading.sum('litestripe.outbox.published', { destination: 'mq', outcome: 'delivered' })).toBe(1);
+    expect(reading.sum('litestripe.outbox.published', { destination: 'mq', outcome: 'failed' })).toBe(1);
+    expect(reading.count('litestripe.outbox.publish.duration', { destination: 'mq' })).toBe(1);
+    expect(reading.count('litestripe.outbox.publish.duration', { destination: 'js' })).toBeGreaterThanOrEqual(1);
+    // With one attempt allowed, the rejected entry is kept as failed at mq, and nothing waits at either broker.
+    expect(reading.gauge('litestripe.outbox.publication.failed', { destination: 'mq' })).toBe(1);
+    expect(reading.gauge('litestripe.outbox.publication.failed', { destination: 'js' })).toBe(0);
+    expect(reading.gauge('litestripe.outbox.publication.depth', { destination: 'mq' })).toBe(0);
+    expect(reading.gauge('litestripe.outbox.publication.depth', { destination: 'js' })).toBe(0);
+    expect(reading.gauge('litestripe.outbox.publication.lag', { destination: 'mq' })).toBe(0);
+    expect(reading.unit('litestripe.outbox.publication.lag')).toBe('s');
   });
 });
 

@@ -25,9 +25,9 @@ export class MetricsReading {
     return this.points(name, DataPointType.HISTOGRAM, attributes).reduce((total, point) => total + (point.value as { count: number }).count, 0);
   }
 
-  /** A gauge's value; undefined when it was not observed. */
-  gauge(name: string): number | undefined {
-    return this.points(name, DataPointType.GAUGE, {})[0]?.value as number | undefined;
+  /** A gauge's value (of the first point whose attributes include `attributes`); undefined when it was not observed. */
+  gauge(name: string, attributes: Attributes = {}): number | undefined {
+    return this.points(name, DataPointType.GAUGE, attributes)[0]?.value as number | undefined;
   }
 
   unit(name: string): string | undefined {

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown } from '@nestjs/common';
-import type { BatchObservableCallback, Counter, Histogram, Meter, Observable } from '@opentelemetry/api';
+import type { Attributes, BatchObservableCallback, Counter, Histogram, Meter, Observable } from '@opentelemetry/api';
 import { monotonicMs } from '../common/clock.js';
 import type { QueueStatus } from '../common/queue-status.js';
 import { LitestripeMetrics, StripeRequestOutcome, WebhookEventOutcome } from './litestripe-metrics.js';
@@ -86,19 +86,15 @@ export class OpenTelemetryMetrics extends LitestripeMetrics implements BeforeApp
   }
 
   override observeBacklog(queue: 'outbox' | 'inbox', read: () => Promise<QueueStatus>): void {
-    const depth = this.meter.createObservableGauge(this.name(`${queue}.depth`), { unit: '{event}', description: `Entries waiting in the ${queue}.` });
-    const lag = this.meter.createObservableGauge(this.name(`${queue}.lag`), { unit: 's', description: `How long the oldest entry waiting in the ${queue} has waited.` });
-    const failed = this.meter.createObservableGauge(this.name(`${queue}.failed`), { unit: '{event}', description: `Entries of the ${queue} kept as failed, waiting for an operator.` });
-    // One query per collection for the three, read from the database every instance shares.
-    const callback: BatchObservableCallback = async (result) => {
-      const status = await read();
-      result.observe(depth, status.depth);
-      result.observe(lag, status.lagMs / 1000);
-      result.observe(failed, status.failed);
-    };
-    const observables = [depth, lag, failed];
-    this.meter.addBatchObservableCallback(callback, observables);
-    this.observers.push({ callback, observables });
+    this.observeQueue(
+      queue,
+      {
+        depth: `Entries waiting in the ${queue}.`,
+        lag: `How long the oldest entry waiting in the ${queue} has waited.`,
+        failed: `Entries of the ${queue} kept as failed, waiting for an operator.`,
+      },
+      async () => [{ status: await read() }],
+    );
   }
 
   override outboxPublished(destination: string, outcome: 'delivered' | 'failed', count: number, startedMs: number): void {
@@ -108,15 +104,32 @@ export class OpenTelemetryMetrics extends LitestripeMetrics implements BeforeApp
   }
 
   override observeBrokerBacklog(destinations: readonly string[], read: (destination: string) => Promise<QueueStatus>): void {
-    const depth = this.meter.createObservableGauge(this.name('outbox.publication.depth'), { unit: '{event}', description: 'Domain events waiting to be published, by broker.' });
-    const lag = this.meter.createObservableGauge(this.name('outbox.publication.lag'), { unit: 's', description: 'How long the oldest domain event waiting for a broker has waited, by broker.' });
-    const failed = this.meter.createObservableGauge(this.name('outbox.publication.failed'), { unit: '{event}', description: 'Domain events a broker kept rejecting, waiting for an operator, by broker.' });
+    this.observeQueue(
+      'outbox.publication',
+      {
+        depth: 'Domain events waiting to be published, by broker.',
+        lag: 'How long the oldest domain event waiting for a broker has waited, by broker.',
+        failed: 'Domain events a broker kept rejecting, waiting for an operator, by broker.',
+      },
+      async () => {
+        const statuses: { status: QueueStatus; attributes: Attributes }[] = [];
+        for (const destination of destinations) statuses.push({ status: await read(destination), attributes: { destination } });
+        return statuses;
+      },
+    );
+  }
+
+  /** The gauges `<queue>.depth`, `.lag` and `.failed`, observed together at each collection: one point per status read. */
+  private observeQueue(queue: string, descriptions: Record<'depth' | 'lag' | 'failed', string>, read: () => Promise<{ status: QueueStatus; attributes?: Attributes }[]>): void {
+    const depth = this.meter.createObservableGauge(this.name(`${queue}.depth`), { unit: '{event}', description: descriptions.depth });
+    const lag = this.meter.createObservableGauge(this.name(`${queue}.lag`), { unit: 's', description: descriptions.lag });
+    const failed = this.meter.createObservableGauge(this.name(`${queue}.failed`), { unit: '{event}', description: descriptions.failed });
+    // One read per collection for the three, from the database every instance shares.
     const callback: BatchObservableCallback = async (result) => {
-      for (const destination of destinations) {
-        const status = await read(destination);
-        result.observe(depth, status.depth, { destination });
-        result.observe(lag, status.lagMs / 1000, { destination });
-        result.observe(failed, status.failed, { destination });
+      for (const { status, attributes } of await read()) {
+        result.observe(depth, status.depth, attributes);
+        result.observe(lag, status.lagMs / 1000, attributes);
+        result.observe(failed, status.failed, attributes);
       }
     };
     const observables = [depth, lag, failed];
