@@ -94,12 +94,12 @@ export class LitestripeHealthIndicator implements OnModuleInit {
   }
 }
 
-/** Why the inbox refuses deliveries, if it does: past `inbox.maxDepth` its webhook answers 503. */
 /** A queue's part of the result from its status read: down with the read's error, else its status against its limits. */
 function readHealth<Status extends QueueStatus>(answer: Status | { error: string }, limits: Required<LitestripeQueueThresholds>, refusing?: (status: Status) => string | undefined) {
   return 'error' in answer ? { status: 'down' as const, message: answer.error } : queueHealth(answer, limits, refusing?.(answer));
 }
 
+/** Why the inbox refuses deliveries, if it does: past `inbox.maxDepth` its webhook answers 503. */
 function inboxFull(inbox: InboxStatus): string | undefined {
   if (inbox.webhookProcessing !== 'deferred' || inbox.depth < inbox.maxDepth) return undefined;
   return `full (inbox.maxDepth ${inbox.maxDepth}): the webhook answers 503 until it drains`;
